@@ -1,0 +1,37 @@
+package kai.telemetry.stack;
+
+import java.io.IOException;
+import java.io.UncheckedIOException;
+import java.net.InetAddress;
+import java.net.ServerSocket;
+import java.net.Socket;
+
+/** Port helpers: free ports for tests, and a check that a fixed port is free. */
+public final class Ports {
+  private Ports() {}
+
+  public static int free() {
+    try (ServerSocket s = new ServerSocket(0, 1, InetAddress.getLoopbackAddress())) {
+      s.setReuseAddress(true);
+      return s.getLocalPort();
+    } catch (IOException e) {
+      throw new UncheckedIOException(e);
+    }
+  }
+
+  public static boolean inUse(int port) {
+    try (Socket s = new Socket(InetAddress.getLoopbackAddress(), port)) {
+      return true;
+    } catch (IOException e) {
+      return false;
+    }
+  }
+
+  public static void requireFree(int port, String what) {
+    if (inUse(port)) {
+      throw new IllegalStateException(
+          "port " + port + " for " + what + " is already in use on 127.0.0.1: stop what holds it"
+              + " (another local run?) or choose other ports");
+    }
+  }
+}
