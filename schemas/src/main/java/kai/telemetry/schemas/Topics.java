@@ -24,6 +24,9 @@ public final class Topics {
   /** Records the ClickHouse sink could not decode or write: original bytes plus reason headers. */
   public final Topic<byte[], byte[]> sinkDeadLetters;
 
+  /** Samples the KPI jobs could not decode: original bytes plus the error in headers. */
+  public final Topic<byte[], byte[]> streamsDeadLetters;
+
   private final String prefix;
 
   private Topics(String prefix) {
@@ -46,7 +49,10 @@ public final class Topics {
             Topic.avro(TeamFleetMinute.class),
             3,
             false);
-    sinkDeadLetters = new Topic<>(prefix + "kai.dlq.clickhouse-sink.v1", Topic.BYTES, Topic.BYTES, 1, false);
+    sinkDeadLetters =
+        new Topic<>(prefix + "kai.dlq.clickhouse-sink.v1", Topic.BYTES, Topic.BYTES, 1, false);
+    streamsDeadLetters =
+        new Topic<>(prefix + "kai.dlq.kpi-streams.v1", Topic.BYTES, Topic.BYTES, 1, false);
   }
 
   /** The production catalogue. */
@@ -65,6 +71,6 @@ public final class Topics {
 
   /** Every topic, for creation at start-up. */
   public List<Topic<?, ?>> all() {
-    return List.of(gpuSamples, teamFleetMinute, sinkDeadLetters);
+    return List.of(gpuSamples, teamFleetMinute, sinkDeadLetters, streamsDeadLetters);
   }
 }

@@ -1,0 +1,90 @@
+package kai.telemetry.producers.simulator;
+
+import java.util.HashMap;
+import java.util.Map;
+import kai.telemetry.config.CommonSettings;
+import kai.telemetry.config.ConfigLoader;
+import org.apache.kafka.clients.producer.ProducerConfig;
+import org.apache.kafka.common.config.AbstractConfig;
+import org.apache.kafka.common.config.ConfigDef;
+import org.apache.kafka.common.config.ConfigDef.Importance;
+import org.apache.kafka.common.config.ConfigDef.Range;
+import org.apache.kafka.common.config.ConfigDef.Type;
+import org.apache.kafka.common.serialization.StringSerializer;
+
+/** Settings of the GPU telemetry simulator. */
+public final class SimulatorConfig extends AbstractConfig {
+  public static final String PROGRAM_FILE = "simulator.program.file";
+  public static final String GPUS_PER_TEAM = "simulator.gpus.per.team";
+  public static final String INTERVAL_MS = "simulator.interval.ms";
+  public static final String SEED = "simulator.seed";
+  public static final String MODE = "simulator.mode";
+  public static final String BACKFILL_MINUTES = "simulator.backfill.minutes";
+
+  public static final ConfigDef DEF =
+      CommonSettings.define(new ConfigDef())
+          .define(
+              PROGRAM_FILE,
+              Type.STRING,
+              "default",
+              Importance.MEDIUM,
+              "Program file listing the teams (JSON); 'default' is the bundled 2025-09 launch state.")
+          .define(
+              GPUS_PER_TEAM,
+              Type.INT,
+              16,
+              Range.between(1, 100_000),
+              Importance.HIGH,
+              "GPUs simulated per team (capped at the team's allocation).")
+          .define(
+              INTERVAL_MS,
+              Type.LONG,
+              5_000L,
+              Range.between(100, 3_600_000),
+              Importance.HIGH,
+              "Sampling interval per GPU in ms (dcgm-exporter's default is 30000).")
+          .define(SEED, Type.LONG, 42L, Importance.MEDIUM, "Random seed; the same seed gives the same samples.")
+          .define(
+              MODE,
+              Type.STRING,
+              "realtime",
+              ConfigDef.ValidString.in("realtime", "backfill"),
+              Importance.HIGH,
+              "realtime: one tick per interval stamped now, until stopped. backfill: the last N"
+                  + " minutes as fast as possible, then exit.")
+          .define(
+              BACKFILL_MINUTES,
+              Type.INT,
+              60,
+              Range.between(1, 60 * 24 * 90),
+              Importance.MEDIUM,
+              "Minutes of history to generate in backfill mode.");
+
+  public SimulatorConfig(Map<String, ?> values) {
+    super(DEF, values, false);
+  }
+
+  public static SimulatorConfig fromArgs(String[] args) {
+    return new SimulatorConfig(ConfigLoader.load(DEF, args, System.getenv()));
+  }
+
+  /** Producer settings: idempotent, acks=all, compressed, batched. */
+  public Map<String, Object> producerConfig() {
+    Map<String, Object> p = new HashMap<>();
+    p.put(ProducerConfig.BOOTSTRAP_SERVERS_CONFIG, getString(CommonSettings.BOOTSTRAP_SERVERS));
+    p.put(ProducerConfig.ENABLE_IDEMPOTENCE_CONFIG, true);
+    p.put(ProducerConfig.ACKS_CONFIG, "all");
+    p.put(ProducerConfig.COMPRESSION_TYPE_CONFIG, "lz4");
+    p.put(ProducerConfig.LINGER_MS_CONFIG, 20);
+    p.put(ProducerConfig.BATCH_SIZE_CONFIG, 256 * 1024);
+    p.put(ProducerConfig.DELIVERY_TIMEOUT_MS_CONFIG, 120_000);
+    p.put(ProducerConfig.CLIENT_ID_CONFIG, "kai-simulator");
+    p.put(ProducerConfig.KEY_SERIALIZER_CLASS_CONFIG, StringSerializer.class);
+    p.putAll(originalsWithPrefix(ConfigLoader.CLIENT_OVERRIDE_PREFIX));
+    return p;
+  }
+
+  public Map<String, Object> serdeConfig() {
+    return Map.of(CommonSettings.SCHEMA_REGISTRY_URL, getString(CommonSettings.SCHEMA_REGISTRY_URL));
+  }
+}

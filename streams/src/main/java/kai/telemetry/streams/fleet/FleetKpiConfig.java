@@ -1,0 +1,105 @@
+package kai.telemetry.streams.fleet;
+
+import java.util.Map;
+import java.util.Properties;
+import kai.telemetry.config.CommonSettings;
+import kai.telemetry.config.ConfigLoader;
+import kai.telemetry.schemas.Topics;
+import org.apache.kafka.common.config.AbstractConfig;
+import org.apache.kafka.common.config.ConfigDef;
+import org.apache.kafka.common.config.ConfigDef.Importance;
+import org.apache.kafka.common.config.ConfigDef.Range;
+import org.apache.kafka.common.config.ConfigDef.Type;
+import org.apache.kafka.common.config.ConfigException;
+import org.apache.kafka.streams.StreamsConfig;
+import org.apache.kafka.streams.errors.LogAndContinueExceptionHandler;
+
+/** Settings of the fleet KPI job. */
+public final class FleetKpiConfig extends AbstractConfig {
+  public static final String APPLICATION_ID = "application.id";
+  public static final String STATE_DIR = "state.dir";
+  public static final String WINDOW_SIZE_MS = "kpi.window.size.ms";
+  public static final String GRACE_MS = "kpi.grace.ms";
+  public static final String PROCESSING_GUARANTEE = "processing.guarantee";
+  public static final String COMMIT_INTERVAL_MS = "commit.interval.ms";
+
+  public static final ConfigDef DEF =
+      CommonSettings.define(new ConfigDef())
+          .define(
+              APPLICATION_ID,
+              Type.STRING,
+              "kai-fleet-kpi",
+              new ConfigDef.NonEmptyString(),
+              Importance.HIGH,
+              "Kafka Streams application id: consumer group, and prefix of internal topics.")
+          .define(
+              STATE_DIR,
+              Type.STRING,
+              "state",
+              Importance.MEDIUM,
+              "Folder for the job's local state stores (kept across restarts).")
+          .define(
+              WINDOW_SIZE_MS,
+              Type.LONG,
+              60_000L,
+              Range.between(1_000, 3_600_000),
+              Importance.MEDIUM,
+              "Window size in ms (the fleet KPI is per minute).")
+          .define(
+              GRACE_MS,
+              Type.LONG,
+              120_000L,
+              Range.between(0, 7 * 24 * 3_600_000L),
+              Importance.HIGH,
+              "How long after a window ends late samples are still counted into it.")
+          .define(
+              PROCESSING_GUARANTEE,
+              Type.STRING,
+              StreamsConfig.EXACTLY_ONCE_V2,
+              ConfigDef.ValidString.in(StreamsConfig.EXACTLY_ONCE_V2, StreamsConfig.AT_LEAST_ONCE),
+              Importance.HIGH,
+              "exactly_once_v2 (default): each sample counted once across restarts.")
+          .define(
+              COMMIT_INTERVAL_MS,
+              Type.LONG,
+              200L,
+              Range.between(10, 60_000),
+              Importance.LOW,
+              "How often results are committed (and so become visible to read_committed readers).");
+
+  public FleetKpiConfig(Map<String, ?> values) {
+    super(DEF, values, false);
+    if (getLong(GRACE_MS) > getLong(WINDOW_SIZE_MS) * 60 * 24 * 7) {
+      throw new ConfigException(GRACE_MS, getLong(GRACE_MS), "grace longer than a week of windows");
+    }
+  }
+
+  public static FleetKpiConfig fromArgs(String[] args) {
+    return new FleetKpiConfig(ConfigLoader.load(DEF, args, System.getenv()));
+  }
+
+  public Topics topics() {
+    return Topics.withPrefix(getString(CommonSettings.TOPIC_PREFIX));
+  }
+
+  public Map<String, Object> serdeConfig() {
+    return Map.of(CommonSettings.SCHEMA_REGISTRY_URL, getString(CommonSettings.SCHEMA_REGISTRY_URL));
+  }
+
+  public Properties streamsProperties() {
+    Properties p = new Properties();
+    p.put(StreamsConfig.APPLICATION_ID_CONFIG, getString(APPLICATION_ID));
+    p.put(StreamsConfig.BOOTSTRAP_SERVERS_CONFIG, getString(CommonSettings.BOOTSTRAP_SERVERS));
+    p.put(StreamsConfig.STATE_DIR_CONFIG, getString(STATE_DIR));
+    p.put(StreamsConfig.PROCESSING_GUARANTEE_CONFIG, getString(PROCESSING_GUARANTEE));
+    p.put(StreamsConfig.COMMIT_INTERVAL_MS_CONFIG, getLong(COMMIT_INTERVAL_MS));
+    // Undecodable samples go to the dead-letter topic with the reason, and processing goes on.
+    p.put(
+        StreamsConfig.DESERIALIZATION_EXCEPTION_HANDLER_CLASS_CONFIG,
+        LogAndContinueExceptionHandler.class);
+    p.put(StreamsConfig.ERRORS_DEAD_LETTER_QUEUE_TOPIC_NAME_CONFIG, topics().streamsDeadLetters.name());
+    p.put(CommonSettings.SCHEMA_REGISTRY_URL, getString(CommonSettings.SCHEMA_REGISTRY_URL));
+    originalsWithPrefix(ConfigLoader.CLIENT_OVERRIDE_PREFIX).forEach(p::put);
+    return p;
+  }
+}
