@@ -2,6 +2,10 @@ package kai.telemetry.stack;
 
 import java.io.IOException;
 import java.io.UncheckedIOException;
+import java.net.URI;
+import java.net.http.HttpClient;
+import java.net.http.HttpRequest;
+import java.net.http.HttpResponse;
 import java.nio.file.Files;
 import java.nio.file.Path;
 import java.time.Duration;
@@ -41,17 +45,17 @@ public final class ClickHouseServer implements AutoCloseable {
             Map.of(),
             dir);
     ClickHouseServer server = new ClickHouseServer(p, httpPort, tcpPort);
-    try (ClickHouseHttp http = server.http()) {
+    try {
       Await.until(
           "ClickHouse to answer /ping on port " + httpPort,
           Duration.ofSeconds(60),
           () -> {
             p.requireAlive();
-            return http.ping();
+            return server.ping();
           });
       log.info(
           "ClickHouse {} ready on http {} / native {} in {} ms (data {})",
-          http.version(),
+          server.version(),
           httpPort,
           tcpPort,
           (System.nanoTime() - t0) / 1_000_000,
@@ -162,8 +166,36 @@ public final class ClickHouseServer implements AutoCloseable {
     return "jdbc:clickhouse:http://127.0.0.1:" + httpPort;
   }
 
-  public ClickHouseHttp http() {
-    return new ClickHouseHttp("http://127.0.0.1:" + httpPort);
+  /** Base URL of the HTTP interface. */
+  public String httpUrl() {
+    return "http://127.0.0.1:" + httpPort;
+  }
+
+  /** True when the server answers /ping. */
+  public boolean ping() {
+    return get("/ping").startsWith("Ok.");
+  }
+
+  public String version() {
+    return get("/?query=SELECT%20version()").trim();
+  }
+
+  private String get(String path) {
+    // A fresh client per call: an idle keep-alive connection would hold up the server's shutdown.
+    try (HttpClient http = HttpClient.newBuilder().connectTimeout(Duration.ofSeconds(2)).build()) {
+      HttpResponse<String> r =
+          http.send(
+              HttpRequest.newBuilder(URI.create(httpUrl() + path))
+                  .timeout(Duration.ofSeconds(5))
+                  .build(),
+              HttpResponse.BodyHandlers.ofString());
+      return r.statusCode() == 200 ? r.body() : "";
+    } catch (IOException e) {
+      return "";
+    } catch (InterruptedException e) {
+      Thread.currentThread().interrupt();
+      return "";
+    }
   }
 
   @Override

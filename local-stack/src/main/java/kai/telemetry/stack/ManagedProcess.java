@@ -44,8 +44,15 @@ public final class ManagedProcess implements AutoCloseable {
       Path pidFile = workDir.resolve(name + ".pid");
       Path logFile = workDir.resolve(name + ".log");
       stopLeftover(name, pidFile);
+      List<String> full = new java.util.ArrayList<>();
+      if (Files.isExecutable(Path.of("/usr/bin/setsid"))) {
+        // Own session: a Ctrl-C in the terminal reaches only the JVM, which then stops the
+        // children in order (after the sink's last flush), instead of all at once.
+        full.add("/usr/bin/setsid");
+      }
+      full.addAll(command);
       ProcessBuilder pb =
-          new ProcessBuilder(command)
+          new ProcessBuilder(full)
               .directory(workDir.toFile())
               .redirectErrorStream(true)
               .redirectOutput(logFile.toFile());

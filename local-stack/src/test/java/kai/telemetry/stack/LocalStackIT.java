@@ -25,10 +25,8 @@ class LocalStackIT {
         admin.createTopics(List.of(new NewTopic("smoke", 1, (short) 1))).all().get();
         assertThat(admin.listTopics().names().get()).contains("smoke");
       }
-      try (ClickHouseHttp ch = stack.clickhouse().http()) {
-        assertThat(ch.count("SELECT 40 + 2")).isEqualTo(42);
-        assertThat(ch.version()).startsWith("18.");
-      }
+      assertThat(stack.clickhouse().ping()).isTrue();
+      assertThat(stack.clickhouse().version()).startsWith("18.");
       var http = java.net.http.HttpClient.newHttpClient();
       var response =
           http.send(

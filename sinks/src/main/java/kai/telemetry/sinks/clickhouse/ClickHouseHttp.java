@@ -1,4 +1,4 @@
-package kai.telemetry.stack;
+package kai.telemetry.sinks.clickhouse;
 
 import com.fasterxml.jackson.databind.JsonNode;
 import com.fasterxml.jackson.databind.ObjectMapper;
@@ -20,11 +20,20 @@ public final class ClickHouseHttp implements AutoCloseable {
   private static final ObjectMapper JSON = new ObjectMapper();
 
   private final String baseUrl;
+  private final String authorization;
   private final HttpClient http =
       HttpClient.newBuilder().connectTimeout(Duration.ofSeconds(3)).build();
 
   public ClickHouseHttp(String baseUrl) {
-    this.baseUrl = baseUrl;
+    this(baseUrl, "default", "");
+  }
+
+  public ClickHouseHttp(String baseUrl, String user, String password) {
+    this.baseUrl = baseUrl.endsWith("/") ? baseUrl.substring(0, baseUrl.length() - 1) : baseUrl;
+    this.authorization =
+        "Basic "
+            + java.util.Base64.getEncoder()
+                .encodeToString((user + ":" + password).getBytes(StandardCharsets.UTF_8));
   }
 
   public boolean ping() {
@@ -53,6 +62,7 @@ public final class ClickHouseHttp implements AutoCloseable {
     HttpRequest request =
         HttpRequest.newBuilder(URI.create(baseUrl + "/"))
             .timeout(Duration.ofSeconds(30))
+            .header("Authorization", authorization)
             .POST(HttpRequest.BodyPublishers.ofString(sql, StandardCharsets.UTF_8))
             .build();
     try {

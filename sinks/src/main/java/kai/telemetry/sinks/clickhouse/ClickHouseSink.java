@@ -1,0 +1,246 @@
+package kai.telemetry.sinks.clickhouse;
+
+import java.time.Duration;
+import java.util.ArrayList;
+import java.util.Collection;
+import java.util.HashMap;
+import java.util.LinkedHashMap;
+import java.util.List;
+import java.util.Map;
+import java.util.concurrent.CountDownLatch;
+import kai.telemetry.sinks.clickhouse.DeadLetters.Source;
+import org.apache.kafka.clients.consumer.Consumer;
+import org.apache.kafka.clients.consumer.ConsumerRebalanceListener;
+import org.apache.kafka.clients.consumer.ConsumerRecord;
+import org.apache.kafka.clients.consumer.OffsetAndMetadata;
+import org.apache.kafka.common.TopicPartition;
+import org.apache.kafka.common.errors.WakeupException;
+import org.slf4j.Logger;
+import org.slf4j.LoggerFactory;
+
+/**
+ * Lands topics in ClickHouse tables: polls, decodes, buffers rows per table, and flushes by size
+ * or time. Offsets are committed only after every buffered row is inserted and every dead letter
+ * is acknowledged, so a crash replays at most the last unflushed batch (the tables' natural keys
+ * collapse the replay; see docs/DESIGN.md).
+ *
+ * <p>Failures: retriable inserts are retried with capped exponential backoff up to a time budget,
+ * then the sink stops without committing; a non-retriable insert is split in halves until the bad
+ * row is alone, which goes to the dead-letter topic with the reason while the rest lands.
+ */
+public final class ClickHouseSink implements Runnable, AutoCloseable {
+  private static final Logger log = LoggerFactory.getLogger(ClickHouseSink.class);
+  private static final long BACKOFF_START_MS = 100;
+  private static final long BACKOFF_MAX_MS = 5_000;
+
+  /** Batching and retry bounds. */
+  public record Settings(int batchMaxRows, long batchMaxMs, long retryMaxMs) {}
+
+  /** Pauses between retries; tests pass one that does not sleep. */
+  @FunctionalInterface
+  public interface Sleeper {
+    void sleep(long ms) throws InterruptedException;
+  }
+
+  private record Pending(Source source, Object[] row) {}
+
+  private final Consumer<byte[], byte[]> consumer;
+  private final Map<String, TableRoute<?>> routesByTopic;
+  private final RowWriter writer;
+  private final DeadLetters deadLetters;
+  private final Settings settings;
+  private final Sleeper sleeper;
+  private final SinkMetrics metrics = new SinkMetrics();
+
+  private final Map<String, List<Pending>> buffers = new LinkedHashMap<>();
+  private final Map<TopicPartition, OffsetAndMetadata> pendingOffsets = new HashMap<>();
+  private int bufferedRows;
+  private long lastFlushMs = System.currentTimeMillis();
+  private volatile boolean running = true;
+  private volatile boolean started;
+  private final CountDownLatch finished = new CountDownLatch(1);
+
+  public ClickHouseSink(
+      Consumer<byte[], byte[]> consumer,
+      List<TableRoute<?>> routes,
+      RowWriter writer,
+      DeadLetters deadLetters,
+      Settings settings,
+      Sleeper sleeper) {
+    this.consumer = consumer;
+    this.routesByTopic = new HashMap<>();
+    routes.forEach(r -> routesByTopic.put(r.topic(), r));
+    this.writer = writer;
+    this.deadLetters = deadLetters;
+    this.settings = settings;
+    this.sleeper = sleeper;
+  }
+
+  public SinkMetrics metrics() {
+    return metrics;
+  }
+
+  @Override
+  public void run() {
+    started = true;
+    consumer.subscribe(
+        routesByTopic.keySet(),
+        new ConsumerRebalanceListener() {
+          @Override
+          public void onPartitionsRevoked(Collection<TopicPartition> partitions) {
+            // Land and commit what was read before another member takes these partitions.
+            flush();
+          }
+
+          @Override
+          public void onPartitionsAssigned(Collection<TopicPartition> partitions) {
+            log.info("sink assigned {}", partitions);
+          }
+        });
+    try {
+      while (running) {
+        pollOnce(Duration.ofMillis(200));
+      }
+      flush();
+      log.info("sink stopped cleanly: {}", metrics);
+    } catch (WakeupException e) {
+      if (running) {
+        throw e;
+      }
+      flush();
+      log.info("sink stopped cleanly: {}", metrics);
+    } finally {
+      consumer.close(Duration.ofSeconds(10)); // the consumer belongs to this thread
+      finished.countDown();
+    }
+  }
+
+  /** One poll, and a flush if the batch is full or old enough. */
+  void pollOnce(Duration timeout) {
+    for (ConsumerRecord<byte[], byte[]> rec : consumer.poll(timeout)) {
+      metrics.recordsIn.incrementAndGet();
+      Source source =
+          new Source(rec.topic(), rec.partition(), rec.offset(), rec.timestamp(), rec.key(), rec.value());
+      TableRoute<?> route = routesByTopic.get(rec.topic());
+      try {
+        Object[] row = route.row(rec.value());
+        buffers.computeIfAbsent(route.table(), t -> new ArrayList<>()).add(new Pending(source, row));
+        bufferedRows++;
+      } catch (RuntimeException e) {
+        deadLetter(source, "undecodable record: " + e.getMessage());
+      }
+      pendingOffsets.put(
+          new TopicPartition(rec.topic(), rec.partition()), new OffsetAndMetadata(rec.offset() + 1));
+    }
+    long now = System.currentTimeMillis();
+    if (bufferedRows >= settings.batchMaxRows()
+        || (now - lastFlushMs >= settings.batchMaxMs() && !pendingOffsets.isEmpty())) {
+      flush();
+    }
+  }
+
+  /** Writes every buffered row, acknowledges dead letters, then commits the offsets read. */
+  void flush() {
+    lastFlushMs = System.currentTimeMillis();
+    if (pendingOffsets.isEmpty()) {
+      return;
+    }
+    for (Map.Entry<String, List<Pending>> e : buffers.entrySet()) {
+      write(routeFor(e.getKey()), e.getValue());
+    }
+    deadLetters.flush();
+    consumer.commitSync(pendingOffsets);
+    metrics.flushes.incrementAndGet();
+    buffers.clear();
+    pendingOffsets.clear();
+    bufferedRows = 0;
+  }
+
+  private TableRoute<?> routeFor(String table) {
+    return routesByTopic.values().stream()
+        .filter(r -> r.table().equals(table))
+        .findFirst()
+        .orElseThrow();
+  }
+
+  private void write(TableRoute<?> route, List<Pending> rows) {
+    long deadline = System.currentTimeMillis() + settings.retryMaxMs();
+    long backoff = BACKOFF_START_MS;
+    while (true) {
+      try {
+        writer.insert(route.table(), route.columns(), rows.stream().map(Pending::row).toList());
+        metrics.rowsWritten.addAndGet(rows.size());
+        return;
+      } catch (RowWriter.WriteException e) {
+        if (e.retriable()) {
+          if (System.currentTimeMillis() + backoff > deadline) {
+            throw new SinkFailedException(
+                "ClickHouse still failing after retrying for "
+                    + settings.retryMaxMs()
+                    + " ms; stopping without committing, so a restart resumes from the last"
+                    + " committed batch. Last error: "
+                    + e.getMessage(),
+                e);
+          }
+          metrics.retries.incrementAndGet();
+          log.warn("retriable insert failure, retrying in {} ms: {}", backoff, e.getMessage());
+          pause(backoff);
+          backoff = Math.min(BACKOFF_MAX_MS, backoff * 2);
+        } else if (rows.size() == 1) {
+          deadLetter(rows.get(0).source(), "rejected by ClickHouse: " + e.getMessage());
+          return;
+        } else {
+          // Isolate the bad row(s): the halves that insert cleanly land, the rest splits again.
+          int mid = rows.size() / 2;
+          write(route, rows.subList(0, mid));
+          write(route, rows.subList(mid, rows.size()));
+          return;
+        }
+      }
+    }
+  }
+
+  private void deadLetter(Source source, String reason) {
+    log.warn(
+        "dead-lettering {}-{}@{}: {}", source.topic(), source.partition(), source.offset(), reason);
+    deadLetters.send(source, reason);
+    metrics.deadLettered.incrementAndGet();
+  }
+
+  private void pause(long ms) {
+    try {
+      sleeper.sleep(ms);
+    } catch (InterruptedException e) {
+      Thread.currentThread().interrupt();
+      throw new SinkFailedException("interrupted while retrying", e);
+    }
+  }
+
+  /** Asks the run loop to flush and return. */
+  public void stop() {
+    running = false;
+    consumer.wakeup();
+  }
+
+  /** Stops and waits up to {@code timeout} for the final flush. */
+  public boolean stopAndAwait(Duration timeout) throws InterruptedException {
+    stop();
+    return finished.await(timeout.toMillis(), java.util.concurrent.TimeUnit.MILLISECONDS);
+  }
+
+  @Override
+  public void close() {
+    if (!started) {
+      consumer.close(Duration.ofSeconds(10));
+    }
+    writer.close();
+    deadLetters.close();
+  }
+
+  /** The sink cannot go on without risking data; it stops, and offsets stay uncommitted. */
+  public static final class SinkFailedException extends RuntimeException {
+    public SinkFailedException(String message, Throwable cause) {
+      super(message, cause);
+    }
+  }
+}

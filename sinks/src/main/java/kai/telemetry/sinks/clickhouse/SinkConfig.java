@@ -1,0 +1,152 @@
+package kai.telemetry.sinks.clickhouse;
+
+import java.util.HashMap;
+import java.util.Map;
+import kai.telemetry.config.CommonSettings;
+import kai.telemetry.config.ConfigLoader;
+import kai.telemetry.schemas.Topics;
+import org.apache.kafka.clients.consumer.ConsumerConfig;
+import org.apache.kafka.common.config.AbstractConfig;
+import org.apache.kafka.common.config.ConfigDef;
+import org.apache.kafka.common.config.ConfigDef.Importance;
+import org.apache.kafka.common.config.ConfigDef.Range;
+import org.apache.kafka.common.config.ConfigDef.Type;
+import org.apache.kafka.common.config.ConfigException;
+import org.apache.kafka.common.serialization.ByteArrayDeserializer;
+
+/** Settings of the ClickHouse sink. */
+public final class SinkConfig extends AbstractConfig {
+  public static final String CLICKHOUSE_URL = "clickhouse.url";
+  public static final String CLICKHOUSE_HTTP_URL = "clickhouse.http.url";
+  public static final String CLICKHOUSE_DATABASE = "clickhouse.database";
+  public static final String CLICKHOUSE_USER = "clickhouse.user";
+  public static final String CLICKHOUSE_PASSWORD = "clickhouse.password";
+  public static final String GROUP_ID = "sink.group.id";
+  public static final String BATCH_MAX_ROWS = "sink.batch.max.rows";
+  public static final String BATCH_MAX_MS = "sink.batch.max.ms";
+  public static final String INSERT_TIMEOUT_MS = "sink.insert.timeout.ms";
+  public static final String RETRY_MAX_MS = "sink.retry.max.ms";
+  public static final String MAX_POLL_INTERVAL_MS = "sink.max.poll.interval.ms";
+
+  public static final ConfigDef DEF =
+      CommonSettings.define(new ConfigDef())
+          .define(
+              CLICKHOUSE_URL,
+              Type.STRING,
+              "jdbc:clickhouse:http://127.0.0.1:18123",
+              new ConfigDef.NonEmptyString(),
+              Importance.HIGH,
+              "JDBC URL of ClickHouse (clickhouse-jdbc v2, HTTP).")
+          .define(
+              CLICKHOUSE_HTTP_URL,
+              Type.STRING,
+              "http://127.0.0.1:18123",
+              new ConfigDef.NonEmptyString(),
+              Importance.HIGH,
+              "HTTP URL of the same ClickHouse, for migrations and reads.")
+          .define(
+              CLICKHOUSE_DATABASE,
+              Type.STRING,
+              "kai",
+              Importance.HIGH,
+              "Database the sink creates and writes.")
+          .define(CLICKHOUSE_USER, Type.STRING, "default", Importance.MEDIUM, "ClickHouse user.")
+          .define(
+              CLICKHOUSE_PASSWORD, Type.PASSWORD, "", Importance.MEDIUM, "ClickHouse password.")
+          .define(
+              GROUP_ID,
+              Type.STRING,
+              "kai-clickhouse-sink",
+              new ConfigDef.NonEmptyString(),
+              Importance.HIGH,
+              "Consumer group; its committed offsets are the sink's progress.")
+          .define(
+              BATCH_MAX_ROWS,
+              Type.INT,
+              10_000,
+              Range.between(1, 1_000_000),
+              Importance.MEDIUM,
+              "Flush when this many rows are buffered.")
+          .define(
+              BATCH_MAX_MS,
+              Type.LONG,
+              1_000L,
+              Range.between(10, 600_000),
+              Importance.MEDIUM,
+              "Flush at least this often (ms), so dashboards stay live.")
+          .define(
+              INSERT_TIMEOUT_MS,
+              Type.INT,
+              30_000,
+              Range.between(1_000, 600_000),
+              Importance.MEDIUM,
+              "Bound on one insert (socket timeout).")
+          .define(
+              RETRY_MAX_MS,
+              Type.LONG,
+              180_000L,
+              Range.between(0, 3_600_000),
+              Importance.MEDIUM,
+              "How long retriable insert failures (ClickHouse down, timeouts) are retried with"
+                  + " backoff before the sink stops without committing.")
+          .define(
+              MAX_POLL_INTERVAL_MS,
+              Type.INT,
+              600_000,
+              Range.between(10_000, 3_600_000),
+              Importance.LOW,
+              "Consumer max.poll.interval.ms; must exceed the retry budget plus one insert.");
+
+  public SinkConfig(Map<String, ?> values) {
+    super(DEF, values, false);
+    Tables.identifier(getString(CLICKHOUSE_DATABASE));
+    long worstFlush = getLong(RETRY_MAX_MS) + 2L * getInt(INSERT_TIMEOUT_MS);
+    if (worstFlush >= getInt(MAX_POLL_INTERVAL_MS)) {
+      throw new ConfigException(
+          RETRY_MAX_MS
+              + " + 2 x "
+              + INSERT_TIMEOUT_MS
+              + " ("
+              + worstFlush
+              + " ms) must be below "
+              + MAX_POLL_INTERVAL_MS
+              + " ("
+              + getInt(MAX_POLL_INTERVAL_MS)
+              + " ms), or the group evicts the sink in the middle of a retry and the batch is"
+              + " written twice");
+    }
+  }
+
+  public static SinkConfig fromArgs(String[] args) {
+    return new SinkConfig(ConfigLoader.load(DEF, args, System.getenv()));
+  }
+
+  public Topics topics() {
+    return Topics.withPrefix(getString(CommonSettings.TOPIC_PREFIX));
+  }
+
+  public String database() {
+    return getString(CLICKHOUSE_DATABASE);
+  }
+
+  public Map<String, Object> serdeConfig() {
+    return Map.of(CommonSettings.SCHEMA_REGISTRY_URL, getString(CommonSettings.SCHEMA_REGISTRY_URL));
+  }
+
+  public Map<String, Object> consumerConfig() {
+    Map<String, Object> c = new HashMap<>();
+    c.put(ConsumerConfig.BOOTSTRAP_SERVERS_CONFIG, getString(CommonSettings.BOOTSTRAP_SERVERS));
+    c.put(ConsumerConfig.GROUP_ID_CONFIG, getString(GROUP_ID));
+    c.put(ConsumerConfig.ENABLE_AUTO_COMMIT_CONFIG, false);
+    c.put(ConsumerConfig.AUTO_OFFSET_RESET_CONFIG, "earliest");
+    // KPI topics are written in Streams transactions: never land aborted data.
+    c.put(ConsumerConfig.ISOLATION_LEVEL_CONFIG, "read_committed");
+    c.put(ConsumerConfig.MAX_POLL_RECORDS_CONFIG, Math.min(getInt(BATCH_MAX_ROWS), 5_000));
+    c.put(ConsumerConfig.MAX_POLL_INTERVAL_MS_CONFIG, getInt(MAX_POLL_INTERVAL_MS));
+    c.put(ConsumerConfig.CLIENT_ID_CONFIG, "kai-clickhouse-sink");
+    c.put(ConsumerConfig.KEY_DESERIALIZER_CLASS_CONFIG, ByteArrayDeserializer.class);
+    c.put(ConsumerConfig.VALUE_DESERIALIZER_CLASS_CONFIG, ByteArrayDeserializer.class);
+    c.putAll(originalsWithPrefix(ConfigLoader.CLIENT_OVERRIDE_PREFIX));
+    return c;
+  }
+}

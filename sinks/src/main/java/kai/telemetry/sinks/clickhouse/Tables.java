@@ -1,0 +1,28 @@
+package kai.telemetry.sinks.clickhouse;
+
+import java.util.regex.Pattern;
+
+/** ClickHouse table names: the one place they are spelled. Column names follow the Avro fields. */
+public final class Tables {
+  public static final String GPU_SAMPLES = "gpu_samples";
+  public static final String TEAM_FLEET_1M = "team_fleet_1m";
+  public static final String SCHEMA_MIGRATIONS = "schema_migrations";
+
+  private static final Pattern IDENTIFIER = Pattern.compile("[A-Za-z_][A-Za-z0-9_]{0,63}");
+
+  private Tables() {}
+
+  /** Returns {@code name} if it is a plain identifier; refuses anything that could alter SQL. */
+  public static String identifier(String name) {
+    if (name == null || !IDENTIFIER.matcher(name).matches()) {
+      throw new IllegalArgumentException(
+          "'" + name + "' is not a valid ClickHouse identifier (letters, digits, '_', not starting with a digit)");
+    }
+    return name;
+  }
+
+  /** {@code db.table}, both validated. */
+  public static String qualified(String database, String table) {
+    return identifier(database) + "." + identifier(table);
+  }
+}
