@@ -41,8 +41,8 @@ public final class RealStackExtension implements ParameterResolver {
         .stack;
   }
 
-  @SuppressWarnings("deprecation") // CloseableResource is what every JUnit 5.x closes at suite end
-  private static final class StackResource implements ExtensionContext.Store.CloseableResource {
+  /** Closed by JUnit when the root context (the whole suite) ends. */
+  private static final class StackResource implements AutoCloseable {
     final LocalStack stack;
 
     StackResource() {

@@ -1,0 +1,129 @@
+package kai.telemetry.sinks.clickhouse;
+
+import static org.assertj.core.api.Assertions.assertThat;
+
+import com.fasterxml.jackson.databind.JsonNode;
+import java.nio.charset.StandardCharsets;
+import java.time.Duration;
+import java.util.ArrayList;
+import java.util.HashMap;
+import java.util.List;
+import java.util.Map;
+import kai.telemetry.config.CommonSettings;
+import kai.telemetry.events.GpuSample;
+import kai.telemetry.schemas.Topics;
+import kai.telemetry.stack.Await;
+import kai.telemetry.stack.LocalStack;
+import kai.telemetry.stack.RealStackExtension;
+import kai.telemetry.stack.TestNamespace;
+import org.apache.kafka.clients.admin.Admin;
+import org.apache.kafka.clients.consumer.ConsumerConfig;
+import org.apache.kafka.clients.consumer.ConsumerRecord;
+import org.apache.kafka.clients.consumer.KafkaConsumer;
+import org.apache.kafka.clients.producer.KafkaProducer;
+import org.apache.kafka.clients.producer.ProducerConfig;
+import org.apache.kafka.clients.producer.ProducerRecord;
+import org.apache.kafka.common.serialization.ByteArrayDeserializer;
+import org.apache.kafka.common.serialization.ByteArraySerializer;
+import org.junit.jupiter.api.Test;
+import org.junit.jupiter.api.extension.ExtendWith;
+
+/** The sink on the real broker, registry and ClickHouse: good rows land, poison goes to the DLQ. */
+@ExtendWith(RealStackExtension.class)
+class ClickHouseSinkIT {
+  private final TestNamespace ns = TestNamespace.of(ClickHouseSinkIT.class);
+
+  private static GpuSample sample(String gpu, long ts, double util) {
+    return GpuSample.newBuilder()
+        .setTeam("sk-telecom")
+        .setCluster("skt-c1")
+        .setNode("n7")
+        .setGpuUuid(gpu)
+        .setGpuIndex(7)
+        .setTsMs(ts)
+        .setUtilizationPct(util)
+        .setPowerW(null)
+        .build();
+  }
+
+  @Test
+  void goodRecordsLandAndAPoisonRecordIsDeadLetteredWithItsBytesAndReason(LocalStack stack)
+      throws Exception {
+    Topics topics = Topics.withPrefix(ns.topicPrefix());
+    try (Admin admin = stack.kafka().admin()) {
+      admin.createTopics(topics.all().stream().map(t -> t.newTopic((short) 1)).toList()).all().get();
+    }
+    Map<String, Object> serde = Map.of(CommonSettings.SCHEMA_REGISTRY_URL, stack.schemaRegistryUrl());
+    var valueSerializer = topics.gpuSamples.valueSerde(serde).serializer();
+    byte[] poison = "{\"not\":\"avro\"}".getBytes(StandardCharsets.UTF_8);
+    try (KafkaProducer<byte[], byte[]> producer =
+        new KafkaProducer<>(
+            Map.of(ProducerConfig.BOOTSTRAP_SERVERS_CONFIG, stack.bootstrapServers()),
+            new ByteArraySerializer(),
+            new ByteArraySerializer())) {
+      String t = topics.gpuSamples.name();
+      producer.send(new ProducerRecord<>(t, 0, null, valueSerializer.serialize(t, sample("G1", 1_000, 10))));
+      producer.send(new ProducerRecord<>(t, 0, null, poison));
+      producer.send(new ProducerRecord<>(t, 0, null, valueSerializer.serialize(t, sample("G1", 2_000, 20))));
+      producer.send(new ProducerRecord<>(t, 0, null, valueSerializer.serialize(t, sample("G2", 2_000, 30))));
+      producer.flush();
+    }
+
+    Map<String, Object> settings = new HashMap<>();
+    settings.put(CommonSettings.BOOTSTRAP_SERVERS, stack.bootstrapServers());
+    settings.put(CommonSettings.SCHEMA_REGISTRY_URL, stack.schemaRegistryUrl());
+    settings.put(CommonSettings.TOPIC_PREFIX, ns.topicPrefix());
+    settings.put(SinkConfig.CLICKHOUSE_URL, stack.clickhouse().jdbcUrl());
+    settings.put(SinkConfig.CLICKHOUSE_HTTP_URL, stack.clickhouse().httpUrl());
+    settings.put(SinkConfig.CLICKHOUSE_DATABASE, ns.database());
+    settings.put(SinkConfig.GROUP_ID, ns.topicPrefix() + "sink");
+    settings.put(SinkConfig.BATCH_MAX_MS, 100L);
+    ClickHouseSink sink = ClickHouseSinkApp.create(new SinkConfig(settings));
+    Thread thread = new Thread(sink, "sink-under-test");
+    thread.start();
+    try (ClickHouseHttp ch = new ClickHouseHttp(stack.clickhouse().httpUrl())) {
+      String table = ns.database() + ".gpu_samples";
+      Await.until(
+          "three rows in " + table, Duration.ofSeconds(30), () -> ch.count("SELECT count() FROM " + table) == 3);
+      List<JsonNode> rows =
+          ch.rows("SELECT gpu_uuid, ts_ms, utilization_pct, power_w FROM " + table + " ORDER BY gpu_uuid, ts_ms");
+      assertThat(rows).extracting(r -> r.get("gpu_uuid").asText() + "/" + r.get("ts_ms").asLong() + "/" + r.get("utilization_pct").asDouble())
+          .containsExactly("G1/1000/10.0", "G1/2000/20.0", "G2/2000/30.0");
+      assertThat(rows).allSatisfy(r -> assertThat(r.get("power_w").isNull()).isTrue());
+    } finally {
+      assertThat(sink.stopAndAwait(Duration.ofSeconds(30))).isTrue();
+      sink.close();
+    }
+
+    List<ConsumerRecord<byte[], byte[]>> dead = new ArrayList<>();
+    try (KafkaConsumer<byte[], byte[]> consumer =
+        new KafkaConsumer<>(
+            Map.of(
+                ConsumerConfig.BOOTSTRAP_SERVERS_CONFIG, stack.bootstrapServers(),
+                ConsumerConfig.GROUP_ID_CONFIG, ns.topicPrefix() + "dlq-reader",
+                ConsumerConfig.AUTO_OFFSET_RESET_CONFIG, "earliest"),
+            new ByteArrayDeserializer(),
+            new ByteArrayDeserializer())) {
+      consumer.subscribe(List.of(topics.sinkDeadLetters.name()));
+      Await.until(
+          "the poison record in the DLQ",
+          Duration.ofSeconds(20),
+          () -> {
+            consumer.poll(Duration.ofMillis(200)).forEach(dead::add);
+            return !dead.isEmpty();
+          });
+    }
+    assertThat(dead).hasSize(1);
+    ConsumerRecord<byte[], byte[]> d = dead.get(0);
+    assertThat(d.value()).isEqualTo(poison);
+    assertThat(header(d, KafkaDeadLetters.SOURCE_TOPIC)).isEqualTo(topics.gpuSamples.name());
+    assertThat(header(d, KafkaDeadLetters.SOURCE_PARTITION)).isEqualTo("0");
+    assertThat(header(d, KafkaDeadLetters.SOURCE_OFFSET)).isEqualTo("1");
+    assertThat(header(d, KafkaDeadLetters.REASON))
+        .startsWith("undecodable record: not in the registry wire format");
+  }
+
+  private static String header(ConsumerRecord<byte[], byte[]> r, String key) {
+    return new String(r.headers().lastHeader(key).value(), StandardCharsets.UTF_8);
+  }
+}
