@@ -23,7 +23,10 @@ public final class Await {
       }
       if (System.nanoTime() > deadline) {
         throw new IllegalStateException(
-            "timed out after " + timeout.toSeconds() + " s waiting for " + what
+            "timed out after "
+                + timeout.toSeconds()
+                + " s waiting for "
+                + what
                 + (last == null ? "" : " (last error: " + last + ")"),
             last);
       }

@@ -21,12 +21,13 @@ import org.slf4j.Logger;
 import org.slf4j.LoggerFactory;
 
 /**
- * A real single-node Kafka broker in KRaft mode (broker and controller in one), run in-process.
- * Its data survives a restart on the same folder: the cluster id is fixed and the storage is only
+ * A real single-node Kafka broker in KRaft mode (broker and controller in one), run in-process. Its
+ * data survives a restart on the same folder: the cluster id is fixed and the storage is only
  * formatted when it has not been.
  */
 public final class KafkaBroker implements AutoCloseable {
   private static final Logger log = LoggerFactory.getLogger(KafkaBroker.class);
+
   /** Fixed so a data folder formatted once can be reopened (re-formatting with a new id fails). */
   private static final String CLUSTER_ID = "a2FpLXRlbGVtZXRyeTAx";
 
@@ -49,7 +50,9 @@ public final class KafkaBroker implements AutoCloseable {
       p.put("process.roles", "broker,controller");
       p.put("node.id", "1");
       p.put("controller.quorum.voters", "1@127.0.0.1:" + controllerPort);
-      p.put("listeners", "PLAINTEXT://127.0.0.1:" + port + ",CONTROLLER://127.0.0.1:" + controllerPort);
+      p.put(
+          "listeners",
+          "PLAINTEXT://127.0.0.1:" + port + ",CONTROLLER://127.0.0.1:" + controllerPort);
       p.put("advertised.listeners", "PLAINTEXT://127.0.0.1:" + port);
       p.put("listener.security.protocol.map", "PLAINTEXT:PLAINTEXT,CONTROLLER:PLAINTEXT");
       p.put("controller.listener.names", "CONTROLLER");
@@ -82,7 +85,10 @@ public final class KafkaBroker implements AutoCloseable {
         }
         if (rc != 0) {
           throw new IllegalStateException(
-              "formatting Kafka storage in " + logDir + " failed: " + buf.toString(StandardCharsets.UTF_8));
+              "formatting Kafka storage in "
+                  + logDir
+                  + " failed: "
+                  + buf.toString(StandardCharsets.UTF_8));
         }
       }
       KafkaRaftServer server = new KafkaRaftServer(KafkaConfig.fromProps(p), Time.SYSTEM);

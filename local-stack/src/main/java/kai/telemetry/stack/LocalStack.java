@@ -34,7 +34,12 @@ public final class LocalStack implements AutoCloseable {
     /** Free ports picked now, for tests. */
     public static StackPorts free() {
       return new StackPorts(
-          Ports.free(), Ports.free(), Ports.free(), Ports.free(), Ports.free(), Ports.free(),
+          Ports.free(),
+          Ports.free(),
+          Ports.free(),
+          Ports.free(),
+          Ports.free(),
+          Ports.free(),
           Ports.free());
     }
   }
@@ -72,7 +77,10 @@ public final class LocalStack implements AutoCloseable {
               () -> {
                 SchemaRegistryServer r =
                     SchemaRegistryServer.start(
-                        home, dir.resolve("schema-registry"), ports.registry(), ports.registryManagement());
+                        home,
+                        dir.resolve("schema-registry"),
+                        ports.registry(),
+                        ports.registryManagement());
                 started.add(r);
                 return r;
               });
@@ -83,7 +91,8 @@ public final class LocalStack implements AutoCloseable {
               ports.clickhouseTcp(),
               ports.clickhouseInterserver());
       started.add(clickhouse);
-      KafkaBroker kafka = KafkaBroker.start(dir.resolve("kafka"), ports.kafka(), ports.kafkaController());
+      KafkaBroker kafka =
+          KafkaBroker.start(dir.resolve("kafka"), ports.kafka(), ports.kafkaController());
       started.add(kafka);
       SchemaRegistryServer r = registry.join();
       log.info("local stack up in {} ms under {}", (System.nanoTime() - t0) / 1_000_000, dir);

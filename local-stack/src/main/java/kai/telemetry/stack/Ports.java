@@ -30,7 +30,11 @@ public final class Ports {
   public static void requireFree(int port, String what) {
     if (inUse(port)) {
       throw new IllegalStateException(
-          "port " + port + " for " + what + " is already in use on 127.0.0.1: stop what holds it"
+          "port "
+              + port
+              + " for "
+              + what
+              + " is already in use on 127.0.0.1: stop what holds it"
               + " (another local run?) or choose other ports");
     }
   }

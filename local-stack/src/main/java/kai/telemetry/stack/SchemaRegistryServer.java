@@ -28,7 +28,8 @@ public final class SchemaRegistryServer implements AutoCloseable {
     this.port = port;
   }
 
-  public static SchemaRegistryServer start(StackHome home, Path workDir, int port, int managementPort) {
+  public static SchemaRegistryServer start(
+      StackHome home, Path workDir, int port, int managementPort) {
     Ports.requireFree(port, "the schema registry");
     Ports.requireFree(managementPort, "the schema registry's management endpoint");
     Path jar = home.schemaRegistryJar();
@@ -77,8 +78,7 @@ public final class SchemaRegistryServer implements AutoCloseable {
           });
     } catch (RuntimeException e) {
       p.close();
-      throw new IllegalStateException(
-          e.getMessage() + "\nregistry log tail:\n" + p.logTail(30), e);
+      throw new IllegalStateException(e.getMessage() + "\nregistry log tail:\n" + p.logTail(30), e);
     }
     log.info(
         "schema registry ready at {} in {} ms", server.url(), (System.nanoTime() - t0) / 1_000_000);

@@ -89,7 +89,8 @@ public final class StackHome {
 
   /** The clickhouse-server binary, from PATH or Debian's location. */
   public static Path clickhouseServerBinary() {
-    for (String candidate : new String[] {"/usr/bin/clickhouse-server", "/usr/local/bin/clickhouse-server"}) {
+    for (String candidate :
+        new String[] {"/usr/bin/clickhouse-server", "/usr/local/bin/clickhouse-server"}) {
       if (Files.isExecutable(Path.of(candidate))) {
         return Path.of(candidate);
       }

@@ -36,7 +36,8 @@ class LocalStackIT {
               java.net.http.HttpResponse.BodyHandlers.ofString());
       assertThat(response.statusCode()).isEqualTo(200);
       assertThat(response.body()).isEqualTo("[]");
-      registryPid = Long.parseLong(Files.readString(dir.resolve("schema-registry/schema-registry.pid")));
+      registryPid =
+          Long.parseLong(Files.readString(dir.resolve("schema-registry/schema-registry.pid")));
       clickhousePid =
           Long.parseLong(Files.readString(dir.resolve("clickhouse/clickhouse-server.pid")));
       assertThat(ProcessHandle.of(registryPid)).isPresent();

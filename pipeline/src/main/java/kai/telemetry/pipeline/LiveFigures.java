@@ -27,7 +27,8 @@ final class LiveFigures {
 
   String render(long produced, PipelineRunner pipeline) {
     long now = System.currentTimeMillis();
-    long landed = ch.count("SELECT count() FROM " + rawTable + " WHERE ts_ms >= " + (now - 3_600_000));
+    long landed =
+        ch.count("SELECT count() FROM " + rawTable + " WHERE ts_ms >= " + (now - 3_600_000));
     // The newest minute window of each team, and the one before it (complete).
     List<JsonNode> rows =
         ch.rows(
@@ -44,7 +45,8 @@ final class LiveFigures {
             produced,
             landed,
             pipeline.healthy() ? "healthy" : "DEGRADED (see log)"));
-    sb.append(String.format("  %-16s %-7s %6s %8s %8s%n", "team", "minute", "GPUs", "util %", "samples"));
+    sb.append(
+        String.format("  %-16s %-7s %6s %8s %8s%n", "team", "minute", "GPUs", "util %", "samples"));
     for (JsonNode r : rows) {
       sb.append(
           String.format(

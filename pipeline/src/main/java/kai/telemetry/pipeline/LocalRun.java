@@ -23,9 +23,9 @@ import org.slf4j.Logger;
 import org.slf4j.LoggerFactory;
 
 /**
- * The whole pipeline on the local stack: broker, registry and ClickHouse, the GPU simulator in
- * real time, the fleet KPI job and the ClickHouse sink; prints live per-team figures read back
- * from ClickHouse until Ctrl-C, then stops everything in order.
+ * The whole pipeline on the local stack: broker, registry and ClickHouse, the GPU simulator in real
+ * time, the fleet KPI job and the ClickHouse sink; prints live per-team figures read back from
+ * ClickHouse until Ctrl-C, then stops everything in order.
  *
  * <p>Arguments are simulator settings as key=value (e.g. simulator.gpus.per.team=64).
  */
@@ -42,7 +42,8 @@ public final class LocalRun {
     Path runDir = home.dir().resolve("local");
     LocalStack.StackPorts ports = LocalStack.StackPorts.localRun();
 
-    Map<String, Object> simSettings = new HashMap<>(ConfigLoader.load(SimulatorConfig.DEF, args, System.getenv()));
+    Map<String, Object> simSettings =
+        new HashMap<>(ConfigLoader.load(SimulatorConfig.DEF, args, System.getenv()));
     simSettings.put(CommonSettings.BOOTSTRAP_SERVERS, "127.0.0.1:" + ports.kafka());
     simSettings.put(
         CommonSettings.SCHEMA_REGISTRY_URL,
@@ -54,7 +55,12 @@ public final class LocalRun {
     deleteRecursively(runDir.resolve("kafka"));
     deleteRecursively(runDir.resolve("streams-state"));
 
-    out.println("kai-telemetry: starting the local stack under " + runDir + " (log: " + System.getProperty("kai.log.file", "kai-local.log") + ")");
+    out.println(
+        "kai-telemetry: starting the local stack under "
+            + runDir
+            + " (log: "
+            + System.getProperty("kai.log.file", "kai-local.log")
+            + ")");
     LocalStack stack = LocalStack.start(home, runDir, ports);
     PipelineRunner pipeline;
     GpuSampleSimulator simulator;
@@ -62,7 +68,8 @@ public final class LocalRun {
       pipeline =
           PipelineRunner.start(
               stack,
-              new PipelineRunner.Options("", DATABASE, Duration.ofMinutes(2), runDir.resolve("streams-state")));
+              new PipelineRunner.Options(
+                  "", DATABASE, Duration.ofMinutes(2), runDir.resolve("streams-state")));
       simulator = new GpuSampleSimulator(simConfig);
     } catch (RuntimeException e) {
       stack.close();
@@ -77,7 +84,8 @@ public final class LocalRun {
         .addShutdownHook(
             new Thread(
                 () -> {
-                  out.println("\nstopping: simulator, KPI job, sink (final flush), then the stack...");
+                  out.println(
+                      "\nstopping: simulator, KPI job, sink (final flush), then the stack...");
                   console.interrupt();
                   simulator.stop();
                   try {
@@ -88,7 +96,9 @@ public final class LocalRun {
                   simulator.close();
                   pipeline.close();
                   stack.close();
-                  out.println("stopped cleanly; ClickHouse data kept under " + runDir.resolve("clickhouse"));
+                  out.println(
+                      "stopped cleanly; ClickHouse data kept under "
+                          + runDir.resolve("clickhouse"));
                   stopped.countDown();
                 },
                 "local-run-shutdown"));

@@ -38,7 +38,8 @@ public final class PipelineRunner implements AutoCloseable {
   private final Thread sinkThread;
   private final Options options;
 
-  private PipelineRunner(KafkaStreams streams, ClickHouseSink sink, Thread sinkThread, Options options) {
+  private PipelineRunner(
+      KafkaStreams streams, ClickHouseSink sink, Thread sinkThread, Options options) {
     this.streams = streams;
     this.sink = sink;
     this.sinkThread = sinkThread;
@@ -82,7 +83,10 @@ public final class PipelineRunner implements AutoCloseable {
           }
           return streams.state() == KafkaStreams.State.RUNNING;
         });
-    log.info("pipeline running (topics prefix '{}', database {})", options.topicPrefix(), options.database());
+    log.info(
+        "pipeline running (topics prefix '{}', database {})",
+        options.topicPrefix(),
+        options.database());
     return new PipelineRunner(streams, sink, sinkThread, options);
   }
 

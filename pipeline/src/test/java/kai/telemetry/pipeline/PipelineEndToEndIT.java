@@ -33,8 +33,8 @@ import org.junit.jupiter.api.extension.ExtendWith;
 import org.junit.jupiter.api.io.TempDir;
 
 /**
- * A fixed-seed simulator run through the real broker, registry, Streams job and sink; ClickHouse
- * is read back and compared with what an independent computation over the produced records says.
+ * A fixed-seed simulator run through the real broker, registry, Streams job and sink; ClickHouse is
+ * read back and compared with what an independent computation over the produced records says.
  */
 @ExtendWith(RealStackExtension.class)
 class PipelineEndToEndIT {
@@ -56,7 +56,8 @@ class PipelineEndToEndIT {
     try (PipelineRunner pipeline =
         PipelineRunner.start(
             stack,
-            new PipelineRunner.Options(ns.topicPrefix(), ns.database(), Duration.ofHours(1), state))) {
+            new PipelineRunner.Options(
+                ns.topicPrefix(), ns.database(), Duration.ofHours(1), state))) {
       long produced;
       try (GpuSampleSimulator sim = new GpuSampleSimulator(simulatorConfig(stack))) {
         produced = sim.backfill(START_MS, TICKS);
@@ -100,7 +101,8 @@ class PipelineEndToEndIT {
     Map<String, Object> c = new HashMap<>();
     c.put(ConsumerConfig.BOOTSTRAP_SERVERS_CONFIG, stack.bootstrapServers());
     c.put(ConsumerConfig.AUTO_OFFSET_RESET_CONFIG, "earliest");
-    Map<String, Object> serde = Map.of(CommonSettings.SCHEMA_REGISTRY_URL, stack.schemaRegistryUrl());
+    Map<String, Object> serde =
+        Map.of(CommonSettings.SCHEMA_REGISTRY_URL, stack.schemaRegistryUrl());
     List<GpuSample> out = new ArrayList<>();
     try (KafkaConsumer<String, GpuSample> consumer =
         new KafkaConsumer<>(

@@ -13,12 +13,12 @@ import org.apache.kafka.common.config.ConfigDef;
 import org.apache.kafka.common.config.ConfigException;
 
 /**
- * Gathers the settings of one deployable from, lowest precedence first: the defaults in its
- * {@link ConfigDef}, a properties file ({@code --config FILE} or {@code KAI_CONFIG_FILE}),
- * environment variables ({@code KAI_} + key upper-cased, dots and dashes as underscores, e.g.
- * {@code KAI_SINK_BATCH_MAX_ROWS} for {@code sink.batch.max.rows}), and {@code key=value}
- * arguments. Keys starting with {@code kafka.} are passed through to the Kafka clients; unknown
- * other keys are an error, so a typo never silently falls back to a default.
+ * Gathers the settings of one deployable from, lowest precedence first: the defaults in its {@link
+ * ConfigDef}, a properties file ({@code --config FILE} or {@code KAI_CONFIG_FILE}), environment
+ * variables ({@code KAI_} + key upper-cased, dots and dashes as underscores, e.g. {@code
+ * KAI_SINK_BATCH_MAX_ROWS} for {@code sink.batch.max.rows}), and {@code key=value} arguments. Keys
+ * starting with {@code kafka.} are passed through to the Kafka clients; unknown other keys are an
+ * error, so a typo never silently falls back to a default.
  */
 public final class ConfigLoader {
   public static final String ENV_PREFIX = "KAI_";
@@ -41,7 +41,11 @@ public final class ConfigLoader {
         fromArgs.put(key.substring(0, key.indexOf('=')), key.substring(key.indexOf('=') + 1));
       } else {
         throw new ConfigException(
-            "unexpected argument '" + a + "': use key=value, or --config FILE (keys: " + def.names() + ")");
+            "unexpected argument '"
+                + a
+                + "': use key=value, or --config FILE (keys: "
+                + def.names()
+                + ")");
       }
     }
     if (file != null) {
@@ -69,7 +73,10 @@ public final class ConfigLoader {
     for (String key : values.keySet()) {
       if (!def.names().contains(key) && !key.startsWith(CLIENT_OVERRIDE_PREFIX)) {
         throw new ConfigException(
-            "unknown setting '" + key + "'; known settings: " + new java.util.TreeSet<>(def.names()));
+            "unknown setting '"
+                + key
+                + "'; known settings: "
+                + new java.util.TreeSet<>(def.names()));
       }
     }
     return values;

@@ -19,11 +19,7 @@ import org.apache.kafka.common.serialization.Serdes;
  * @param compacted true for compacted reference topics, false for time-retained event topics
  */
 public record Topic<K, V>(
-    String name,
-    Format<K> keyFormat,
-    Format<V> valueFormat,
-    int partitions,
-    boolean compacted) {
+    String name, Format<K> keyFormat, Format<V> valueFormat, int partitions, boolean compacted) {
 
   /** How a key or value is encoded on the wire. */
   public sealed interface Format<T> {
@@ -49,7 +45,9 @@ public record Topic<K, V>(
     return serde(keyFormat, serdeConfig, true);
   }
 
-  /** A serde for this topic's values; {@code serdeConfig} must hold schema.registry.url for Avro. */
+  /**
+   * A serde for this topic's values; {@code serdeConfig} must hold schema.registry.url for Avro.
+   */
   public Serde<V> valueSerde(Map<String, ?> serdeConfig) {
     return serde(valueFormat, serdeConfig, false);
   }
@@ -64,7 +62,9 @@ public record Topic<K, V>(
         .configs(
             Map.of(
                 TopicConfig.CLEANUP_POLICY_CONFIG,
-                compacted ? TopicConfig.CLEANUP_POLICY_COMPACT : TopicConfig.CLEANUP_POLICY_DELETE));
+                compacted
+                    ? TopicConfig.CLEANUP_POLICY_COMPACT
+                    : TopicConfig.CLEANUP_POLICY_DELETE));
   }
 
   @SuppressWarnings("unchecked")

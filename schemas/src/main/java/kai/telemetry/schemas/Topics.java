@@ -8,8 +8,8 @@ import kai.telemetry.kpis.TeamFleetMinute;
 /**
  * The catalogue of every topic in the pipeline: the one place topic names are spelled.
  *
- * <p>A namespace prefix lets several deployments (or test classes) share one cluster without
- * seeing each other's data; production uses the empty prefix.
+ * <p>A namespace prefix lets several deployments (or test classes) share one cluster without seeing
+ * each other's data; production uses the empty prefix.
  */
 public final class Topics {
 
@@ -37,11 +37,7 @@ public final class Topics {
     this.prefix = prefix;
     gpuSamples =
         new Topic<>(
-            prefix + "kai.raw.gpu-samples.v1",
-            Topic.UTF8,
-            Topic.avro(GpuSample.class),
-            6,
-            false);
+            prefix + "kai.raw.gpu-samples.v1", Topic.UTF8, Topic.avro(GpuSample.class), 6, false);
     teamFleetMinute =
         new Topic<>(
             prefix + "kai.kpi.team-fleet-1m.v1",

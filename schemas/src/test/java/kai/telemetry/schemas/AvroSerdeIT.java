@@ -108,7 +108,8 @@ class AvroSerdeIT {
   void unreachableRegistrySaysWhere() {
     SchemaRegistryClient registry = new SchemaRegistryClient("http://127.0.0.1:1/apis/ccompat/v7");
     assertThatThrownBy(() -> registry.schemaById(1))
-        .hasMessageContaining("schema registry at http://127.0.0.1:1/apis/ccompat/v7 is unreachable");
+        .hasMessageContaining(
+            "schema registry at http://127.0.0.1:1/apis/ccompat/v7 is unreachable");
   }
 
   /** The base schema plus a double field sm_clock_mhz, with or without a default. */
@@ -116,7 +117,10 @@ class AvroSerdeIT {
     try {
       ObjectNode json = (ObjectNode) new ObjectMapper().readTree(base.toString());
       ObjectNode field =
-          ((ArrayNode) json.get("fields")).addObject().put("name", "sm_clock_mhz").put("type", "double");
+          ((ArrayNode) json.get("fields"))
+              .addObject()
+              .put("name", "sm_clock_mhz")
+              .put("type", "double");
       if (withDefault) {
         field.put("default", 0.0);
       }

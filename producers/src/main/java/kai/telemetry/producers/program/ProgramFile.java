@@ -11,8 +11,8 @@ import java.nio.file.Path;
 import java.util.List;
 
 /**
- * The program's state as data: teams, allocations, statuses. Teams change between phases, so
- * they are read from a file, never written into code. The launch state ships as the default.
+ * The program's state as data: teams, allocations, statuses. Teams change between phases, so they
+ * are read from a file, never written into code. The launch state ships as the default.
  */
 @JsonIgnoreProperties(ignoreUnknown = true)
 public record ProgramFile(
@@ -39,7 +39,8 @@ public record ProgramFile(
     try (InputStream in = Files.newInputStream(Path.of(location))) {
       return parse(in, location);
     } catch (IOException e) {
-      throw new UncheckedIOException("cannot read program file " + location + ": " + e.getMessage(), e);
+      throw new UncheckedIOException(
+          "cannot read program file " + location + ": " + e.getMessage(), e);
     }
   }
 
@@ -54,7 +55,11 @@ public record ProgramFile(
     for (Team t : file.teams()) {
       if (t.id() == null || !t.id().matches("[a-z0-9][a-z0-9-]*")) {
         throw new IllegalArgumentException(
-            "program file " + where + ": team id '" + t.id() + "' must be lower-case letters, digits and '-'");
+            "program file "
+                + where
+                + ": team id '"
+                + t.id()
+                + "' must be lower-case letters, digits and '-'");
       }
     }
     return file;

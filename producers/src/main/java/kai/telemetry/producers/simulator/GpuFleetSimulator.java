@@ -13,16 +13,17 @@ import kai.telemetry.producers.program.Team;
  * the GPU and the tick, never on call order, so any run with the same seed reproduces the same
  * records.
  *
- * <p>Behaviour: each team trains most of the time (utilization ~80-100%), with idle stretches
- * (a few % utilization) that start at random ticks and last a few ticks; a GPU's power and
- * temperature follow its utilization.
+ * <p>Behaviour: each team trains most of the time (utilization ~80-100%), with idle stretches (a
+ * few % utilization) that start at random ticks and last a few ticks; a GPU's power and temperature
+ * follow its utilization.
  */
 public final class GpuFleetSimulator {
   public static final int GPUS_PER_NODE = 8;
   private static final double H100_MEM_MIB = 81_559;
 
   /** One simulated GPU. */
-  public record SimGpu(Team team, String cluster, String node, int index, String uuid, int ordinal) {}
+  public record SimGpu(
+      Team team, String cluster, String node, int index, String uuid, int ordinal) {}
 
   private final long seed;
   private final List<SimGpu> gpus;
@@ -41,7 +42,8 @@ public final class GpuFleetSimulator {
         String node = String.format("%s-node-%03d", team.id(), i / GPUS_PER_NODE);
         String uuid =
             "GPU-"
-                + UUID.nameUUIDFromBytes((seed + "/" + cluster + "/" + i).getBytes(StandardCharsets.UTF_8));
+                + UUID.nameUUIDFromBytes(
+                    (seed + "/" + cluster + "/" + i).getBytes(StandardCharsets.UTF_8));
         all.add(new SimGpu(team, cluster, node, i % GPUS_PER_NODE, uuid, ordinal++));
       }
     }

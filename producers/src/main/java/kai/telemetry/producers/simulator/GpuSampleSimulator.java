@@ -18,8 +18,8 @@ import org.slf4j.Logger;
 import org.slf4j.LoggerFactory;
 
 /**
- * Produces simulated GPU samples for the program's teams to the raw GPU-samples topic, keyed by
- * GPU UUID (so each GPU's samples stay in order) with the sample's event time as record time.
+ * Produces simulated GPU samples for the program's teams to the raw GPU-samples topic, keyed by GPU
+ * UUID (so each GPU's samples stay in order) with the sample's event time as record time.
  */
 public final class GpuSampleSimulator implements AutoCloseable {
   private static final Logger log = LoggerFactory.getLogger(GpuSampleSimulator.class);
@@ -98,7 +98,9 @@ public final class GpuSampleSimulator implements AutoCloseable {
         throwIfSendFailed();
         long next = now + interval;
         while (running && System.currentTimeMillis() < next) {
-          stopped.await(Math.max(1, next - System.currentTimeMillis()), java.util.concurrent.TimeUnit.MILLISECONDS);
+          stopped.await(
+              Math.max(1, next - System.currentTimeMillis()),
+              java.util.concurrent.TimeUnit.MILLISECONDS);
         }
       }
     } catch (InterruptedException e) {
@@ -123,7 +125,8 @@ public final class GpuSampleSimulator implements AutoCloseable {
   private void throwIfSendFailed() {
     Exception e = sendFailure.get();
     if (e != null) {
-      throw new IllegalStateException("producing to " + topic.name() + " failed: " + e.getMessage(), e);
+      throw new IllegalStateException(
+          "producing to " + topic.name() + " failed: " + e.getMessage(), e);
     }
   }
 

@@ -43,7 +43,12 @@ public final class SimulatorConfig extends AbstractConfig {
               Range.between(100, 3_600_000),
               Importance.HIGH,
               "Sampling interval per GPU in ms (dcgm-exporter's default is 30000).")
-          .define(SEED, Type.LONG, 42L, Importance.MEDIUM, "Random seed; the same seed gives the same samples.")
+          .define(
+              SEED,
+              Type.LONG,
+              42L,
+              Importance.MEDIUM,
+              "Random seed; the same seed gives the same samples.")
           .define(
               MODE,
               Type.STRING,
@@ -85,6 +90,7 @@ public final class SimulatorConfig extends AbstractConfig {
   }
 
   public Map<String, Object> serdeConfig() {
-    return Map.of(CommonSettings.SCHEMA_REGISTRY_URL, getString(CommonSettings.SCHEMA_REGISTRY_URL));
+    return Map.of(
+        CommonSettings.SCHEMA_REGISTRY_URL, getString(CommonSettings.SCHEMA_REGISTRY_URL));
   }
 }

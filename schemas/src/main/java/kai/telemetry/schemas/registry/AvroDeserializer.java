@@ -14,8 +14,8 @@ import org.apache.kafka.common.serialization.Deserializer;
 
 /**
  * Reads the Confluent wire format into the specific class {@code T}, resolving the writer schema
- * (looked up by id) against {@code T}'s schema, so data written by older or newer compatible
- * schema versions reads correctly.
+ * (looked up by id) against {@code T}'s schema, so data written by older or newer compatible schema
+ * versions reads correctly.
  */
 public final class AvroDeserializer<T extends SpecificRecord> implements Deserializer<T> {
 

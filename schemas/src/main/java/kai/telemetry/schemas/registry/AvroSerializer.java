@@ -59,7 +59,8 @@ public final class AvroSerializer<T extends SpecificRecord> implements Serialize
       encoder.flush();
     } catch (IOException | RuntimeException e) {
       throw new SerializationException(
-          "cannot encode " + schema.getFullName() + " for topic " + topic + ": " + e.getMessage(), e);
+          "cannot encode " + schema.getFullName() + " for topic " + topic + ": " + e.getMessage(),
+          e);
     }
     return out.toByteArray();
   }

@@ -16,7 +16,8 @@ public final class RegistrySerdeConfig {
     Object url = configs.get(SCHEMA_REGISTRY_URL);
     if (url == null || url.toString().isBlank()) {
       throw new IllegalArgumentException(
-          SCHEMA_REGISTRY_URL + " must be set for Avro serdes (e.g. http://127.0.0.1:8081/apis/ccompat/v7)");
+          SCHEMA_REGISTRY_URL
+              + " must be set for Avro serdes (e.g. http://127.0.0.1:8081/apis/ccompat/v7)");
     }
     return url.toString();
   }

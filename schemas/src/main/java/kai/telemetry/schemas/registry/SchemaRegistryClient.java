@@ -133,17 +133,29 @@ public final class SchemaRegistryClient {
     int status = response.statusCode();
     if (status == 409) {
       throw new IncompatibleSchemaException(
-          "schema for " + what + " is incompatible with the registered versions: " + response.body());
+          "schema for "
+              + what
+              + " is incompatible with the registered versions: "
+              + response.body());
     }
     if (status / 100 != 2) {
       throw new SchemaRegistryException(
-          method + " " + path + " failed for " + what + " with HTTP " + status + ": " + response.body(),
+          method
+              + " "
+              + path
+              + " failed for "
+              + what
+              + " with HTTP "
+              + status
+              + ": "
+              + response.body(),
           status);
     }
     try {
       return JSON.readTree(response.body());
     } catch (IOException e) {
-      throw new SchemaRegistryException("unreadable registry answer: " + response.body(), status, e);
+      throw new SchemaRegistryException(
+          "unreadable registry answer: " + response.body(), status, e);
     }
   }
 

@@ -69,7 +69,12 @@ public final class ClickHouseHttp implements AutoCloseable {
       HttpResponse<String> r = http.send(request, HttpResponse.BodyHandlers.ofString());
       if (r.statusCode() != 200) {
         throw new IllegalStateException(
-            "ClickHouse refused query (HTTP " + r.statusCode() + "): " + r.body().trim() + "\nSQL: " + sql);
+            "ClickHouse refused query (HTTP "
+                + r.statusCode()
+                + "): "
+                + r.body().trim()
+                + "\nSQL: "
+                + sql);
       }
       return r.body();
     } catch (IOException e) {

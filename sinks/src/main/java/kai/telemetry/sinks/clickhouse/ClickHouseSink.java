@@ -19,9 +19,9 @@ import org.slf4j.Logger;
 import org.slf4j.LoggerFactory;
 
 /**
- * Lands topics in ClickHouse tables: polls, decodes, buffers rows per table, and flushes by size
- * or time. Offsets are committed only after every buffered row is inserted and every dead letter
- * is acknowledged, so a crash replays at most the last unflushed batch (the tables' natural keys
+ * Lands topics in ClickHouse tables: polls, decodes, buffers rows per table, and flushes by size or
+ * time. Offsets are committed only after every buffered row is inserted and every dead letter is
+ * acknowledged, so a crash replays at most the last unflushed batch (the tables' natural keys
  * collapse the replay; see docs/DESIGN.md).
  *
  * <p>Failures: retriable inserts are retried with capped exponential backoff up to a time budget,
@@ -120,17 +120,21 @@ public final class ClickHouseSink implements Runnable, AutoCloseable {
     for (ConsumerRecord<byte[], byte[]> rec : consumer.poll(timeout)) {
       metrics.recordsIn.incrementAndGet();
       Source source =
-          new Source(rec.topic(), rec.partition(), rec.offset(), rec.timestamp(), rec.key(), rec.value());
+          new Source(
+              rec.topic(), rec.partition(), rec.offset(), rec.timestamp(), rec.key(), rec.value());
       TableRoute<?> route = routesByTopic.get(rec.topic());
       try {
         Object[] row = route.row(rec.value());
-        buffers.computeIfAbsent(route.table(), t -> new ArrayList<>()).add(new Pending(source, row));
+        buffers
+            .computeIfAbsent(route.table(), t -> new ArrayList<>())
+            .add(new Pending(source, row));
         bufferedRows++;
       } catch (RuntimeException e) {
         deadLetter(source, "undecodable record: " + e.getMessage());
       }
       pendingOffsets.put(
-          new TopicPartition(rec.topic(), rec.partition()), new OffsetAndMetadata(rec.offset() + 1));
+          new TopicPartition(rec.topic(), rec.partition()),
+          new OffsetAndMetadata(rec.offset() + 1));
     }
     long now = System.currentTimeMillis();
     if (bufferedRows >= settings.batchMaxRows()

@@ -4,7 +4,8 @@ package kai.telemetry.sinks.clickhouse;
 public interface DeadLetters extends AutoCloseable {
 
   /** A record as it was read: its coordinates and original bytes. */
-  record Source(String topic, int partition, long offset, long timestamp, byte[] key, byte[] value) {}
+  record Source(
+      String topic, int partition, long offset, long timestamp, byte[] key, byte[] value) {}
 
   void send(Source source, String reason);
 

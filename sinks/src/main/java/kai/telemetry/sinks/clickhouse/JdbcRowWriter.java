@@ -22,6 +22,7 @@ import org.slf4j.LoggerFactory;
 public final class JdbcRowWriter implements RowWriter {
   private static final Logger log = LoggerFactory.getLogger(JdbcRowWriter.class);
   private static final Pattern SERVER_CODE = Pattern.compile("Code: (\\d+)");
+
   /**
    * Server error codes that pass: timeouts, overload, too many parts (merges catch up), network,
    * memory pressure, and a table not yet visible to the replica that took the insert.

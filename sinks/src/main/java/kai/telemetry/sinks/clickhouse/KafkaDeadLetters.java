@@ -27,10 +27,14 @@ public final class KafkaDeadLetters implements DeadLetters {
     this.producer =
         new KafkaProducer<>(
             Map.of(
-                ProducerConfig.BOOTSTRAP_SERVERS_CONFIG, bootstrapServers,
-                ProducerConfig.ACKS_CONFIG, "all",
-                ProducerConfig.ENABLE_IDEMPOTENCE_CONFIG, true,
-                ProducerConfig.CLIENT_ID_CONFIG, "kai-clickhouse-sink-dlq"),
+                ProducerConfig.BOOTSTRAP_SERVERS_CONFIG,
+                bootstrapServers,
+                ProducerConfig.ACKS_CONFIG,
+                "all",
+                ProducerConfig.ENABLE_IDEMPOTENCE_CONFIG,
+                true,
+                ProducerConfig.CLIENT_ID_CONFIG,
+                "kai-clickhouse-sink-dlq"),
             new ByteArraySerializer(),
             new ByteArraySerializer());
   }
@@ -40,7 +44,8 @@ public final class KafkaDeadLetters implements DeadLetters {
     RecordHeaders headers = new RecordHeaders();
     headers.add(REASON, reason.getBytes(StandardCharsets.UTF_8));
     headers.add(SOURCE_TOPIC, source.topic().getBytes(StandardCharsets.UTF_8));
-    headers.add(SOURCE_PARTITION, Integer.toString(source.partition()).getBytes(StandardCharsets.UTF_8));
+    headers.add(
+        SOURCE_PARTITION, Integer.toString(source.partition()).getBytes(StandardCharsets.UTF_8));
     headers.add(SOURCE_OFFSET, Long.toString(source.offset()).getBytes(StandardCharsets.UTF_8));
     producer.send(
         new ProducerRecord<>(

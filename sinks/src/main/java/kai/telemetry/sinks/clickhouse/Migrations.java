@@ -17,10 +17,10 @@ import org.slf4j.Logger;
 import org.slf4j.LoggerFactory;
 
 /**
- * Versioned ClickHouse migrations, applied in order at sink start and recorded in
- * {@code schema_migrations}. Statements are written to run on ClickHouse 18.16 and current
- * releases alike. A failing migration stops start-up with its file and statement named; the ones
- * before it stay applied and recorded, so a retry resumes there.
+ * Versioned ClickHouse migrations, applied in order at sink start and recorded in {@code
+ * schema_migrations}. Statements are written to run on ClickHouse 18.16 and current releases alike.
+ * A failing migration stops start-up with its file and statement named; the ones before it stay
+ * applied and recorded, so a retry resumes there.
  */
 public final class Migrations {
   private static final Logger log = LoggerFactory.getLogger(Migrations.class);
@@ -55,7 +55,8 @@ public final class Migrations {
     public String checksum() {
       try {
         return HexFormat.of()
-            .formatHex(MessageDigest.getInstance("SHA-256").digest(sql.getBytes(StandardCharsets.UTF_8)))
+            .formatHex(
+                MessageDigest.getInstance("SHA-256").digest(sql.getBytes(StandardCharsets.UTF_8)))
             .substring(0, 16);
       } catch (NoSuchAlgorithmException e) {
         throw new IllegalStateException(e);
@@ -102,7 +103,8 @@ public final class Migrations {
             + " (version UInt32, name String, checksum String, applied_at DateTime('UTC'))"
             + " ENGINE = MergeTree ORDER BY version");
     Set<Integer> applied = new TreeSet<>();
-    for (String v : db.run("SELECT version FROM " + qualified + " FORMAT TabSeparated").split("\n")) {
+    for (String v :
+        db.run("SELECT version FROM " + qualified + " FORMAT TabSeparated").split("\n")) {
       if (!v.isBlank()) {
         applied.add(Integer.parseInt(v.strip()));
       }

@@ -51,8 +51,7 @@ public final class SinkConfig extends AbstractConfig {
               Importance.HIGH,
               "Database the sink creates and writes.")
           .define(CLICKHOUSE_USER, Type.STRING, "default", Importance.MEDIUM, "ClickHouse user.")
-          .define(
-              CLICKHOUSE_PASSWORD, Type.PASSWORD, "", Importance.MEDIUM, "ClickHouse password.")
+          .define(CLICKHOUSE_PASSWORD, Type.PASSWORD, "", Importance.MEDIUM, "ClickHouse password.")
           .define(
               GROUP_ID,
               Type.STRING,
@@ -130,7 +129,8 @@ public final class SinkConfig extends AbstractConfig {
   }
 
   public Map<String, Object> serdeConfig() {
-    return Map.of(CommonSettings.SCHEMA_REGISTRY_URL, getString(CommonSettings.SCHEMA_REGISTRY_URL));
+    return Map.of(
+        CommonSettings.SCHEMA_REGISTRY_URL, getString(CommonSettings.SCHEMA_REGISTRY_URL));
   }
 
   public Map<String, Object> consumerConfig() {

@@ -16,7 +16,9 @@ public final class Tables {
   public static String identifier(String name) {
     if (name == null || !IDENTIFIER.matcher(name).matches()) {
       throw new IllegalArgumentException(
-          "'" + name + "' is not a valid ClickHouse identifier (letters, digits, '_', not starting with a digit)");
+          "'"
+              + name
+              + "' is not a valid ClickHouse identifier (letters, digits, '_', not starting with a digit)");
     }
     return name;
   }

@@ -43,7 +43,9 @@ class ClickHouseSchemaIT {
               + " VALUES ('t', 'c', 'n', 'g', 0, 1768467600123, 50)");
       assertThat(
               ch.execute(
-                  "SELECT toString(event_time) FROM " + ns.database() + ".gpu_samples FORMAT TabSeparated"))
+                  "SELECT toString(event_time) FROM "
+                      + ns.database()
+                      + ".gpu_samples FORMAT TabSeparated"))
           .isEqualTo("2026-01-15 09:00:00\n");
     }
   }
@@ -51,7 +53,8 @@ class ClickHouseSchemaIT {
   @Test
   void migrationsRunOnCurrentClickHouse(@TempDir Path dir) {
     try (Chdb chdb = Chdb.open(StackHome.locate(), dir)) {
-      assertThat(Migrations.apply(sql -> chdb.query(sql, "TabSeparated"), "kai")).containsExactly(1);
+      assertThat(Migrations.apply(sql -> chdb.query(sql, "TabSeparated"), "kai"))
+          .containsExactly(1);
       assertThat(Migrations.apply(sql -> chdb.query(sql, "TabSeparated"), "kai")).isEmpty();
       chdb.query(
           "INSERT INTO kai.team_fleet_1m (team, window_start_ms, window_end_ms, gpus_reporting,"

@@ -51,9 +51,13 @@ class ClickHouseSinkIT {
       throws Exception {
     Topics topics = Topics.withPrefix(ns.topicPrefix());
     try (Admin admin = stack.kafka().admin()) {
-      admin.createTopics(topics.all().stream().map(t -> t.newTopic((short) 1)).toList()).all().get();
+      admin
+          .createTopics(topics.all().stream().map(t -> t.newTopic((short) 1)).toList())
+          .all()
+          .get();
     }
-    Map<String, Object> serde = Map.of(CommonSettings.SCHEMA_REGISTRY_URL, stack.schemaRegistryUrl());
+    Map<String, Object> serde =
+        Map.of(CommonSettings.SCHEMA_REGISTRY_URL, stack.schemaRegistryUrl());
     var valueSerializer = topics.gpuSamples.valueSerde(serde).serializer();
     byte[] poison = "{\"not\":\"avro\"}".getBytes(StandardCharsets.UTF_8);
     try (KafkaProducer<byte[], byte[]> producer =
@@ -62,10 +66,13 @@ class ClickHouseSinkIT {
             new ByteArraySerializer(),
             new ByteArraySerializer())) {
       String t = topics.gpuSamples.name();
-      producer.send(new ProducerRecord<>(t, 0, null, valueSerializer.serialize(t, sample("G1", 1_000, 10))));
+      producer.send(
+          new ProducerRecord<>(t, 0, null, valueSerializer.serialize(t, sample("G1", 1_000, 10))));
       producer.send(new ProducerRecord<>(t, 0, null, poison));
-      producer.send(new ProducerRecord<>(t, 0, null, valueSerializer.serialize(t, sample("G1", 2_000, 20))));
-      producer.send(new ProducerRecord<>(t, 0, null, valueSerializer.serialize(t, sample("G2", 2_000, 30))));
+      producer.send(
+          new ProducerRecord<>(t, 0, null, valueSerializer.serialize(t, sample("G1", 2_000, 20))));
+      producer.send(
+          new ProducerRecord<>(t, 0, null, valueSerializer.serialize(t, sample("G2", 2_000, 30))));
       producer.flush();
     }
 
@@ -84,10 +91,22 @@ class ClickHouseSinkIT {
     try (ClickHouseHttp ch = new ClickHouseHttp(stack.clickhouse().httpUrl())) {
       String table = ns.database() + ".gpu_samples";
       Await.until(
-          "three rows in " + table, Duration.ofSeconds(30), () -> ch.count("SELECT count() FROM " + table) == 3);
+          "three rows in " + table,
+          Duration.ofSeconds(30),
+          () -> ch.count("SELECT count() FROM " + table) == 3);
       List<JsonNode> rows =
-          ch.rows("SELECT gpu_uuid, ts_ms, utilization_pct, power_w FROM " + table + " ORDER BY gpu_uuid, ts_ms");
-      assertThat(rows).extracting(r -> r.get("gpu_uuid").asText() + "/" + r.get("ts_ms").asLong() + "/" + r.get("utilization_pct").asDouble())
+          ch.rows(
+              "SELECT gpu_uuid, ts_ms, utilization_pct, power_w FROM "
+                  + table
+                  + " ORDER BY gpu_uuid, ts_ms");
+      assertThat(rows)
+          .extracting(
+              r ->
+                  r.get("gpu_uuid").asText()
+                      + "/"
+                      + r.get("ts_ms").asLong()
+                      + "/"
+                      + r.get("utilization_pct").asDouble())
           .containsExactly("G1/1000/10.0", "G1/2000/20.0", "G2/2000/30.0");
       assertThat(rows).allSatisfy(r -> assertThat(r.get("power_w").isNull()).isTrue());
     } finally {
@@ -99,9 +118,12 @@ class ClickHouseSinkIT {
     try (KafkaConsumer<byte[], byte[]> consumer =
         new KafkaConsumer<>(
             Map.of(
-                ConsumerConfig.BOOTSTRAP_SERVERS_CONFIG, stack.bootstrapServers(),
-                ConsumerConfig.GROUP_ID_CONFIG, ns.topicPrefix() + "dlq-reader",
-                ConsumerConfig.AUTO_OFFSET_RESET_CONFIG, "earliest"),
+                ConsumerConfig.BOOTSTRAP_SERVERS_CONFIG,
+                stack.bootstrapServers(),
+                ConsumerConfig.GROUP_ID_CONFIG,
+                ns.topicPrefix() + "dlq-reader",
+                ConsumerConfig.AUTO_OFFSET_RESET_CONFIG,
+                "earliest"),
             new ByteArrayDeserializer(),
             new ByteArrayDeserializer())) {
       consumer.subscribe(List.of(topics.sinkDeadLetters.name()));

@@ -50,7 +50,8 @@ class ClickHouseSinkTest {
     String rejectName;
 
     @Override
-    public void insert(String table, List<String> columns, List<Object[]> rows) throws WriteException {
+    public void insert(String table, List<String> columns, List<Object[]> rows)
+        throws WriteException {
       assertThat(table).isEqualTo("events_table");
       assertThat(columns).containsExactly("name", "n");
       if (retriableFailuresLeft > 0) {
@@ -77,7 +78,12 @@ class ClickHouseSinkTest {
 
     @Override
     public void send(Source source, String reason) {
-      pending.add(new String(source.value(), StandardCharsets.UTF_8) + "@" + source.offset() + " " + reason);
+      pending.add(
+          new String(source.value(), StandardCharsets.UTF_8)
+              + "@"
+              + source.offset()
+              + " "
+              + reason);
     }
 
     @Override
@@ -179,7 +185,8 @@ class ClickHouseSinkTest {
     add(4, "e:5");
     sink.pollOnce(Duration.ZERO);
     assertThat(writer.names()).containsExactlyInAnyOrder("a", "b", "d", "e");
-    assertThat(dlq.flushed).containsExactly("bad:3@2 rejected by ClickHouse: Code: 53. Type mismatch");
+    assertThat(dlq.flushed)
+        .containsExactly("bad:3@2 rejected by ClickHouse: Code: 53. Type mismatch");
     assertThat(committed()).isEqualTo(5L);
     assertThat(sink.metrics().deadLettered()).isEqualTo(1);
   }

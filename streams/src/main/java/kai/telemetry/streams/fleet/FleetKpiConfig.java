@@ -83,7 +83,8 @@ public final class FleetKpiConfig extends AbstractConfig {
   }
 
   public Map<String, Object> serdeConfig() {
-    return Map.of(CommonSettings.SCHEMA_REGISTRY_URL, getString(CommonSettings.SCHEMA_REGISTRY_URL));
+    return Map.of(
+        CommonSettings.SCHEMA_REGISTRY_URL, getString(CommonSettings.SCHEMA_REGISTRY_URL));
   }
 
   public Properties streamsProperties() {
@@ -97,7 +98,9 @@ public final class FleetKpiConfig extends AbstractConfig {
     p.put(
         StreamsConfig.DESERIALIZATION_EXCEPTION_HANDLER_CLASS_CONFIG,
         LogAndContinueExceptionHandler.class);
-    p.put(StreamsConfig.ERRORS_DEAD_LETTER_QUEUE_TOPIC_NAME_CONFIG, topics().streamsDeadLetters.name());
+    p.put(
+        StreamsConfig.ERRORS_DEAD_LETTER_QUEUE_TOPIC_NAME_CONFIG,
+        topics().streamsDeadLetters.name());
     p.put(CommonSettings.SCHEMA_REGISTRY_URL, getString(CommonSettings.SCHEMA_REGISTRY_URL));
     originalsWithPrefix(ConfigLoader.CLIENT_OVERRIDE_PREFIX).forEach(p::put);
     return p;

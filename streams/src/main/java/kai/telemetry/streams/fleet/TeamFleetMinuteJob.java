@@ -49,13 +49,14 @@ public final class TeamFleetMinuteJob {
       Duration grace) {
     Serde<FleetMinuteState> stateSerde = new InternalAvroSerde<>(FleetMinuteState.class);
     StreamsBuilder builder = new StreamsBuilder();
-    builder
-        .stream(
+    builder.stream(
             topics.gpuSamples.name(),
             Consumed.with(Serdes.String(), sampleSerde)
                 .withTimestampExtractor(new GpuSampleTimestampExtractor())
                 .withName("gpu-samples-source"))
-        .groupBy((gpu, sample) -> sample.getTeam(), Grouped.with("by-team", Serdes.String(), sampleSerde))
+        .groupBy(
+            (gpu, sample) -> sample.getTeam(),
+            Grouped.with("by-team", Serdes.String(), sampleSerde))
         .windowedBy(TimeWindows.ofSizeAndGrace(windowSize, grace))
         .aggregate(
             TeamFleetMinuteJob::emptyState,
@@ -66,7 +67,9 @@ public final class TeamFleetMinuteJob {
                 .withValueSerde(stateSerde)
                 .withRetention(windowSize.plus(grace).plus(Duration.ofHours(1))))
         .toStream(Named.as("fleet-minute-updates"))
-        .map((window, state) -> KeyValue.pair(window.key(), toKpi(window, state)), Named.as("to-kpi"))
+        .map(
+            (window, state) -> KeyValue.pair(window.key(), toKpi(window, state)),
+            Named.as("to-kpi"))
         .to(
             topics.teamFleetMinute.name(),
             Produced.with(Serdes.String(), kpiSerde).withName("team-fleet-minute-sink"));

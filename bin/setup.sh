@@ -1,0 +1,68 @@
+#!/usr/bin/env bash
+# Shared set-up for bin/test and bin/run-local, sourced by both: finds a JDK 21+, and installs
+# what the real local stack needs when it is missing (ClickHouse server from Debian's packages,
+# chDB from npm). The Kafka broker and the schema registry come from Maven Central with the build.
+
+KAI_ROOT=$(cd "$(dirname "${BASH_SOURCE[0]}")/.." && pwd)
+KAI_STACK_DIR=${KAI_STACK_DIR:-$KAI_ROOT/.stack}
+KAI_CHDB_VERSION=26.5.3
+export KAI_STACK_DIR
+
+say() { printf '\033[1mkai-telemetry:\033[0m %s\n' "$*"; }
+
+# Prints the home of the first JDK of version 21 or newer: $JAVA_HOME, then /usr/lib/jvm/*.
+find_jdk() {
+  local candidate major
+  for candidate in "${JAVA_HOME:-}" /usr/lib/jvm/temurin-25-jdk-amd64 /usr/lib/jvm/*; do
+    [ -n "$candidate" ] && [ -x "$candidate/bin/javac" ] || continue
+    major=$("$candidate/bin/java" -XshowSettings:properties -version 2>&1 |
+      awk -F'= ' '/java.specification.version/ {print $2}' | cut -d. -f1)
+    if [ -n "$major" ] && [ "$major" -ge 21 ]; then
+      echo "$candidate"
+      return 0
+    fi
+  done
+  return 1
+}
+
+ensure_jdk() {
+  if ! JAVA_HOME=$(find_jdk); then
+    say "no JDK 21 or newer found (JAVA_HOME or /usr/lib/jvm/*). Install one, e.g. Temurin 21+, and set JAVA_HOME."
+    exit 1
+  fi
+  KAI_JAVA_MAJOR=$("$JAVA_HOME/bin/java" -XshowSettings:properties -version 2>&1 |
+    awk -F'= ' '/java.specification.version/ {print $2}' | cut -d. -f1)
+  export JAVA_HOME KAI_JAVA_MAJOR
+  export PATH="$JAVA_HOME/bin:$PATH"
+  say "using JDK $JAVA_HOME"
+}
+
+as_root() {
+  if [ "$(id -u)" -eq 0 ]; then "$@"; elif command -v sudo >/dev/null; then sudo "$@"; else return 1; fi
+}
+
+ensure_clickhouse() {
+  if command -v clickhouse-server >/dev/null 2>&1 || [ -x /usr/bin/clickhouse-server ]; then
+    return 0
+  fi
+  say "installing clickhouse-server and clickhouse-client (Debian packages)"
+  if ! { as_root apt-get update -qq && DEBIAN_FRONTEND=noninteractive as_root apt-get install -y -qq clickhouse-server clickhouse-client >/dev/null; }; then
+    say "could not install ClickHouse: run  apt-get install -y clickhouse-server clickhouse-client  as root"
+    exit 1
+  fi
+}
+
+ensure_chdb() {
+  local lib="$KAI_STACK_DIR/chdb/node_modules/@chdb/lib-linux-x64-gnu/libchdb.so"
+  if [ -f "$lib" ]; then
+    return 0
+  fi
+  if ! command -v npm >/dev/null 2>&1; then
+    say "npm is needed to fetch chDB (current ClickHouse engine for the SQL tests): apt-get install -y npm"
+    exit 1
+  fi
+  say "fetching chDB $KAI_CHDB_VERSION (npm @chdb/lib-linux-x64-gnu, ~180 MB)"
+  mkdir -p "$KAI_STACK_DIR/chdb"
+  npm install --ignore-scripts --no-audit --no-fund --loglevel=error \
+    --prefix "$KAI_STACK_DIR/chdb" "@chdb/lib-linux-x64-gnu@$KAI_CHDB_VERSION" >/dev/null
+}
