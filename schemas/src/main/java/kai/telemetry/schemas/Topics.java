@@ -2,8 +2,17 @@ package kai.telemetry.schemas;
 
 import java.util.List;
 import java.util.regex.Pattern;
+import kai.telemetry.events.BenchmarkResult;
+import kai.telemetry.events.DerivativeModel;
+import kai.telemetry.events.EvaluationScore;
 import kai.telemetry.events.GpuSample;
+import kai.telemetry.events.RejectedRecord;
+import kai.telemetry.events.RunLifecycle;
+import kai.telemetry.events.TrainingStep;
 import kai.telemetry.kpis.TeamFleetMinute;
+import kai.telemetry.reference.BenchmarkInfo;
+import kai.telemetry.reference.EvaluationRules;
+import kai.telemetry.reference.TeamInfo;
 
 /**
  * The catalogue of every topic in the pipeline: the one place topic names are spelled.
@@ -17,6 +26,36 @@ public final class Topics {
 
   /** Raw GPU samples, keyed by GPU UUID so each GPU's samples stay in order. */
   public final Topic<String, GpuSample> gpuSamples;
+
+  /** Training-step metrics, keyed by team/run so each run's steps stay in order. */
+  public final Topic<String, TrainingStep> trainingSteps;
+
+  /** Run lifecycle events, keyed by team/run (same partitioning as the steps). */
+  public final Topic<String, RunLifecycle> runLifecycle;
+
+  /** Benchmark results, keyed by team. */
+  public final Topic<String, BenchmarkResult> benchmarkResults;
+
+  /** Expert and user evaluation scores, keyed by team. */
+  public final Topic<String, EvaluationScore> evaluationScores;
+
+  /** Derivative models published on a team's model, keyed by team. */
+  public final Topic<String, DerivativeModel> derivativeModels;
+
+  /** Reference: the program's teams (compacted, keyed by team id). */
+  public final Topic<String, TeamInfo> teams;
+
+  /** Reference: the benchmark catalogue with frontier scores (compacted, keyed by benchmark id). */
+  public final Topic<String, BenchmarkInfo> benchmarks;
+
+  /** Reference: evaluation rules per phase (compacted, keyed by phase number). */
+  public final Topic<String, EvaluationRules> evaluationRules;
+
+  /** Inputs collectors refused (out of range, malformed), with the reason; keyed by team. */
+  public final Topic<String, RejectedRecord> collectorRejects;
+
+  /** Log followers' committed file positions (compacted, keyed by follower and file). */
+  public final Topic<String, String> collectorPositions;
 
   /** Per-team fleet KPI per 1-minute window, keyed by team id. */
   public final Topic<String, TeamFleetMinute> teamFleetMinute;
@@ -38,6 +77,63 @@ public final class Topics {
     gpuSamples =
         new Topic<>(
             prefix + "kai.raw.gpu-samples.v1", Topic.UTF8, Topic.avro(GpuSample.class), 6, false);
+    trainingSteps =
+        new Topic<>(
+            prefix + "kai.raw.training-steps.v1",
+            Topic.UTF8,
+            Topic.avro(TrainingStep.class),
+            6,
+            false);
+    runLifecycle =
+        new Topic<>(
+            prefix + "kai.raw.run-lifecycle.v1",
+            Topic.UTF8,
+            Topic.avro(RunLifecycle.class),
+            6,
+            false);
+    benchmarkResults =
+        new Topic<>(
+            prefix + "kai.raw.benchmark-results.v1",
+            Topic.UTF8,
+            Topic.avro(BenchmarkResult.class),
+            3,
+            false);
+    evaluationScores =
+        new Topic<>(
+            prefix + "kai.raw.evaluation-scores.v1",
+            Topic.UTF8,
+            Topic.avro(EvaluationScore.class),
+            1,
+            false);
+    derivativeModels =
+        new Topic<>(
+            prefix + "kai.raw.derivative-models.v1",
+            Topic.UTF8,
+            Topic.avro(DerivativeModel.class),
+            1,
+            false);
+    teams =
+        new Topic<>(prefix + "kai.ref.teams.v1", Topic.UTF8, Topic.avro(TeamInfo.class), 1, true);
+    benchmarks =
+        new Topic<>(
+            prefix + "kai.ref.benchmarks.v1", Topic.UTF8, Topic.avro(BenchmarkInfo.class), 1, true);
+    evaluationRules =
+        new Topic<>(
+            prefix + "kai.ref.evaluation-rules.v1",
+            Topic.UTF8,
+            Topic.avro(EvaluationRules.class),
+            1,
+            true);
+    collectorRejects =
+        new Topic<>(
+            prefix + "kai.rejects.collectors.v1",
+            Topic.UTF8,
+            Topic.avro(RejectedRecord.class),
+            1,
+            false);
+    collectorPositions =
+        new Topic<>(
+            prefix + "kai.internal.collector-positions.v1", Topic.UTF8, Topic.UTF8, 1, true);
     teamFleetMinute =
         new Topic<>(
             prefix + "kai.kpi.team-fleet-1m.v1",
@@ -67,6 +163,20 @@ public final class Topics {
 
   /** Every topic, for creation at start-up. */
   public List<Topic<?, ?>> all() {
-    return List.of(gpuSamples, teamFleetMinute, sinkDeadLetters, streamsDeadLetters);
+    return List.of(
+        gpuSamples,
+        trainingSteps,
+        runLifecycle,
+        benchmarkResults,
+        evaluationScores,
+        derivativeModels,
+        teams,
+        benchmarks,
+        evaluationRules,
+        collectorRejects,
+        collectorPositions,
+        teamFleetMinute,
+        sinkDeadLetters,
+        streamsDeadLetters);
   }
 }

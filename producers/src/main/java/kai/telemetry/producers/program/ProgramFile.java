@@ -18,7 +18,14 @@ import java.util.List;
 public record ProgramFile(
     @JsonProperty("program") String program,
     @JsonProperty("state_as_of") String stateAsOf,
-    @JsonProperty("teams") List<Team> teams) {
+    @JsonProperty("teams") List<Team> teams,
+    @JsonProperty("benchmarks") List<Benchmark> benchmarks,
+    @JsonProperty("evaluation_rules") List<PhaseRules> evaluationRules) {
+
+  public ProgramFile {
+    benchmarks = benchmarks == null ? List.of() : List.copyOf(benchmarks);
+    evaluationRules = evaluationRules == null ? List.of() : List.copyOf(evaluationRules);
+  }
 
   /** The bundled default: the five teams of the 2025-09 launch. */
   public static final String DEFAULT_RESOURCE = "/program/k-ai-launch-2025-09.json";
@@ -63,6 +70,11 @@ public record ProgramFile(
       }
     }
     return file;
+  }
+
+  /** The catalogue entry an lm-evaluation-harness task reports, if any. */
+  public java.util.Optional<Benchmark> benchmarkForLmEvalTask(String task) {
+    return benchmarks.stream().filter(b -> b.lmEvalTasks().contains(task)).findFirst();
   }
 
   public List<Team> activeTeams() {

@@ -1,11 +1,22 @@
 package kai.telemetry.producers.program;
 
+import com.fasterxml.jackson.annotation.JsonIgnoreProperties;
 import com.fasterxml.jackson.annotation.JsonProperty;
 
 /** A program team as the program file lists it. */
+@JsonIgnoreProperties(ignoreUnknown = true)
 public record Team(
     @JsonProperty("id") String id,
     @JsonProperty("name_ko") String nameKo,
     @JsonProperty("name_en") String nameEn,
     @JsonProperty("gpu_allocation") int gpuAllocation,
-    @JsonProperty("status") String status) {}
+    @JsonProperty("gpu_type") String gpuType,
+    @JsonProperty("status") String status,
+    @JsonProperty("eliminated_in_phase") Integer eliminatedInPhase,
+    @JsonProperty("target_model") String targetModel) {
+
+  public Team {
+    gpuType = gpuType == null ? "H100" : gpuType;
+    status = status == null ? "active" : status;
+  }
+}

@@ -1,0 +1,97 @@
+package kai.telemetry.producers.collect;
+
+import java.time.Duration;
+import java.util.ArrayList;
+import java.util.List;
+import kai.telemetry.events.BenchmarkResult;
+import kai.telemetry.events.GpuSample;
+import kai.telemetry.events.TrainingStep;
+
+/**
+ * Range checks applied before publishing. A record failing one is not published as an event: it
+ * goes to the rejects topic with every reason, so good records around it are unaffected.
+ */
+public final class Validation {
+  /** Clocks drift; anything further ahead than this is a wrong clock or a wrong unit. */
+  public static final Duration MAX_FUTURE = Duration.ofMinutes(5);
+
+  /** Before the program existed: a wrong unit (seconds read as ms) or a zero timestamp. */
+  public static final long MIN_TS_MS = 1_577_836_800_000L; // 2020-01-01
+
+  private Validation() {}
+
+  public static List<String> check(GpuSample s, long nowMs) {
+    List<String> why = new ArrayList<>();
+    time(why, s.getTsMs(), nowMs);
+    range(why, "utilization_pct", s.getUtilizationPct(), 0, 100);
+    range(why, "mem_copy_util_pct", s.getMemCopyUtilPct(), 0, 100);
+    nonNegative(why, "power_w", s.getPowerW());
+    nonNegative(why, "mem_used_mib", s.getMemUsedMib());
+    nonNegative(why, "mem_total_mib", s.getMemTotalMib());
+    nonNegative(why, "mem_free_mib", s.getMemFreeMib());
+    range(why, "temperature_c", s.getTemperatureC(), -40, 150);
+    range(why, "memory_temperature_c", s.getMemoryTemperatureC(), -40, 150);
+    range(why, "gr_engine_active", s.getGrEngineActive(), 0, 1);
+    range(why, "sm_active", s.getSmActive(), 0, 1);
+    range(why, "tensor_active", s.getTensorActive(), 0, 1);
+    range(why, "dram_active", s.getDramActive(), 0, 1);
+    nonNegative(why, "sm_clock_mhz", s.getSmClockMhz());
+    if (s.getEnergyMj() != null && s.getEnergyMj() < 0) {
+      why.add("energy_mj " + s.getEnergyMj() + " is negative");
+    }
+    if (s.getGpuUuid().isBlank()) {
+      why.add("no GPU UUID");
+    }
+    return why;
+  }
+
+  public static List<String> check(TrainingStep s, long nowMs) {
+    List<String> why = new ArrayList<>();
+    time(why, s.getTsMs(), nowMs);
+    if (s.getStep() < 0) {
+      why.add("step " + s.getStep() + " is negative");
+    }
+    if (s.getTokens() != null && s.getTokens() < 0) {
+      why.add("tokens " + s.getTokens() + " is negative");
+    }
+    nonNegative(why, "learning_rate", s.getLearningRate());
+    nonNegative(why, "tokens_per_sec", s.getTokensPerSec());
+    // loss and grad_norm may be NaN or Inf: that is the divergence signal, not bad input.
+    return why;
+  }
+
+  public static List<String> check(BenchmarkResult r, long nowMs) {
+    List<String> why = new ArrayList<>();
+    time(why, r.getTsMs(), nowMs);
+    range(why, "score", r.getScore(), 0, r.getScaleMax());
+    if (Double.isNaN(r.getScore())) {
+      why.add("score is NaN");
+    }
+    return why;
+  }
+
+  private static void time(List<String> why, long tsMs, long nowMs) {
+    if (tsMs > nowMs + MAX_FUTURE.toMillis()) {
+      why.add("event time " + java.time.Instant.ofEpochMilli(tsMs) + " is in the future");
+    } else if (tsMs < MIN_TS_MS) {
+      why.add(
+          "event time " + java.time.Instant.ofEpochMilli(tsMs) + " is before 2020 (wrong unit?)");
+    }
+  }
+
+  private static void range(List<String> why, String field, Double v, double min, double max) {
+    if (v != null && !Double.isNaN(v) && (v < min || v > max)) {
+      why.add(field + " " + v + " is outside " + fmt(min) + ".." + fmt(max));
+    }
+  }
+
+  private static void nonNegative(List<String> why, String field, Double v) {
+    if (v != null && v < 0) {
+      why.add(field + " " + v + " is negative");
+    }
+  }
+
+  private static String fmt(double d) {
+    return d == Math.rint(d) ? Long.toString((long) d) : Double.toString(d);
+  }
+}

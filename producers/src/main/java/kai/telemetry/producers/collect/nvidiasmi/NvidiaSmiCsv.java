@@ -1,0 +1,184 @@
+package kai.telemetry.producers.collect.nvidiasmi;
+
+import java.time.LocalDateTime;
+import java.time.ZoneId;
+import java.time.format.DateTimeFormatter;
+import java.time.format.DateTimeParseException;
+import java.util.ArrayList;
+import java.util.HashMap;
+import java.util.List;
+import java.util.Locale;
+import java.util.Map;
+import kai.telemetry.events.GpuSample;
+import kai.telemetry.producers.collect.Parsed;
+
+/**
+ * Reads {@code nvidia-smi --query-gpu=... --format=csv} output, with or without units and header:
+ * header cells like {@code utilization.gpu [%]}, values like {@code 87 %} or {@code 81559 MiB},
+ * {@code [N/A]} and {@code [Not Supported]} as missing. A header line may appear again (each {@code
+ * -l} round of some versions prints it) and is re-read. Stateful: feed it lines in order.
+ */
+public final class NvidiaSmiCsv {
+  private static final DateTimeFormatter TIMESTAMP =
+      DateTimeFormatter.ofPattern("yyyy/MM/dd HH:mm:ss[.SSS]");
+
+  /** Where the GPUs are, which nvidia-smi does not say. */
+  public record Context(String team, String cluster, String node, ZoneId timestampZone) {}
+
+  private final Context ctx;
+  private final String source;
+  private final List<String> defaultColumns;
+  private List<String> columns;
+
+  /**
+   * @param defaultColumns the --query-gpu fields in order, for output without a header
+   *     (format=csv,noheader); empty if the input carries its header
+   */
+  public NvidiaSmiCsv(Context ctx, String source, List<String> defaultColumns) {
+    this.ctx = ctx;
+    this.source = source;
+    this.defaultColumns = defaultColumns;
+    this.columns = defaultColumns.isEmpty() ? null : defaultColumns;
+  }
+
+  /** Parses one line; header lines set the columns and yield nothing. */
+  public void line(String raw, int lineNo, long readTsMs, Parsed<GpuSample> out) {
+    String line = raw.strip();
+    if (line.isEmpty()) {
+      return;
+    }
+    List<String> cells = split(line);
+    if (isHeader(cells)) {
+      columns = cells.stream().map(NvidiaSmiCsv::fieldName).toList();
+      return;
+    }
+    String where = source + ":" + lineNo;
+    if (columns == null) {
+      out.problem(
+          where, "data before any header; pass the --query-gpu fields for noheader output", raw);
+      return;
+    }
+    if (cells.size() != columns.size()) {
+      out.problem(
+          where,
+          "expected " + columns.size() + " fields " + columns + ", got " + cells.size(),
+          raw);
+      return;
+    }
+    Map<String, String> row = new HashMap<>();
+    for (int i = 0; i < cells.size(); i++) {
+      row.put(columns.get(i), cells.get(i));
+    }
+    try {
+      out.add(sample(row, readTsMs));
+    } catch (IllegalArgumentException e) {
+      out.problem(where, e.getMessage(), raw);
+    }
+  }
+
+  private GpuSample sample(Map<String, String> row, long readTsMs) {
+    Double util = number(row, "utilization.gpu");
+    if (util == null) {
+      throw new IllegalArgumentException(
+          "no utilization.gpu value (query it, e.g. --query-gpu=index,uuid,utilization.gpu,...)");
+    }
+    String uuid = text(row, "uuid");
+    Double index = number(row, "index");
+    String bus = text(row, "pci.bus_id");
+    if (uuid == null && index == null && bus == null) {
+      throw new IllegalArgumentException("cannot tell the GPU: query uuid, index or pci.bus_id");
+    }
+    long ts = readTsMs;
+    String stamp = text(row, "timestamp");
+    if (stamp != null) {
+      try {
+        ts =
+            LocalDateTime.parse(stamp, TIMESTAMP)
+                .atZone(ctx.timestampZone())
+                .toInstant()
+                .toEpochMilli();
+      } catch (DateTimeParseException e) {
+        throw new IllegalArgumentException(
+            "timestamp '" + stamp + "' is not yyyy/MM/dd HH:mm:ss.SSS");
+      }
+    }
+    Double used = number(row, "memory.used");
+    Double total = number(row, "memory.total");
+    Double free = number(row, "memory.free");
+    Double sm = number(row, "clocks.sm", "clocks.current.sm");
+    return GpuSample.newBuilder()
+        .setTeam(ctx.team())
+        .setCluster(ctx.cluster())
+        .setNode(ctx.node())
+        .setGpuUuid(
+            uuid != null
+                ? uuid
+                : ctx.node() + "/" + (index != null ? Long.toString(index.longValue()) : bus))
+        .setGpuIndex(index == null ? -1 : index.intValue())
+        .setTsMs(ts)
+        .setUtilizationPct(util)
+        .setMemUsedMib(used)
+        .setMemTotalMib(total)
+        .setMemFreeMib(free)
+        .setMemCopyUtilPct(number(row, "utilization.memory"))
+        .setPowerW(number(row, "power.draw", "power.draw.average", "power.draw.instant"))
+        .setTemperatureC(number(row, "temperature.gpu"))
+        .setMemoryTemperatureC(number(row, "temperature.memory"))
+        .setSmClockMhz(sm)
+        .setModelName(text(row, "name"))
+        .build();
+  }
+
+  private static boolean isHeader(List<String> cells) {
+    // Header cells are query field names: letters, dots and underscores, with an optional [unit].
+    return !cells.isEmpty()
+        && cells.stream().allMatch(c -> c.matches("[a-z_]+(\\.[a-z_]+)*( \\[[^\\]]+\\])?"))
+        && cells.stream()
+            .anyMatch(
+                c ->
+                    c.contains(".")
+                        || c.equals("index")
+                        || c.equals("uuid")
+                        || c.equals("name")
+                        || c.equals("timestamp"));
+  }
+
+  /** "utilization.gpu [%]" -> "utilization.gpu". */
+  static String fieldName(String header) {
+    int bracket = header.indexOf(" [");
+    return (bracket < 0 ? header : header.substring(0, bracket)).strip().toLowerCase(Locale.ROOT);
+  }
+
+  private static List<String> split(String line) {
+    List<String> cells = new ArrayList<>();
+    for (String c : line.split(",", -1)) {
+      cells.add(c.strip());
+    }
+    return cells;
+  }
+
+  private static String text(Map<String, String> row, String field) {
+    String v = row.get(field);
+    return v == null || missing(v) ? null : v;
+  }
+
+  private static Double number(Map<String, String> row, String... fields) {
+    for (String f : fields) {
+      String v = row.get(f);
+      if (v == null || missing(v)) {
+        continue;
+      }
+      String digits = v.replaceAll("\\s*(%|MiB|W|C|MHz|GiB|KiB)$", "").strip();
+      try {
+        return Double.parseDouble(digits);
+      } catch (NumberFormatException e) {
+        throw new IllegalArgumentException(f + " value '" + v + "' is not a number");
+      }
+    }
+    return null;
+  }
+
+  private static boolean missing(String v) {
+    return v.isEmpty() || (v.startsWith("[") && v.endsWith("]")) || v.equalsIgnoreCase("N/A");
+  }
+}
