@@ -3,6 +3,7 @@ package kai.telemetry.schemas;
 import java.util.List;
 import java.util.regex.Pattern;
 import kai.telemetry.events.BenchmarkResult;
+import kai.telemetry.events.CollectorPosition;
 import kai.telemetry.events.DerivativeModel;
 import kai.telemetry.events.EvaluationScore;
 import kai.telemetry.events.GpuSample;
@@ -55,7 +56,7 @@ public final class Topics {
   public final Topic<String, RejectedRecord> collectorRejects;
 
   /** Log followers' committed file positions (compacted, keyed by follower and file). */
-  public final Topic<String, String> collectorPositions;
+  public final Topic<String, CollectorPosition> collectorPositions;
 
   /** Per-team fleet KPI per 1-minute window, keyed by team id. */
   public final Topic<String, TeamFleetMinute> teamFleetMinute;
@@ -133,7 +134,11 @@ public final class Topics {
             false);
     collectorPositions =
         new Topic<>(
-            prefix + "kai.internal.collector-positions.v1", Topic.UTF8, Topic.UTF8, 1, true);
+            prefix + "kai.internal.collector-positions.v1",
+            Topic.UTF8,
+            Topic.avro(CollectorPosition.class),
+            1,
+            true);
     teamFleetMinute =
         new Topic<>(
             prefix + "kai.kpi.team-fleet-1m.v1",

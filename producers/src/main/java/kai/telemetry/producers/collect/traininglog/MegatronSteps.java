@@ -44,8 +44,12 @@ final class MegatronSteps implements StepLineParser {
   @Override
   public Optional<TrainingStep> parse(
       String line, String where, long fallbackTsMs, Parsed<TrainingStep> problems) {
+    if (!line.contains(" iteration ") || !line.contains("|")) {
+      return Optional.empty(); // not an iteration line: start-up output, warnings, ...
+    }
     Matcher it = ITERATION.matcher(line);
-    if (!it.find() || !line.contains("|")) {
+    if (!it.find()) {
+      problems.problem(where, "iteration line without 'iteration <n>/<total>'", line);
       return Optional.empty();
     }
     try {

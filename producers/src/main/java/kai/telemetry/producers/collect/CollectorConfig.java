@@ -1,0 +1,109 @@
+package kai.telemetry.producers.collect;
+
+import java.util.HashMap;
+import java.util.Map;
+import kai.telemetry.config.CommonSettings;
+import kai.telemetry.config.ConfigLoader;
+import kai.telemetry.schemas.Topics;
+import org.apache.kafka.clients.producer.ProducerConfig;
+import org.apache.kafka.common.config.AbstractConfig;
+import org.apache.kafka.common.config.ConfigDef;
+import org.apache.kafka.common.config.ConfigDef.Importance;
+import org.apache.kafka.common.config.ConfigDef.Range;
+import org.apache.kafka.common.config.ConfigDef.Type;
+import org.apache.kafka.common.serialization.StringSerializer;
+
+/** Settings of the collectors (dcgm scraper, nvidia-smi reader, log follower, lm-eval importer). */
+public final class CollectorConfig extends AbstractConfig {
+  public static final String TEAM = "collector.team";
+  public static final String CLUSTER = "collector.cluster";
+  public static final String PROGRAM_FILE = "program.file";
+
+  public static final String DCGM_URLS = "dcgm.urls";
+  public static final String DCGM_INTERVAL_MS = "dcgm.interval.ms";
+  public static final String DCGM_RUN_ID_LABEL = "dcgm.run.id.label";
+  public static final String DCGM_ROUNDS = "dcgm.rounds";
+
+  public static final String SMI_INPUT = "nvidia.smi.input";
+  public static final String SMI_COLUMNS = "nvidia.smi.columns";
+  public static final String SMI_NODE = "nvidia.smi.node";
+  public static final String SMI_TIMEZONE = "nvidia.smi.timezone";
+
+  public static final String LOG_FILE = "log.file";
+  public static final String LOG_FORMAT = "log.format";
+  public static final String LOG_RUN_ID = "log.run.id";
+  public static final String LOG_SEQ_LEN = "log.seq.len";
+  public static final String LOG_POLL_MS = "log.poll.ms";
+  public static final String LOG_FOLLOWER_ID = "log.follower.id";
+  public static final String LOG_BATCH_LINES = "log.batch.lines";
+  public static final String LOG_EXIT_AT_END = "log.exit.at.end";
+
+  public static final String LMEVAL_FILE = "lmeval.file";
+  public static final String LMEVAL_MODEL = "lmeval.model";
+  public static final String LMEVAL_CHECKPOINT = "lmeval.checkpoint";
+  public static final String LMEVAL_EVALUATOR = "lmeval.evaluator";
+
+  public static final ConfigDef DEF =
+      CommonSettings.define(new ConfigDef())
+          .define(TEAM, Type.STRING, ConfigDef.NO_DEFAULT_VALUE, new ConfigDef.NonEmptyString(), Importance.HIGH, "Team id every record is published for (as in the program file).")
+          .define(CLUSTER, Type.STRING, "default", Importance.MEDIUM, "Cluster name the GPUs belong to.")
+          .define(PROGRAM_FILE, Type.STRING, "default", Importance.LOW, "Program file (teams, benchmark catalogue); 'default' is the bundled launch state.")
+          .define(DCGM_URLS, Type.LIST, "http://127.0.0.1:9400/metrics", Importance.HIGH, "dcgm-exporter endpoints to scrape, comma separated.")
+          .define(DCGM_INTERVAL_MS, Type.LONG, 30_000L, Range.between(100, 3_600_000), Importance.MEDIUM, "Scrape interval (dcgm-exporter collects every 30 s by default).")
+          .define(DCGM_RUN_ID_LABEL, Type.STRING, "", Importance.LOW, "Label whose value is the run id (e.g. a pod label); empty for none.")
+          .define(DCGM_ROUNDS, Type.LONG, 0L, Range.atLeast(0), Importance.LOW, "Stop after this many scrape rounds; 0 runs until stopped.")
+          .define(SMI_INPUT, Type.STRING, "-", Importance.HIGH, "nvidia-smi CSV to read: a file, or - for standard input (pipe nvidia-smi --query-gpu=... --format=csv -lms N into it).")
+          .define(SMI_COLUMNS, Type.LIST, "", Importance.LOW, "The --query-gpu fields, for output without a header (format=csv,noheader).")
+          .define(SMI_NODE, Type.STRING, "", Importance.MEDIUM, "Host name of the node (nvidia-smi does not print it); default: this host.")
+          .define(SMI_TIMEZONE, Type.STRING, "UTC", Importance.LOW, "Time zone of nvidia-smi's timestamp column (it prints local time).")
+          .define(LOG_FILE, Type.STRING, "", Importance.HIGH, "Training log to follow.")
+          .define(LOG_FORMAT, Type.STRING, "jsonl", ConfigDef.ValidString.in("jsonl", "megatron"), Importance.HIGH, "jsonl or megatron.")
+          .define(LOG_RUN_ID, Type.STRING, "", Importance.HIGH, "Run id of the steps (a jsonl line's run_id wins).")
+          .define(LOG_SEQ_LEN, Type.INT, 0, Range.atLeast(0), Importance.MEDIUM, "Sequence length, to turn Megatron's consumed samples into tokens; 0 if unknown.")
+          .define(LOG_POLL_MS, Type.LONG, 500L, Range.between(10, 60_000), Importance.LOW, "How often to look for new lines.")
+          .define(LOG_FOLLOWER_ID, Type.STRING, "", Importance.MEDIUM, "Identity of this follower (transactional id, position key); default team/run.")
+          .define(LOG_BATCH_LINES, Type.INT, 1_000, Range.between(1, 1_000_000), Importance.LOW, "Lines per transaction.")
+          .define(LOG_EXIT_AT_END, Type.BOOLEAN, false, Importance.LOW, "Exit when the file has been read to its end (one-shot import).")
+          .define(LMEVAL_FILE, Type.STRING, "", Importance.HIGH, "lm-evaluation-harness results JSON to import.")
+          .define(LMEVAL_MODEL, Type.STRING, "", Importance.LOW, "Model name (default: the file's model_name).")
+          .define(LMEVAL_CHECKPOINT, Type.STRING, "", Importance.LOW, "Checkpoint evaluated (run/step or revision).")
+          .define(LMEVAL_EVALUATOR, Type.STRING, "SELF_REPORTED", ConfigDef.ValidString.in("SELF_REPORTED", "OFFICIAL"), Importance.MEDIUM, "OFFICIAL for the program's own evaluations.");
+
+  public CollectorConfig(Map<String, ?> values) {
+    super(DEF, values, false);
+  }
+
+  public static CollectorConfig fromArgs(String[] args) {
+    return new CollectorConfig(ConfigLoader.load(DEF, args, System.getenv()));
+  }
+
+  public Topics topics() {
+    return Topics.withPrefix(getString(CommonSettings.TOPIC_PREFIX));
+  }
+
+  public String team() {
+    return getString(TEAM);
+  }
+
+  public Map<String, Object> serdeConfig() {
+    return Map.of(CommonSettings.SCHEMA_REGISTRY_URL, getString(CommonSettings.SCHEMA_REGISTRY_URL));
+  }
+
+  /** Idempotent, acks=all, compressed, batched; a transactional id turns on transactions. */
+  public Map<String, Object> producerConfig(String clientId, String transactionalId) {
+    Map<String, Object> p = new HashMap<>();
+    p.put(ProducerConfig.BOOTSTRAP_SERVERS_CONFIG, getString(CommonSettings.BOOTSTRAP_SERVERS));
+    p.put(ProducerConfig.ENABLE_IDEMPOTENCE_CONFIG, true);
+    p.put(ProducerConfig.ACKS_CONFIG, "all");
+    p.put(ProducerConfig.COMPRESSION_TYPE_CONFIG, "lz4");
+    p.put(ProducerConfig.LINGER_MS_CONFIG, 20);
+    p.put(ProducerConfig.BATCH_SIZE_CONFIG, 256 * 1024);
+    p.put(ProducerConfig.CLIENT_ID_CONFIG, clientId);
+    p.put(ProducerConfig.KEY_SERIALIZER_CLASS_CONFIG, StringSerializer.class);
+    if (transactionalId != null) {
+      p.put(ProducerConfig.TRANSACTIONAL_ID_CONFIG, transactionalId);
+    }
+    p.putAll(originalsWithPrefix(ConfigLoader.CLIENT_OVERRIDE_PREFIX));
+    return p;
+  }
+}

@@ -1,0 +1,182 @@
+package kai.telemetry.producers.collect;
+
+import java.time.Duration;
+import java.util.List;
+import java.util.concurrent.atomic.AtomicLong;
+import java.util.concurrent.atomic.AtomicReference;
+import kai.telemetry.events.BenchmarkResult;
+import kai.telemetry.events.GpuSample;
+import kai.telemetry.events.RejectedRecord;
+import kai.telemetry.events.TrainingStep;
+import kai.telemetry.schemas.Topics;
+import org.apache.avro.specific.SpecificRecord;
+import org.apache.kafka.clients.producer.KafkaProducer;
+import org.apache.kafka.clients.producer.ProducerRecord;
+import org.apache.kafka.common.serialization.Serializer;
+import org.slf4j.Logger;
+import org.slf4j.LoggerFactory;
+
+/**
+ * Publishes what a collector parsed: records that pass {@link Validation} go to their event
+ * topic with keys that keep order (GPU UUID; team/run), records that fail go to the rejects topic
+ * with every reason, and parse problems are logged with their position and rejected too. One
+ * Avro-capable producer for all of them; with a transactional id the caller brackets batches.
+ */
+public final class EventPublisher implements AutoCloseable {
+  private static final Logger log = LoggerFactory.getLogger(EventPublisher.class);
+
+  private final String collector;
+  private final String team;
+  private final Topics topics;
+  private final KafkaProducer<String, SpecificRecord> producer;
+  private final AtomicReference<Exception> failure = new AtomicReference<>();
+  final AtomicLong published = new AtomicLong();
+  final AtomicLong rejected = new AtomicLong();
+  final AtomicLong problems = new AtomicLong();
+
+  public EventPublisher(CollectorConfig config, String collector, String transactionalId) {
+    this.collector = collector;
+    this.team = config.team();
+    this.topics = config.topics();
+    this.producer =
+        new KafkaProducer<>(
+            config.producerConfig("kai-" + collector, transactionalId),
+            new org.apache.kafka.common.serialization.StringSerializer(),
+            avroSerializer(config));
+    if (transactionalId != null) {
+      producer.initTransactions();
+    }
+  }
+
+  @SuppressWarnings({"unchecked", "rawtypes"})
+  private static Serializer<SpecificRecord> avroSerializer(CollectorConfig config) {
+    Serializer s = new kai.telemetry.schemas.registry.AvroSerializer();
+    s.configure(config.serdeConfig(), false);
+    return s;
+  }
+
+  public KafkaProducer<String, SpecificRecord> producer() {
+    return producer;
+  }
+
+  public Topics topics() {
+    return topics;
+  }
+
+  public void gpuSamples(Parsed<GpuSample> parsed, long nowMs) {
+    reportProblems(parsed.problems(), nowMs);
+    for (GpuSample s : parsed.records()) {
+      List<String> why = Validation.check(s, nowMs);
+      if (why.isEmpty()) {
+        send(topics.gpuSamples.name(), s.getGpuUuid(), s.getTsMs(), s);
+      } else {
+        outOfRange(s.getGpuUuid() + " at " + s.getTsMs(), why, s.toString(), nowMs);
+      }
+    }
+  }
+
+  public void trainingSteps(Parsed<TrainingStep> parsed, long nowMs) {
+    reportProblems(parsed.problems(), nowMs);
+    for (TrainingStep s : parsed.records()) {
+      List<String> why = Validation.check(s, nowMs);
+      if (why.isEmpty()) {
+        send(topics.trainingSteps.name(), runKey(s.getTeam(), s.getRunId()), s.getTsMs(), s);
+      } else {
+        outOfRange(s.getSource(), why, s.toString(), nowMs);
+      }
+    }
+  }
+
+  public void benchmarkResults(Parsed<BenchmarkResult> parsed, long nowMs) {
+    reportProblems(parsed.problems(), nowMs);
+    for (BenchmarkResult r : parsed.records()) {
+      List<String> why = Validation.check(r, nowMs);
+      if (why.isEmpty()) {
+        send(topics.benchmarkResults.name(), r.getTeam(), r.getTsMs(), r);
+      } else {
+        outOfRange(r.getSource() + " " + r.getTask(), why, r.toString(), nowMs);
+      }
+    }
+  }
+
+  /** Key of a run's records: team and run id, so all of a run's events share a partition. */
+  public static String runKey(String team, String runId) {
+    return team + "/" + runId;
+  }
+
+  public void send(String topic, String key, long tsMs, SpecificRecord value) {
+    producer.send(
+        new ProducerRecord<>(topic, null, tsMs, key, value),
+        (meta, e) -> {
+          if (e != null) {
+            failure.compareAndSet(null, e);
+          }
+        });
+    published.incrementAndGet();
+  }
+
+  private void reportProblems(List<Problem> list, long nowMs) {
+    for (Problem p : list) {
+      problems.incrementAndGet();
+      log.warn("{}: cannot read {}", collector, p);
+      reject(p.source(), p.reason(), p.raw(), nowMs);
+    }
+  }
+
+  private void outOfRange(String source, List<String> why, String raw, long nowMs) {
+    String reason = String.join("; ", why);
+    log.warn("{}: rejected {}: {}", collector, source, reason);
+    reject(source, reason, raw, nowMs);
+  }
+
+  private void reject(String source, String reason, String raw, long nowMs) {
+    rejected.incrementAndGet();
+    RejectedRecord r =
+        RejectedRecord.newBuilder()
+            .setTeam(team)
+            .setCollector(collector)
+            .setSource(source)
+            .setReason(reason)
+            .setRaw(raw.length() > 4096 ? raw.substring(0, 4096) : raw)
+            .setTsMs(nowMs)
+            .build();
+    producer.send(
+        new ProducerRecord<>(topics.collectorRejects.name(), null, nowMs, team, r),
+        (meta, e) -> {
+          if (e != null) {
+            failure.compareAndSet(null, e);
+          }
+        });
+  }
+
+  /** Waits for every send; fails with the first error. */
+  public void flush() {
+    producer.flush();
+    throwIfFailed();
+  }
+
+  public void throwIfFailed() {
+    Exception e = failure.getAndSet(null);
+    if (e != null) {
+      throw new IllegalStateException(collector + ": publishing failed: " + e.getMessage(), e);
+    }
+  }
+
+  public String summary() {
+    return collector + ": published " + published + ", rejected " + rejected + " (of which " + problems + " unreadable)";
+  }
+
+  public long published() {
+    return published.get();
+  }
+
+  public long rejected() {
+    return rejected.get();
+  }
+
+  @Override
+  public void close() {
+    producer.close(Duration.ofSeconds(10));
+    log.info("{}", summary());
+  }
+}

@@ -1,0 +1,53 @@
+package kai.telemetry.producers.collect.lmeval;
+
+import java.io.IOException;
+import java.nio.charset.StandardCharsets;
+import java.nio.file.Files;
+import java.nio.file.Path;
+import kai.telemetry.events.Evaluator;
+import kai.telemetry.producers.collect.CollectorConfig;
+import kai.telemetry.producers.collect.EventPublisher;
+import kai.telemetry.producers.program.ProgramFile;
+import org.slf4j.Logger;
+import org.slf4j.LoggerFactory;
+
+/** Imports one lm-evaluation-harness results file as benchmark results of a team. */
+public final class LmEvalImporter {
+  private static final Logger log = LoggerFactory.getLogger(LmEvalImporter.class);
+
+  private LmEvalImporter() {}
+
+  public static LmEvalResults.Imported importFile(CollectorConfig config) throws IOException {
+    Path file = Path.of(config.getString(CollectorConfig.LMEVAL_FILE));
+    if (config.getString(CollectorConfig.LMEVAL_FILE).isBlank() || !Files.isRegularFile(file)) {
+      throw new IllegalArgumentException(CollectorConfig.LMEVAL_FILE + " must name a results JSON file, got '" + file + "'");
+    }
+    ProgramFile program = ProgramFile.load(config.getString(CollectorConfig.PROGRAM_FILE));
+    String model = config.getString(CollectorConfig.LMEVAL_MODEL);
+    String checkpoint = config.getString(CollectorConfig.LMEVAL_CHECKPOINT);
+    LmEvalResults.Imported imported =
+        LmEvalResults.read(
+            Files.readString(file, StandardCharsets.UTF_8),
+            file.toString(),
+            program,
+            new LmEvalResults.Context(
+                config.team(),
+                checkpoint.isBlank() ? null : checkpoint,
+                Evaluator.valueOf(config.getString(CollectorConfig.LMEVAL_EVALUATOR)),
+                model.isBlank() ? null : model),
+            Files.getLastModifiedTime(file).toMillis());
+    try (EventPublisher publisher = new EventPublisher(config, "lm-eval", null)) {
+      publisher.benchmarkResults(imported.parsed(), System.currentTimeMillis());
+      publisher.flush();
+      if (!imported.skippedTasks().isEmpty()) {
+        log.info("tasks not in the benchmark catalogue (not imported): {}", imported.skippedTasks());
+      }
+      log.info("{}", publisher.summary());
+    }
+    return imported;
+  }
+
+  public static void main(String[] args) throws IOException {
+    importFile(CollectorConfig.fromArgs(args));
+  }
+}

@@ -1,0 +1,294 @@
+package kai.telemetry.producers.collect.traininglog;
+
+import java.io.ByteArrayOutputStream;
+import java.io.IOException;
+import java.io.RandomAccessFile;
+import java.nio.charset.StandardCharsets;
+import java.nio.file.Files;
+import java.nio.file.Path;
+import java.nio.file.attribute.BasicFileAttributes;
+import java.time.Duration;
+import java.util.ArrayList;
+import java.util.HashMap;
+import java.util.List;
+import java.util.Map;
+import java.util.Optional;
+import java.util.concurrent.CountDownLatch;
+import java.util.concurrent.TimeUnit;
+import java.util.stream.Stream;
+import kai.telemetry.config.CommonSettings;
+import kai.telemetry.events.CollectorPosition;
+import kai.telemetry.events.TrainingStep;
+import kai.telemetry.producers.collect.CollectorConfig;
+import kai.telemetry.producers.collect.EventPublisher;
+import kai.telemetry.producers.collect.Parsed;
+import org.apache.kafka.clients.consumer.ConsumerConfig;
+import org.apache.kafka.clients.consumer.ConsumerRecord;
+import org.apache.kafka.clients.consumer.KafkaConsumer;
+import org.apache.kafka.common.KafkaException;
+import org.apache.kafka.common.TopicPartition;
+import org.slf4j.Logger;
+import org.slf4j.LoggerFactory;
+
+/**
+ * Follows a growing training log and publishes its steps, exactly once across restarts: each
+ * batch of lines and the file position after it are written in one Kafka transaction (the
+ * position to the compacted collector-positions topic), and a restart resumes from the last
+ * committed position. A crash mid-batch aborts the batch and its position together.
+ *
+ * <p>Rotation: when the path names a new file (another inode), the old file is read to its end
+ * first, then the new one from its start; if the file shrank (copy-truncate), reading restarts at
+ * 0. If the file was rotated while the follower was down, the rotated file (a sibling whose name
+ * starts with the log's name, same inode as recorded) is finished first. Only complete lines (ending
+ * in a newline) are read; a partly written last line waits for its end.
+ */
+public final class TrainingLogFollower implements AutoCloseable {
+  private static final Logger log = LoggerFactory.getLogger(TrainingLogFollower.class);
+
+  /** Where the follower is in which file. */
+  record Position(String fileKey, long offset, long line) {}
+
+  private final CollectorConfig config;
+  private final Path path;
+  private final String followerId;
+  private final StepLineParser parser;
+  private final EventPublisher publisher;
+  private final int batchLines;
+  private final CountDownLatch stop = new CountDownLatch(1);
+  private long linesRead;
+
+  public TrainingLogFollower(CollectorConfig config) {
+    this.config = config;
+    String file = config.getString(CollectorConfig.LOG_FILE);
+    if (file.isBlank()) {
+      throw new IllegalArgumentException(CollectorConfig.LOG_FILE + " must name the log to follow");
+    }
+    this.path = Path.of(file).toAbsolutePath();
+    String runId = config.getString(CollectorConfig.LOG_RUN_ID);
+    if (runId.isBlank()) {
+      throw new IllegalArgumentException(CollectorConfig.LOG_RUN_ID + " must be set (the run the steps belong to)");
+    }
+    String id = config.getString(CollectorConfig.LOG_FOLLOWER_ID);
+    this.followerId = id.isBlank() ? config.team() + "/" + runId : id;
+    int seqLen = config.getInt(CollectorConfig.LOG_SEQ_LEN);
+    this.parser =
+        StepLineParser.forFormat(
+            config.getString(CollectorConfig.LOG_FORMAT),
+            new StepLineParser.Context(config.team(), runId, seqLen == 0 ? null : seqLen));
+    this.batchLines = config.getInt(CollectorConfig.LOG_BATCH_LINES);
+    this.publisher =
+        new EventPublisher(config, "training-log", "kai-log-follower-" + followerId.replaceAll("[^A-Za-z0-9._-]", "_"));
+  }
+
+  /** Follows until stopped (or to the end of the file with log.exit.at.end=true). */
+  public void run() throws IOException {
+    Position pos = committedPosition().orElse(null);
+    String currentKey = fileKey(path);
+    if (pos != null && currentKey != null && !pos.fileKey().equals(currentKey)) {
+      Optional<Path> rotated = findByKey(pos.fileKey());
+      if (rotated.isPresent()) {
+        log.info("{} was rotated while stopped: finishing {} from byte {}", path, rotated.get(), pos.offset());
+        readToEnd(rotated.get(), pos);
+      } else {
+        log.warn("{} was replaced while stopped and the old file is gone; lines after byte {} of it are lost", path, pos.offset());
+      }
+      pos = null;
+    }
+    if (pos == null) {
+      pos = new Position(currentKey == null ? "" : currentKey, 0, 0);
+    }
+    log.info("following {} as {} from line {} (byte {})", path, followerId, pos.line(), pos.offset());
+    long poll = config.getLong(CollectorConfig.LOG_POLL_MS);
+    boolean exitAtEnd = config.getBoolean(CollectorConfig.LOG_EXIT_AT_END);
+    while (stop.getCount() > 0) {
+      String key = fileKey(path);
+      if (key == null) {
+        if (exitAtEnd) {
+          return;
+        }
+        pause(poll);
+        continue;
+      }
+      if (!key.equals(pos.fileKey())) {
+        Optional<Path> old = findByKey(pos.fileKey());
+        if (old.isPresent()) {
+          pos = readToEnd(old.get(), pos);
+        }
+        log.info("{} rotated: now reading the new file from its start", path);
+        pos = new Position(key, 0, 0);
+      } else if (Files.size(path) < pos.offset()) {
+        log.warn("{} shrank below byte {} (truncated): reading from its start", path, pos.offset());
+        pos = new Position(key, 0, 0);
+      }
+      Position after = readToEnd(path, pos);
+      if (after.equals(pos)) {
+        if (exitAtEnd) {
+          return;
+        }
+        pause(poll);
+      }
+      pos = after;
+    }
+  }
+
+  /** Reads complete lines from {@code pos} to the file's end, a transaction per batch. */
+  private Position readToEnd(Path file, Position pos) throws IOException {
+    try (RandomAccessFile raf = new RandomAccessFile(file.toFile(), "r")) {
+      raf.seek(pos.offset());
+      long offset = pos.offset();
+      long line = pos.line();
+      List<String> batch = new ArrayList<>();
+      ByteArrayOutputStream current = new ByteArrayOutputStream(256);
+      byte[] buf = new byte[64 * 1024];
+      int n;
+      while ((n = raf.read(buf)) > 0) {
+        for (int i = 0; i < n; i++) {
+          byte b = buf[i];
+          if (b == '\n') {
+            batch.add(current.toString(StandardCharsets.UTF_8));
+            offset += current.size() + 1;
+            current.reset();
+            if (batch.size() >= batchLines) {
+              line = commit(file, batch, line, new Position(pos.fileKey(), offset, line + batch.size()));
+              batch.clear();
+            }
+          } else {
+            current.write(b);
+          }
+        }
+      }
+      if (!batch.isEmpty()) {
+        line = commit(file, batch, line, new Position(pos.fileKey(), offset, line + batch.size()));
+      }
+      return new Position(pos.fileKey(), offset, line);
+    }
+  }
+
+  /** Publishes the steps of {@code lines} and the position after them in one transaction. */
+  private long commit(Path file, List<String> lines, long firstLine, Position after) {
+    long now = System.currentTimeMillis();
+    Parsed<TrainingStep> parsed = new Parsed<>();
+    for (int i = 0; i < lines.size(); i++) {
+      String where = file.getFileName() + ":" + (firstLine + i + 1);
+      parser.parse(lines.get(i), where, now, parsed).ifPresent(parsed::add);
+    }
+    var producer = publisher.producer();
+    try {
+      producer.beginTransaction();
+      publisher.trainingSteps(parsed, now);
+      publisher.send(
+          publisher.topics().collectorPositions.name(),
+          followerId,
+          now,
+          CollectorPosition.newBuilder()
+              .setFile(path.toString())
+              .setFileKey(after.fileKey())
+              .setOffset(after.offset())
+              .setLine(after.line())
+              .setTsMs(now)
+              .build());
+      producer.commitTransaction();
+    } catch (KafkaException e) {
+      try {
+        producer.abortTransaction();
+      } catch (KafkaException ignored) {
+        // fenced or closed: the transaction is gone either way
+      }
+      throw new IllegalStateException("publishing lines " + (firstLine + 1) + ".." + after.line() + " of " + file + " failed; nothing of them was committed", e);
+    }
+    publisher.throwIfFailed();
+    linesRead += lines.size();
+    return after.line();
+  }
+
+  private Optional<Position> committedPosition() {
+    Map<String, Object> c = new HashMap<>();
+    c.put(ConsumerConfig.BOOTSTRAP_SERVERS_CONFIG, config.getString(CommonSettings.BOOTSTRAP_SERVERS));
+    c.put(ConsumerConfig.ISOLATION_LEVEL_CONFIG, "read_committed");
+    c.put(ConsumerConfig.ENABLE_AUTO_COMMIT_CONFIG, false);
+    String topic = publisher.topics().collectorPositions.name();
+    var positions = publisher.topics().collectorPositions;
+    try (KafkaConsumer<String, CollectorPosition> consumer =
+        new KafkaConsumer<>(
+            c,
+            positions.keySerde(config.serdeConfig()).deserializer(),
+            positions.valueSerde(config.serdeConfig()).deserializer())) {
+      List<TopicPartition> parts =
+          consumer.partitionsFor(topic, Duration.ofSeconds(30)).stream().map(p -> new TopicPartition(topic, p.partition())).toList();
+      consumer.assign(parts);
+      consumer.seekToBeginning(parts);
+      Map<TopicPartition, Long> end = consumer.endOffsets(parts);
+      CollectorPosition last = null;
+      long deadline = System.currentTimeMillis() + 60_000;
+      while (parts.stream().anyMatch(p -> consumer.position(p) < end.get(p))) {
+        if (System.currentTimeMillis() > deadline) {
+          throw new IllegalStateException("could not read " + topic + " to its end in 60 s");
+        }
+        for (ConsumerRecord<String, CollectorPosition> r : consumer.poll(Duration.ofMillis(200))) {
+          if (followerId.equals(r.key())) {
+            last = r.value();
+          }
+        }
+      }
+      return Optional.ofNullable(last).map(p -> new Position(p.getFileKey(), p.getOffset(), p.getLine()));
+    }
+  }
+
+  private Optional<Path> findByKey(String key) throws IOException {
+    Path dir = path.getParent();
+    String name = path.getFileName().toString();
+    try (Stream<Path> files = Files.list(dir)) {
+      return files
+          .filter(p -> p.getFileName().toString().startsWith(name))
+          .filter(p -> key.equals(fileKey(p)))
+          .findFirst();
+    }
+  }
+
+  /** The file's identity (device and inode on Linux), or null if it does not exist. */
+  static String fileKey(Path p) {
+    try {
+      Object key = Files.readAttributes(p, BasicFileAttributes.class).fileKey();
+      return key == null ? p.toString() : key.toString();
+    } catch (IOException e) {
+      return null;
+    }
+  }
+
+  private void pause(long ms) {
+    try {
+      stop.await(ms, TimeUnit.MILLISECONDS);
+    } catch (InterruptedException e) {
+      Thread.currentThread().interrupt();
+      stop.countDown();
+    }
+  }
+
+  public long linesRead() {
+    return linesRead;
+  }
+
+  public void stop() {
+    stop.countDown();
+  }
+
+  @Override
+  public void close() {
+    publisher.close();
+  }
+
+  public static void main(String[] args) throws IOException {
+    try (TrainingLogFollower follower = new TrainingLogFollower(CollectorConfig.fromArgs(args))) {
+      Thread main = Thread.currentThread();
+      Runtime.getRuntime().addShutdownHook(new Thread(() -> {
+        follower.stop();
+        try {
+          main.join(15_000);
+        } catch (InterruptedException ignored) {
+          Thread.currentThread().interrupt();
+        }
+      }));
+      follower.run();
+    }
+  }
+}

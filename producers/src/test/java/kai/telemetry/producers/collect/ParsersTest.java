@@ -1,0 +1,206 @@
+package kai.telemetry.producers.collect;
+
+import static org.assertj.core.api.Assertions.assertThat;
+
+import java.time.Instant;
+import java.time.ZoneId;
+import java.util.List;
+import kai.telemetry.events.BenchmarkResult;
+import kai.telemetry.events.Evaluator;
+import kai.telemetry.events.GpuSample;
+import kai.telemetry.events.TrainingStep;
+import kai.telemetry.producers.collect.dcgm.DcgmSamples;
+import kai.telemetry.producers.collect.lmeval.LmEvalResults;
+import kai.telemetry.producers.collect.nvidiasmi.NvidiaSmiCsv;
+import kai.telemetry.producers.collect.traininglog.StepLineParser;
+import kai.telemetry.producers.program.ProgramFile;
+import org.junit.jupiter.api.Test;
+
+class ParsersTest {
+  private static final long NOW = Instant.parse("2025-11-03T14:05:00Z").toEpochMilli();
+
+  @Test
+  void dcgmScrapeBecomesOneSamplePerGpuWithEveryField() {
+    Parsed<GpuSample> p =
+        DcgmSamples.fromScrape(
+            Fixtures.read("dcgm-exporter-h100.txt"),
+            "http://dgx-h100-017:9400/metrics",
+            new DcgmSamples.Context("lg-ai-research", "lg-c1", "pod"),
+            NOW);
+    assertThat(p.records()).hasSize(2);
+    GpuSample busy = p.records().get(0);
+    assertThat(busy.getGpuUuid()).isEqualTo("GPU-5fa4e1a2-8c1b-7d3e-2f90-0a1b2c3d4e5f");
+    assertThat(busy.getGpuIndex()).isZero();
+    assertThat(busy.getNode()).isEqualTo("dgx-h100-017");
+    assertThat(busy.getTeam()).isEqualTo("lg-ai-research");
+    assertThat(busy.getCluster()).isEqualTo("lg-c1");
+    assertThat(busy.getTsMs()).isEqualTo(NOW);
+    assertThat(busy.getUtilizationPct()).isEqualTo(97.0);
+    assertThat(busy.getMemUsedMib()).isEqualTo(78073.0);
+    assertThat(busy.getMemFreeMib()).isEqualTo(2931.0);
+    assertThat(busy.getMemTotalMib()).isEqualTo(81004.0);
+    assertThat(busy.getPowerW()).isEqualTo(612.418);
+    assertThat(busy.getEnergyMj()).isEqualTo(2938477512233L);
+    assertThat(busy.getTemperatureC()).isEqualTo(61.0);
+    assertThat(busy.getMemoryTemperatureC()).isEqualTo(48.0);
+    assertThat(busy.getSmClockMhz()).isEqualTo(1980.0);
+    assertThat(busy.getMemCopyUtilPct()).isEqualTo(41.0);
+    assertThat(busy.getGrEngineActive()).isEqualTo(0.962134);
+    assertThat(busy.getTensorActive()).isEqualTo(0.512877);
+    assertThat(busy.getDramActive()).isEqualTo(0.388211);
+    assertThat(busy.getSmActive()).isNull(); // not exported by this profile
+    assertThat(busy.getXidLast()).isZero();
+    assertThat(busy.getModelName()).isEqualTo("NVIDIA H100 80GB HBM3");
+    assertThat(busy.getRunId()).isEqualTo("exaone-pt-run42-worker-3");
+
+    GpuSample faulty = p.records().get(1);
+    assertThat(faulty.getXidLast()).isEqualTo(79);
+    assertThat(faulty.getTensorActive()).isNull(); // NaN means not available
+    assertThat(faulty.getRunId()).isNull(); // empty pod label
+
+    assertThat(p.problems()).hasSize(2);
+    assertThat(p.problems().get(0).source()).isEqualTo("http://dgx-h100-017:9400/metrics:54");
+    assertThat(p.problems().get(0).reason()).contains("not closed");
+    assertThat(p.problems().get(1).reason()).contains("neither a UUID nor Hostname and gpu labels");
+  }
+
+  @Test
+  void nvidiaSmiCsvWithUnitsMissingValuesRepeatedHeaderAndBadLines() {
+    NvidiaSmiCsv csv =
+        new NvidiaSmiCsv(new NvidiaSmiCsv.Context("upstage", "up-c1", "node-3", ZoneId.of("Asia/Seoul")), "smi.csv", List.of());
+    Parsed<GpuSample> p = new Parsed<>();
+    String[] lines = Fixtures.read("nvidia-smi-query.csv").split("\n");
+    for (int i = 0; i < lines.length; i++) {
+      csv.line(lines[i], i + 1, NOW, p);
+    }
+    assertThat(p.records()).hasSize(3);
+    GpuSample first = p.records().get(0);
+    assertThat(first.getTsMs()).isEqualTo(Instant.parse("2025-11-03T05:02:11.507Z").toEpochMilli());
+    assertThat(first.getGpuUuid()).isEqualTo("GPU-5fa4e1a2-8c1b-7d3e-2f90-0a1b2c3d4e5f");
+    assertThat(first.getNode()).isEqualTo("node-3");
+    assertThat(first.getUtilizationPct()).isEqualTo(97.0);
+    assertThat(first.getMemCopyUtilPct()).isEqualTo(41.0);
+    assertThat(first.getMemTotalMib()).isEqualTo(81559.0);
+    assertThat(first.getMemUsedMib()).isEqualTo(78073.0);
+    assertThat(first.getPowerW()).isEqualTo(612.41);
+    assertThat(first.getSmClockMhz()).isEqualTo(1980.0);
+    assertThat(first.getModelName()).isEqualTo("NVIDIA H100 80GB HBM3");
+    GpuSample idle = p.records().get(1);
+    assertThat(idle.getPowerW()).isNull();
+    assertThat(idle.getMemoryTemperatureC()).isNull();
+    assertThat(idle.getGpuIndex()).isEqualTo(1);
+    // The 150 % row parses; range checks are the publisher's job.
+    assertThat(p.records().get(2).getUtilizationPct()).isEqualTo(150.0);
+    assertThat(Validation.check(p.records().get(2), NOW)).containsExactly("utilization_pct 150.0 is outside 0..100");
+
+    assertThat(p.problems()).extracting(Problem::source).containsExactly("smi.csv:4", "smi.csv:5");
+    assertThat(p.problems().get(0).reason()).contains("no utilization.gpu value");
+    assertThat(p.problems().get(1).reason()).contains("expected 13 fields");
+  }
+
+  @Test
+  void nvidiaSmiWithoutHeaderUsesTheConfiguredColumns() {
+    NvidiaSmiCsv csv =
+        new NvidiaSmiCsv(
+            new NvidiaSmiCsv.Context("upstage", "c", "n", ZoneId.of("UTC")),
+            "stdin",
+            List.of("index", "utilization.gpu", "memory.used"));
+    Parsed<GpuSample> p = new Parsed<>();
+    csv.line("3, 55, 1024", 1, NOW, p);
+    assertThat(p.records()).singleElement().satisfies(s -> {
+      assertThat(s.getGpuUuid()).isEqualTo("n/3");
+      assertThat(s.getTsMs()).isEqualTo(NOW);
+      assertThat(s.getUtilizationPct()).isEqualTo(55.0);
+      assertThat(s.getMemUsedMib()).isEqualTo(1024.0);
+    });
+  }
+
+  @Test
+  void jsonlStepsKeepNanAndInfAndReportBadLines() {
+    StepLineParser parser = StepLineParser.forFormat("jsonl", new StepLineParser.Context("lg-ai-research", "exaone-pt-run42", null));
+    Parsed<TrainingStep> p = new Parsed<>();
+    String[] lines = Fixtures.read("train-steps.jsonl").split("\n");
+    for (int i = 0; i < lines.length; i++) {
+      parser.parse(lines[i], "train-steps.jsonl:" + (i + 1), NOW, p).ifPresent(p::add);
+    }
+    assertThat(p.records()).extracting(TrainingStep::getStep).containsExactly(1L, 2L, 3L, 4L, 7L);
+    TrainingStep s1 = p.records().get(0);
+    assertThat(s1.getTsMs()).isEqualTo(1_762_178_531_250L);
+    assertThat(s1.getLoss()).isEqualTo(11.0345);
+    assertThat(s1.getLearningRate()).isEqualTo(3e-06);
+    assertThat(s1.getTokens()).isEqualTo(4_194_304L);
+    assertThat(s1.getTokensPerSec()).isEqualTo(1_048_576.0);
+    assertThat(s1.getRunId()).isEqualTo("exaone-pt-run42");
+    assertThat(p.records().get(1).getLearningRate()).isEqualTo(6e-06);
+    assertThat(p.records().get(2).getTsMs()).isEqualTo(Instant.parse("2025-11-03T14:02:19.750Z").toEpochMilli());
+    assertThat(p.records().get(2).getLoss()).isNaN();
+    assertThat(p.records().get(2).getGradNorm()).isInfinite();
+    assertThat(p.records().get(3).getLoss()).isEqualTo(Double.POSITIVE_INFINITY);
+    assertThat(p.records().get(3).getTsMs()).isEqualTo(1_762_178_544_000L);
+    assertThat(p.records().get(3).getRunId()).isEqualTo("exaone-pt-run42b");
+    // Step 7 is in 2100: it parses, and the publisher rejects it as future.
+    assertThat(Validation.check(p.records().get(4), NOW)).singleElement().asString().contains("in the future");
+
+    assertThat(p.problems()).extracting(Problem::source)
+        .containsExactly("train-steps.jsonl:5", "train-steps.jsonl:6", "train-steps.jsonl:7");
+    assertThat(p.problems()).extracting(Problem::reason)
+        .containsExactly("no integer \"step\"", p.problems().get(1).reason(), "\"loss\" 'nope' is not a number");
+    assertThat(p.problems().get(1).reason()).startsWith("not a JSON object");
+  }
+
+  @Test
+  void megatronIterationLinesBecomeSteps() {
+    StepLineParser parser = StepLineParser.forFormat("megatron", new StepLineParser.Context("sk-telecom", "ax-pt-7", 4096));
+    Parsed<TrainingStep> p = new Parsed<>();
+    String[] lines = Fixtures.read("megatron-train.log").split("\n");
+    for (int i = 0; i < lines.length; i++) {
+      parser.parse(lines[i], "train.log:" + (i + 1), NOW, p).ifPresent(p::add);
+    }
+    assertThat(p.records()).extracting(TrainingStep::getStep).containsExactly(1L, 2L, 3L, 4L);
+    TrainingStep s1 = p.records().get(0);
+    assertThat(s1.getTsMs()).isEqualTo(Instant.parse("2025-11-03T14:02:11Z").toEpochMilli());
+    assertThat(s1.getLoss()).isEqualTo(11.03449);
+    assertThat(s1.getLearningRate()).isEqualTo(3e-06);
+    assertThat(s1.getGradNorm()).isEqualTo(12.345);
+    assertThat(s1.getTokens()).isEqualTo(512L * 4096);
+    assertThat(s1.getStepTimeMs()).isEqualTo(8123.4);
+    assertThat(s1.getTokensPerSec()).isCloseTo(512 * 4096 / 8.1234, org.assertj.core.data.Offset.offset(1e-6));
+    TrainingStep skipped = p.records().get(2);
+    assertThat(skipped.getLoss()).isNull();
+    assertThat(skipped.getTsMs()).isEqualTo(NOW); // no timestamp prefix: read time
+    assertThat(p.records().get(3).getLoss()).isNaN();
+    assertThat(p.problems()).singleElement().satisfies(pr -> assertThat(pr.source()).isEqualTo("train.log:8"));
+  }
+
+  @Test
+  void lmEvalResultsMapOntoTheCatalogue() {
+    LmEvalResults.Imported imported =
+        LmEvalResults.read(
+            Fixtures.read("lm-eval-results.json"),
+            "results_2025-11-03.json",
+            ProgramFile.launchDefault(),
+            new LmEvalResults.Context("lg-ai-research", "run42/step-120000", Evaluator.SELF_REPORTED, null),
+            NOW);
+    List<BenchmarkResult> r = imported.parsed().records();
+    assertThat(r).extracting(BenchmarkResult::getBenchmark).containsExactly("kmmlu", "gsm8k", "ifeval", "haerae"); // kmmlu also under "groups": once
+    BenchmarkResult kmmlu = r.get(0);
+    assertThat(kmmlu.getScore()).isEqualTo(0.5312);
+    assertThat(kmmlu.getStderr()).isEqualTo(0.0026);
+    assertThat(kmmlu.getNShot()).isEqualTo(5);
+    assertThat(kmmlu.getModel()).isEqualTo("LGAI-EXAONE/EXAONE-3.5-7.8B-Instruct");
+    assertThat(kmmlu.getCheckpoint()).isEqualTo("run42/step-120000");
+    assertThat(kmmlu.getTsMs()).isEqualTo(1_762_178_600_500L);
+    assertThat(kmmlu.getScaleMax()).isEqualTo(1.0);
+    assertThat(r.get(1).getMetric()).isEqualTo("exact_match,strict-match");
+    assertThat(r.get(1).getScore()).isEqualTo(0.7437);
+    assertThat(r.get(1).getStderr()).isEqualTo(0.012);
+    assertThat(r.get(2).getScore()).isEqualTo(0.7782);
+    assertThat(r.get(3).getScore()).isEqualTo(0.812);
+    assertThat(r.get(3).getStderr()).isNull(); // "N/A"
+    assertThat(imported.skippedTasks()).containsExactly("kmmlu_accounting", "hellaswag");
+    assertThat(imported.parsed().problems()).singleElement().satisfies(pr -> {
+      assertThat(pr.source()).isEqualTo("results_2025-11-03.json results.gpqa_diamond_zeroshot");
+      assertThat(pr.reason()).contains("has no numeric \"acc_norm,none\"").contains("[acc,none]");
+    });
+  }
+}
