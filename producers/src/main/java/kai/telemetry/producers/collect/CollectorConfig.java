@@ -45,29 +45,147 @@ public final class CollectorConfig extends AbstractConfig {
 
   public static final ConfigDef DEF =
       CommonSettings.define(new ConfigDef())
-          .define(TEAM, Type.STRING, ConfigDef.NO_DEFAULT_VALUE, new ConfigDef.NonEmptyString(), Importance.HIGH, "Team id every record is published for (as in the program file).")
-          .define(CLUSTER, Type.STRING, "default", Importance.MEDIUM, "Cluster name the GPUs belong to.")
-          .define(PROGRAM_FILE, Type.STRING, "default", Importance.LOW, "Program file (teams, benchmark catalogue); 'default' is the bundled launch state.")
-          .define(DCGM_URLS, Type.LIST, "http://127.0.0.1:9400/metrics", Importance.HIGH, "dcgm-exporter endpoints to scrape, comma separated.")
-          .define(DCGM_INTERVAL_MS, Type.LONG, 30_000L, Range.between(100, 3_600_000), Importance.MEDIUM, "Scrape interval (dcgm-exporter collects every 30 s by default).")
-          .define(DCGM_RUN_ID_LABEL, Type.STRING, "", Importance.LOW, "Label whose value is the run id (e.g. a pod label); empty for none.")
-          .define(DCGM_ROUNDS, Type.LONG, 0L, Range.atLeast(0), Importance.LOW, "Stop after this many scrape rounds; 0 runs until stopped.")
-          .define(SMI_INPUT, Type.STRING, "-", Importance.HIGH, "nvidia-smi CSV to read: a file, or - for standard input (pipe nvidia-smi --query-gpu=... --format=csv -lms N into it).")
-          .define(SMI_COLUMNS, Type.LIST, "", Importance.LOW, "The --query-gpu fields, for output without a header (format=csv,noheader).")
-          .define(SMI_NODE, Type.STRING, "", Importance.MEDIUM, "Host name of the node (nvidia-smi does not print it); default: this host.")
-          .define(SMI_TIMEZONE, Type.STRING, "UTC", Importance.LOW, "Time zone of nvidia-smi's timestamp column (it prints local time).")
+          .define(
+              TEAM,
+              Type.STRING,
+              ConfigDef.NO_DEFAULT_VALUE,
+              new ConfigDef.NonEmptyString(),
+              Importance.HIGH,
+              "Team id every record is published for (as in the program file).")
+          .define(
+              CLUSTER,
+              Type.STRING,
+              "default",
+              Importance.MEDIUM,
+              "Cluster name the GPUs belong to.")
+          .define(
+              PROGRAM_FILE,
+              Type.STRING,
+              "default",
+              Importance.LOW,
+              "Program file (teams, benchmark catalogue); 'default' is the bundled launch state.")
+          .define(
+              DCGM_URLS,
+              Type.LIST,
+              "http://127.0.0.1:9400/metrics",
+              Importance.HIGH,
+              "dcgm-exporter endpoints to scrape, comma separated.")
+          .define(
+              DCGM_INTERVAL_MS,
+              Type.LONG,
+              30_000L,
+              Range.between(100, 3_600_000),
+              Importance.MEDIUM,
+              "Scrape interval (dcgm-exporter collects every 30 s by default).")
+          .define(
+              DCGM_RUN_ID_LABEL,
+              Type.STRING,
+              "",
+              Importance.LOW,
+              "Label whose value is the run id (e.g. a pod label); empty for none.")
+          .define(
+              DCGM_ROUNDS,
+              Type.LONG,
+              0L,
+              Range.atLeast(0),
+              Importance.LOW,
+              "Stop after this many scrape rounds; 0 runs until stopped.")
+          .define(
+              SMI_INPUT,
+              Type.STRING,
+              "-",
+              Importance.HIGH,
+              "nvidia-smi CSV to read: a file, or - for standard input (pipe nvidia-smi --query-gpu=... --format=csv -lms N into it).")
+          .define(
+              SMI_COLUMNS,
+              Type.LIST,
+              "",
+              Importance.LOW,
+              "The --query-gpu fields, for output without a header (format=csv,noheader).")
+          .define(
+              SMI_NODE,
+              Type.STRING,
+              "",
+              Importance.MEDIUM,
+              "Host name of the node (nvidia-smi does not print it); default: this host.")
+          .define(
+              SMI_TIMEZONE,
+              Type.STRING,
+              "UTC",
+              Importance.LOW,
+              "Time zone of nvidia-smi's timestamp column (it prints local time).")
           .define(LOG_FILE, Type.STRING, "", Importance.HIGH, "Training log to follow.")
-          .define(LOG_FORMAT, Type.STRING, "jsonl", ConfigDef.ValidString.in("jsonl", "megatron"), Importance.HIGH, "jsonl or megatron.")
-          .define(LOG_RUN_ID, Type.STRING, "", Importance.HIGH, "Run id of the steps (a jsonl line's run_id wins).")
-          .define(LOG_SEQ_LEN, Type.INT, 0, Range.atLeast(0), Importance.MEDIUM, "Sequence length, to turn Megatron's consumed samples into tokens; 0 if unknown.")
-          .define(LOG_POLL_MS, Type.LONG, 500L, Range.between(10, 60_000), Importance.LOW, "How often to look for new lines.")
-          .define(LOG_FOLLOWER_ID, Type.STRING, "", Importance.MEDIUM, "Identity of this follower (transactional id, position key); default team/run.")
-          .define(LOG_BATCH_LINES, Type.INT, 1_000, Range.between(1, 1_000_000), Importance.LOW, "Lines per transaction.")
-          .define(LOG_EXIT_AT_END, Type.BOOLEAN, false, Importance.LOW, "Exit when the file has been read to its end (one-shot import).")
-          .define(LMEVAL_FILE, Type.STRING, "", Importance.HIGH, "lm-evaluation-harness results JSON to import.")
-          .define(LMEVAL_MODEL, Type.STRING, "", Importance.LOW, "Model name (default: the file's model_name).")
-          .define(LMEVAL_CHECKPOINT, Type.STRING, "", Importance.LOW, "Checkpoint evaluated (run/step or revision).")
-          .define(LMEVAL_EVALUATOR, Type.STRING, "SELF_REPORTED", ConfigDef.ValidString.in("SELF_REPORTED", "OFFICIAL"), Importance.MEDIUM, "OFFICIAL for the program's own evaluations.");
+          .define(
+              LOG_FORMAT,
+              Type.STRING,
+              "jsonl",
+              ConfigDef.ValidString.in("jsonl", "megatron"),
+              Importance.HIGH,
+              "jsonl or megatron.")
+          .define(
+              LOG_RUN_ID,
+              Type.STRING,
+              "",
+              Importance.HIGH,
+              "Run id of the steps (a jsonl line's run_id wins).")
+          .define(
+              LOG_SEQ_LEN,
+              Type.INT,
+              0,
+              Range.atLeast(0),
+              Importance.MEDIUM,
+              "Sequence length, to turn Megatron's consumed samples into tokens; 0 if unknown.")
+          .define(
+              LOG_POLL_MS,
+              Type.LONG,
+              500L,
+              Range.between(10, 60_000),
+              Importance.LOW,
+              "How often to look for new lines.")
+          .define(
+              LOG_FOLLOWER_ID,
+              Type.STRING,
+              "",
+              Importance.MEDIUM,
+              "Identity of this follower (transactional id, position key); default team/run.")
+          .define(
+              LOG_BATCH_LINES,
+              Type.INT,
+              1_000,
+              Range.between(1, 1_000_000),
+              Importance.LOW,
+              "Lines per transaction.")
+          .define(
+              LOG_EXIT_AT_END,
+              Type.BOOLEAN,
+              false,
+              Importance.LOW,
+              "Exit when the file has been read to its end (one-shot import).")
+          .define(
+              LMEVAL_FILE,
+              Type.STRING,
+              "",
+              Importance.HIGH,
+              "lm-evaluation-harness results JSON to import.")
+          .define(
+              LMEVAL_MODEL,
+              Type.STRING,
+              "",
+              Importance.LOW,
+              "Model name (default: the file's model_name).")
+          .define(
+              LMEVAL_CHECKPOINT,
+              Type.STRING,
+              "",
+              Importance.LOW,
+              "Checkpoint evaluated (run/step or revision).")
+          .define(
+              LMEVAL_EVALUATOR,
+              Type.STRING,
+              "SELF_REPORTED",
+              ConfigDef.ValidString.in("SELF_REPORTED", "OFFICIAL"),
+              Importance.MEDIUM,
+              "OFFICIAL for the program's own evaluations.");
 
   public CollectorConfig(Map<String, ?> values) {
     super(DEF, values, false);
@@ -86,7 +204,8 @@ public final class CollectorConfig extends AbstractConfig {
   }
 
   public Map<String, Object> serdeConfig() {
-    return Map.of(CommonSettings.SCHEMA_REGISTRY_URL, getString(CommonSettings.SCHEMA_REGISTRY_URL));
+    return Map.of(
+        CommonSettings.SCHEMA_REGISTRY_URL, getString(CommonSettings.SCHEMA_REGISTRY_URL));
   }
 
   /** Idempotent, acks=all, compressed, batched; a transactional id turns on transactions. */

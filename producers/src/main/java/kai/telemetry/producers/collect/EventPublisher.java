@@ -17,9 +17,9 @@ import org.slf4j.Logger;
 import org.slf4j.LoggerFactory;
 
 /**
- * Publishes what a collector parsed: records that pass {@link Validation} go to their event
- * topic with keys that keep order (GPU UUID; team/run), records that fail go to the rejects topic
- * with every reason, and parse problems are logged with their position and rejected too. One
+ * Publishes what a collector parsed: records that pass {@link Validation} go to their event topic
+ * with keys that keep order (GPU UUID; team/run), records that fail go to the rejects topic with
+ * every reason, and parse problems are logged with their position and rejected too. One
  * Avro-capable producer for all of them; with a transactional id the caller brackets batches.
  */
 public final class EventPublisher implements AutoCloseable {
@@ -163,7 +163,14 @@ public final class EventPublisher implements AutoCloseable {
   }
 
   public String summary() {
-    return collector + ": published " + published + ", rejected " + rejected + " (of which " + problems + " unreadable)";
+    return collector
+        + ": published "
+        + published
+        + ", rejected "
+        + rejected
+        + " (of which "
+        + problems
+        + " unreadable)";
   }
 
   public long published() {

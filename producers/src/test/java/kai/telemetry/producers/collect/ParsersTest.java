@@ -67,7 +67,10 @@ class ParsersTest {
   @Test
   void nvidiaSmiCsvWithUnitsMissingValuesRepeatedHeaderAndBadLines() {
     NvidiaSmiCsv csv =
-        new NvidiaSmiCsv(new NvidiaSmiCsv.Context("upstage", "up-c1", "node-3", ZoneId.of("Asia/Seoul")), "smi.csv", List.of());
+        new NvidiaSmiCsv(
+            new NvidiaSmiCsv.Context("upstage", "up-c1", "node-3", ZoneId.of("Asia/Seoul")),
+            "smi.csv",
+            List.of());
     Parsed<GpuSample> p = new Parsed<>();
     String[] lines = Fixtures.read("nvidia-smi-query.csv").split("\n");
     for (int i = 0; i < lines.length; i++) {
@@ -91,7 +94,8 @@ class ParsersTest {
     assertThat(idle.getGpuIndex()).isEqualTo(1);
     // The 150 % row parses; range checks are the publisher's job.
     assertThat(p.records().get(2).getUtilizationPct()).isEqualTo(150.0);
-    assertThat(Validation.check(p.records().get(2), NOW)).containsExactly("utilization_pct 150.0 is outside 0..100");
+    assertThat(Validation.check(p.records().get(2), NOW))
+        .containsExactly("utilization_pct 150.0 is outside 0..100");
 
     assertThat(p.problems()).extracting(Problem::source).containsExactly("smi.csv:4", "smi.csv:5");
     assertThat(p.problems().get(0).reason()).contains("no utilization.gpu value");
@@ -107,17 +111,22 @@ class ParsersTest {
             List.of("index", "utilization.gpu", "memory.used"));
     Parsed<GpuSample> p = new Parsed<>();
     csv.line("3, 55, 1024", 1, NOW, p);
-    assertThat(p.records()).singleElement().satisfies(s -> {
-      assertThat(s.getGpuUuid()).isEqualTo("n/3");
-      assertThat(s.getTsMs()).isEqualTo(NOW);
-      assertThat(s.getUtilizationPct()).isEqualTo(55.0);
-      assertThat(s.getMemUsedMib()).isEqualTo(1024.0);
-    });
+    assertThat(p.records())
+        .singleElement()
+        .satisfies(
+            s -> {
+              assertThat(s.getGpuUuid()).isEqualTo("n/3");
+              assertThat(s.getTsMs()).isEqualTo(NOW);
+              assertThat(s.getUtilizationPct()).isEqualTo(55.0);
+              assertThat(s.getMemUsedMib()).isEqualTo(1024.0);
+            });
   }
 
   @Test
   void jsonlStepsKeepNanAndInfAndReportBadLines() {
-    StepLineParser parser = StepLineParser.forFormat("jsonl", new StepLineParser.Context("lg-ai-research", "exaone-pt-run42", null));
+    StepLineParser parser =
+        StepLineParser.forFormat(
+            "jsonl", new StepLineParser.Context("lg-ai-research", "exaone-pt-run42", null));
     Parsed<TrainingStep> p = new Parsed<>();
     String[] lines = Fixtures.read("train-steps.jsonl").split("\n");
     for (int i = 0; i < lines.length; i++) {
@@ -132,25 +141,34 @@ class ParsersTest {
     assertThat(s1.getTokensPerSec()).isEqualTo(1_048_576.0);
     assertThat(s1.getRunId()).isEqualTo("exaone-pt-run42");
     assertThat(p.records().get(1).getLearningRate()).isEqualTo(6e-06);
-    assertThat(p.records().get(2).getTsMs()).isEqualTo(Instant.parse("2025-11-03T14:02:19.750Z").toEpochMilli());
+    assertThat(p.records().get(2).getTsMs())
+        .isEqualTo(Instant.parse("2025-11-03T14:02:19.750Z").toEpochMilli());
     assertThat(p.records().get(2).getLoss()).isNaN();
     assertThat(p.records().get(2).getGradNorm()).isInfinite();
     assertThat(p.records().get(3).getLoss()).isEqualTo(Double.POSITIVE_INFINITY);
     assertThat(p.records().get(3).getTsMs()).isEqualTo(1_762_178_544_000L);
     assertThat(p.records().get(3).getRunId()).isEqualTo("exaone-pt-run42b");
     // Step 7 is in 2100: it parses, and the publisher rejects it as future.
-    assertThat(Validation.check(p.records().get(4), NOW)).singleElement().asString().contains("in the future");
+    assertThat(Validation.check(p.records().get(4), NOW))
+        .singleElement()
+        .asString()
+        .contains("in the future");
 
-    assertThat(p.problems()).extracting(Problem::source)
+    assertThat(p.problems())
+        .extracting(Problem::source)
         .containsExactly("train-steps.jsonl:5", "train-steps.jsonl:6", "train-steps.jsonl:7");
-    assertThat(p.problems()).extracting(Problem::reason)
-        .containsExactly("no integer \"step\"", p.problems().get(1).reason(), "\"loss\" 'nope' is not a number");
+    assertThat(p.problems())
+        .extracting(Problem::reason)
+        .containsExactly(
+            "no integer \"step\"", p.problems().get(1).reason(), "\"loss\" 'nope' is not a number");
     assertThat(p.problems().get(1).reason()).startsWith("not a JSON object");
   }
 
   @Test
   void megatronIterationLinesBecomeSteps() {
-    StepLineParser parser = StepLineParser.forFormat("megatron", new StepLineParser.Context("sk-telecom", "ax-pt-7", 4096));
+    StepLineParser parser =
+        StepLineParser.forFormat(
+            "megatron", new StepLineParser.Context("sk-telecom", "ax-pt-7", 4096));
     Parsed<TrainingStep> p = new Parsed<>();
     String[] lines = Fixtures.read("megatron-train.log").split("\n");
     for (int i = 0; i < lines.length; i++) {
@@ -164,12 +182,15 @@ class ParsersTest {
     assertThat(s1.getGradNorm()).isEqualTo(12.345);
     assertThat(s1.getTokens()).isEqualTo(512L * 4096);
     assertThat(s1.getStepTimeMs()).isEqualTo(8123.4);
-    assertThat(s1.getTokensPerSec()).isCloseTo(512 * 4096 / 8.1234, org.assertj.core.data.Offset.offset(1e-6));
+    assertThat(s1.getTokensPerSec())
+        .isCloseTo(512 * 4096 / 8.1234, org.assertj.core.data.Offset.offset(1e-6));
     TrainingStep skipped = p.records().get(2);
     assertThat(skipped.getLoss()).isNull();
     assertThat(skipped.getTsMs()).isEqualTo(NOW); // no timestamp prefix: read time
     assertThat(p.records().get(3).getLoss()).isNaN();
-    assertThat(p.problems()).singleElement().satisfies(pr -> assertThat(pr.source()).isEqualTo("train.log:8"));
+    assertThat(p.problems())
+        .singleElement()
+        .satisfies(pr -> assertThat(pr.source()).isEqualTo("train.log:8"));
   }
 
   @Test
@@ -179,10 +200,13 @@ class ParsersTest {
             Fixtures.read("lm-eval-results.json"),
             "results_2025-11-03.json",
             ProgramFile.launchDefault(),
-            new LmEvalResults.Context("lg-ai-research", "run42/step-120000", Evaluator.SELF_REPORTED, null),
+            new LmEvalResults.Context(
+                "lg-ai-research", "run42/step-120000", Evaluator.SELF_REPORTED, null),
             NOW);
     List<BenchmarkResult> r = imported.parsed().records();
-    assertThat(r).extracting(BenchmarkResult::getBenchmark).containsExactly("kmmlu", "gsm8k", "ifeval", "haerae"); // kmmlu also under "groups": once
+    assertThat(r)
+        .extracting(BenchmarkResult::getBenchmark)
+        .containsExactly("kmmlu", "gsm8k", "ifeval", "haerae"); // kmmlu also under "groups": once
     BenchmarkResult kmmlu = r.get(0);
     assertThat(kmmlu.getScore()).isEqualTo(0.5312);
     assertThat(kmmlu.getStderr()).isEqualTo(0.0026);
@@ -198,9 +222,15 @@ class ParsersTest {
     assertThat(r.get(3).getScore()).isEqualTo(0.812);
     assertThat(r.get(3).getStderr()).isNull(); // "N/A"
     assertThat(imported.skippedTasks()).containsExactly("kmmlu_accounting", "hellaswag");
-    assertThat(imported.parsed().problems()).singleElement().satisfies(pr -> {
-      assertThat(pr.source()).isEqualTo("results_2025-11-03.json results.gpqa_diamond_zeroshot");
-      assertThat(pr.reason()).contains("has no numeric \"acc_norm,none\"").contains("[acc,none]");
-    });
+    assertThat(imported.parsed().problems())
+        .singleElement()
+        .satisfies(
+            pr -> {
+              assertThat(pr.source())
+                  .isEqualTo("results_2025-11-03.json results.gpqa_diamond_zeroshot");
+              assertThat(pr.reason())
+                  .contains("has no numeric \"acc_norm,none\"")
+                  .contains("[acc,none]");
+            });
   }
 }

@@ -9,10 +9,10 @@ import java.time.Duration;
 import java.util.List;
 import java.util.concurrent.CountDownLatch;
 import java.util.concurrent.TimeUnit;
+import kai.telemetry.events.GpuSample;
 import kai.telemetry.producers.collect.CollectorConfig;
 import kai.telemetry.producers.collect.EventPublisher;
 import kai.telemetry.producers.collect.Parsed;
-import kai.telemetry.events.GpuSample;
 import org.slf4j.Logger;
 import org.slf4j.LoggerFactory;
 
@@ -26,7 +26,8 @@ public final class DcgmScraper implements AutoCloseable {
 
   private final CollectorConfig config;
   private final EventPublisher publisher;
-  private final HttpClient http = HttpClient.newBuilder().connectTimeout(Duration.ofSeconds(5)).build();
+  private final HttpClient http =
+      HttpClient.newBuilder().connectTimeout(Duration.ofSeconds(5)).build();
   private final CountDownLatch stop = new CountDownLatch(1);
 
   public DcgmScraper(CollectorConfig config) {
@@ -41,7 +42,9 @@ public final class DcgmScraper implements AutoCloseable {
         new DcgmSamples.Context(
             config.team(),
             config.getString(CollectorConfig.CLUSTER),
-            config.getString(CollectorConfig.DCGM_RUN_ID_LABEL).isBlank() ? null : config.getString(CollectorConfig.DCGM_RUN_ID_LABEL));
+            config.getString(CollectorConfig.DCGM_RUN_ID_LABEL).isBlank()
+                ? null
+                : config.getString(CollectorConfig.DCGM_RUN_ID_LABEL));
     for (String url : config.getList(CollectorConfig.DCGM_URLS)) {
       long now = System.currentTimeMillis();
       String body;
@@ -79,7 +82,8 @@ public final class DcgmScraper implements AutoCloseable {
       long n = scrapeOnce();
       log.info("round {}: {} samples; {}", round, n, publisher.summary());
       try {
-        if (stop.await(Math.max(0, start + interval - System.currentTimeMillis()), TimeUnit.MILLISECONDS)) {
+        if (stop.await(
+            Math.max(0, start + interval - System.currentTimeMillis()), TimeUnit.MILLISECONDS)) {
           return;
         }
       } catch (InterruptedException e) {
@@ -101,14 +105,17 @@ public final class DcgmScraper implements AutoCloseable {
   public static void main(String[] args) {
     try (DcgmScraper scraper = new DcgmScraper(CollectorConfig.fromArgs(args))) {
       Thread main = Thread.currentThread();
-      Runtime.getRuntime().addShutdownHook(new Thread(() -> {
-        scraper.stop();
-        try {
-          main.join(15_000);
-        } catch (InterruptedException ignored) {
-          Thread.currentThread().interrupt();
-        }
-      }));
+      Runtime.getRuntime()
+          .addShutdownHook(
+              new Thread(
+                  () -> {
+                    scraper.stop();
+                    try {
+                      main.join(15_000);
+                    } catch (InterruptedException ignored) {
+                      Thread.currentThread().interrupt();
+                    }
+                  }));
       scraper.run();
     }
   }

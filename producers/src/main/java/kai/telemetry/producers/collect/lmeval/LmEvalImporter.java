@@ -20,7 +20,8 @@ public final class LmEvalImporter {
   public static LmEvalResults.Imported importFile(CollectorConfig config) throws IOException {
     Path file = Path.of(config.getString(CollectorConfig.LMEVAL_FILE));
     if (config.getString(CollectorConfig.LMEVAL_FILE).isBlank() || !Files.isRegularFile(file)) {
-      throw new IllegalArgumentException(CollectorConfig.LMEVAL_FILE + " must name a results JSON file, got '" + file + "'");
+      throw new IllegalArgumentException(
+          CollectorConfig.LMEVAL_FILE + " must name a results JSON file, got '" + file + "'");
     }
     ProgramFile program = ProgramFile.load(config.getString(CollectorConfig.PROGRAM_FILE));
     String model = config.getString(CollectorConfig.LMEVAL_MODEL);
@@ -40,7 +41,8 @@ public final class LmEvalImporter {
       publisher.benchmarkResults(imported.parsed(), System.currentTimeMillis());
       publisher.flush();
       if (!imported.skippedTasks().isEmpty()) {
-        log.info("tasks not in the benchmark catalogue (not imported): {}", imported.skippedTasks());
+        log.info(
+            "tasks not in the benchmark catalogue (not imported): {}", imported.skippedTasks());
       }
       log.info("{}", publisher.summary());
     }

@@ -18,10 +18,10 @@ import org.slf4j.Logger;
 import org.slf4j.LoggerFactory;
 
 /**
- * Reads nvidia-smi CSV from a file or from standard input, e.g.
- * {@code nvidia-smi --query-gpu=timestamp,index,uuid,name,utilization.gpu,memory.used,memory.total,power.draw,temperature.gpu --format=csv -lms 1000 | collect nvidia-smi ...},
- * publishing a GPU sample per data line as it arrives. Unreadable lines are reported with their
- * line number and rejected; reading goes on.
+ * Reads nvidia-smi CSV from a file or from standard input, e.g. {@code nvidia-smi
+ * --query-gpu=timestamp,index,uuid,name,utilization.gpu,memory.used,memory.total,power.draw,temperature.gpu
+ * --format=csv -lms 1000 | collect nvidia-smi ...}, publishing a GPU sample per data line as it
+ * arrives. Unreadable lines are reported with their line number and rejected; reading goes on.
  */
 public final class NvidiaSmiReader {
   private static final Logger log = LoggerFactory.getLogger(NvidiaSmiReader.class);
@@ -36,7 +36,11 @@ public final class NvidiaSmiReader {
     }
     NvidiaSmiCsv csv =
         new NvidiaSmiCsv(
-            new NvidiaSmiCsv.Context(config.team(), config.getString(CollectorConfig.CLUSTER), node, ZoneId.of(config.getString(CollectorConfig.SMI_TIMEZONE))),
+            new NvidiaSmiCsv.Context(
+                config.team(),
+                config.getString(CollectorConfig.CLUSTER),
+                node,
+                ZoneId.of(config.getString(CollectorConfig.SMI_TIMEZONE))),
             source,
             config.getList(CollectorConfig.SMI_COLUMNS));
     try (EventPublisher publisher = new EventPublisher(config, "nvidia-smi", null);

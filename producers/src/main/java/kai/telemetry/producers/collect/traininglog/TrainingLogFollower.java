@@ -31,16 +31,16 @@ import org.slf4j.Logger;
 import org.slf4j.LoggerFactory;
 
 /**
- * Follows a growing training log and publishes its steps, exactly once across restarts: each
- * batch of lines and the file position after it are written in one Kafka transaction (the
- * position to the compacted collector-positions topic), and a restart resumes from the last
- * committed position. A crash mid-batch aborts the batch and its position together.
+ * Follows a growing training log and publishes its steps, exactly once across restarts: each batch
+ * of lines and the file position after it are written in one Kafka transaction (the position to the
+ * compacted collector-positions topic), and a restart resumes from the last committed position. A
+ * crash mid-batch aborts the batch and its position together.
  *
  * <p>Rotation: when the path names a new file (another inode), the old file is read to its end
  * first, then the new one from its start; if the file shrank (copy-truncate), reading restarts at
  * 0. If the file was rotated while the follower was down, the rotated file (a sibling whose name
- * starts with the log's name, same inode as recorded) is finished first. Only complete lines (ending
- * in a newline) are read; a partly written last line waits for its end.
+ * starts with the log's name, same inode as recorded) is finished first. Only complete lines
+ * (ending in a newline) are read; a partly written last line waits for its end.
  */
 public final class TrainingLogFollower implements AutoCloseable {
   private static final Logger log = LoggerFactory.getLogger(TrainingLogFollower.class);
@@ -66,7 +66,8 @@ public final class TrainingLogFollower implements AutoCloseable {
     this.path = Path.of(file).toAbsolutePath();
     String runId = config.getString(CollectorConfig.LOG_RUN_ID);
     if (runId.isBlank()) {
-      throw new IllegalArgumentException(CollectorConfig.LOG_RUN_ID + " must be set (the run the steps belong to)");
+      throw new IllegalArgumentException(
+          CollectorConfig.LOG_RUN_ID + " must be set (the run the steps belong to)");
     }
     String id = config.getString(CollectorConfig.LOG_FOLLOWER_ID);
     this.followerId = id.isBlank() ? config.team() + "/" + runId : id;
@@ -77,7 +78,10 @@ public final class TrainingLogFollower implements AutoCloseable {
             new StepLineParser.Context(config.team(), runId, seqLen == 0 ? null : seqLen));
     this.batchLines = config.getInt(CollectorConfig.LOG_BATCH_LINES);
     this.publisher =
-        new EventPublisher(config, "training-log", "kai-log-follower-" + followerId.replaceAll("[^A-Za-z0-9._-]", "_"));
+        new EventPublisher(
+            config,
+            "training-log",
+            "kai-log-follower-" + followerId.replaceAll("[^A-Za-z0-9._-]", "_"));
   }
 
   /** Follows until stopped (or to the end of the file with log.exit.at.end=true). */
@@ -87,17 +91,25 @@ public final class TrainingLogFollower implements AutoCloseable {
     if (pos != null && currentKey != null && !pos.fileKey().equals(currentKey)) {
       Optional<Path> rotated = findByKey(pos.fileKey());
       if (rotated.isPresent()) {
-        log.info("{} was rotated while stopped: finishing {} from byte {}", path, rotated.get(), pos.offset());
+        log.info(
+            "{} was rotated while stopped: finishing {} from byte {}",
+            path,
+            rotated.get(),
+            pos.offset());
         readToEnd(rotated.get(), pos);
       } else {
-        log.warn("{} was replaced while stopped and the old file is gone; lines after byte {} of it are lost", path, pos.offset());
+        log.warn(
+            "{} was replaced while stopped and the old file is gone; lines after byte {} of it are lost",
+            path,
+            pos.offset());
       }
       pos = null;
     }
     if (pos == null) {
       pos = new Position(currentKey == null ? "" : currentKey, 0, 0);
     }
-    log.info("following {} as {} from line {} (byte {})", path, followerId, pos.line(), pos.offset());
+    log.info(
+        "following {} as {} from line {} (byte {})", path, followerId, pos.line(), pos.offset());
     long poll = config.getLong(CollectorConfig.LOG_POLL_MS);
     boolean exitAtEnd = config.getBoolean(CollectorConfig.LOG_EXIT_AT_END);
     while (stop.getCount() > 0) {
@@ -149,7 +161,9 @@ public final class TrainingLogFollower implements AutoCloseable {
             offset += current.size() + 1;
             current.reset();
             if (batch.size() >= batchLines) {
-              line = commit(file, batch, line, new Position(pos.fileKey(), offset, line + batch.size()));
+              line =
+                  commit(
+                      file, batch, line, new Position(pos.fileKey(), offset, line + batch.size()));
               batch.clear();
             }
           } else {
@@ -194,7 +208,15 @@ public final class TrainingLogFollower implements AutoCloseable {
       } catch (KafkaException ignored) {
         // fenced or closed: the transaction is gone either way
       }
-      throw new IllegalStateException("publishing lines " + (firstLine + 1) + ".." + after.line() + " of " + file + " failed; nothing of them was committed", e);
+      throw new IllegalStateException(
+          "publishing lines "
+              + (firstLine + 1)
+              + ".."
+              + after.line()
+              + " of "
+              + file
+              + " failed; nothing of them was committed",
+          e);
     }
     publisher.throwIfFailed();
     linesRead += lines.size();
@@ -203,7 +225,9 @@ public final class TrainingLogFollower implements AutoCloseable {
 
   private Optional<Position> committedPosition() {
     Map<String, Object> c = new HashMap<>();
-    c.put(ConsumerConfig.BOOTSTRAP_SERVERS_CONFIG, config.getString(CommonSettings.BOOTSTRAP_SERVERS));
+    c.put(
+        ConsumerConfig.BOOTSTRAP_SERVERS_CONFIG,
+        config.getString(CommonSettings.BOOTSTRAP_SERVERS));
     c.put(ConsumerConfig.ISOLATION_LEVEL_CONFIG, "read_committed");
     c.put(ConsumerConfig.ENABLE_AUTO_COMMIT_CONFIG, false);
     String topic = publisher.topics().collectorPositions.name();
@@ -214,7 +238,9 @@ public final class TrainingLogFollower implements AutoCloseable {
             positions.keySerde(config.serdeConfig()).deserializer(),
             positions.valueSerde(config.serdeConfig()).deserializer())) {
       List<TopicPartition> parts =
-          consumer.partitionsFor(topic, Duration.ofSeconds(30)).stream().map(p -> new TopicPartition(topic, p.partition())).toList();
+          consumer.partitionsFor(topic, Duration.ofSeconds(30)).stream()
+              .map(p -> new TopicPartition(topic, p.partition()))
+              .toList();
       consumer.assign(parts);
       consumer.seekToBeginning(parts);
       Map<TopicPartition, Long> end = consumer.endOffsets(parts);
@@ -230,7 +256,8 @@ public final class TrainingLogFollower implements AutoCloseable {
           }
         }
       }
-      return Optional.ofNullable(last).map(p -> new Position(p.getFileKey(), p.getOffset(), p.getLine()));
+      return Optional.ofNullable(last)
+          .map(p -> new Position(p.getFileKey(), p.getOffset(), p.getLine()));
     }
   }
 
@@ -280,14 +307,17 @@ public final class TrainingLogFollower implements AutoCloseable {
   public static void main(String[] args) throws IOException {
     try (TrainingLogFollower follower = new TrainingLogFollower(CollectorConfig.fromArgs(args))) {
       Thread main = Thread.currentThread();
-      Runtime.getRuntime().addShutdownHook(new Thread(() -> {
-        follower.stop();
-        try {
-          main.join(15_000);
-        } catch (InterruptedException ignored) {
-          Thread.currentThread().interrupt();
-        }
-      }));
+      Runtime.getRuntime()
+          .addShutdownHook(
+              new Thread(
+                  () -> {
+                    follower.stop();
+                    try {
+                      main.join(15_000);
+                    } catch (InterruptedException ignored) {
+                      Thread.currentThread().interrupt();
+                    }
+                  }));
       follower.run();
     }
   }

@@ -1,0 +1,227 @@
+package kai.telemetry.producers.collect;
+
+import static org.assertj.core.api.Assertions.assertThat;
+
+import com.sun.net.httpserver.HttpServer;
+import java.io.StringReader;
+import java.net.InetAddress;
+import java.net.InetSocketAddress;
+import java.nio.charset.StandardCharsets;
+import java.nio.file.Files;
+import java.nio.file.Path;
+import java.time.Duration;
+import java.util.ArrayList;
+import java.util.HashMap;
+import java.util.List;
+import java.util.Map;
+import java.util.concurrent.TimeUnit;
+import kai.telemetry.config.CommonSettings;
+import kai.telemetry.events.BenchmarkResult;
+import kai.telemetry.events.GpuSample;
+import kai.telemetry.events.RejectedRecord;
+import kai.telemetry.events.TrainingStep;
+import kai.telemetry.producers.collect.dcgm.DcgmScraper;
+import kai.telemetry.producers.collect.lmeval.LmEvalImporter;
+import kai.telemetry.producers.collect.nvidiasmi.NvidiaSmiReader;
+import kai.telemetry.schemas.Topics;
+import kai.telemetry.stack.Await;
+import kai.telemetry.stack.LocalStack;
+import kai.telemetry.stack.RealStackExtension;
+import kai.telemetry.stack.TestNamespace;
+import org.apache.kafka.clients.admin.Admin;
+import org.apache.kafka.clients.consumer.ConsumerRecord;
+import org.junit.jupiter.api.BeforeEach;
+import org.junit.jupiter.api.Test;
+import org.junit.jupiter.api.extension.ExtendWith;
+import org.junit.jupiter.api.io.TempDir;
+
+/** The collectors against the real broker and registry. */
+@ExtendWith(RealStackExtension.class)
+class CollectorsIT {
+  private TestNamespace ns;
+  private Topics topics;
+
+  @BeforeEach
+  void topics(LocalStack stack) throws Exception {
+    ns = TestNamespace.of(CollectorsIT.class);
+    topics = Topics.withPrefix(ns.topicPrefix());
+    try (Admin admin = stack.kafka().admin()) {
+      admin
+          .createTopics(topics.all().stream().map(t -> t.newTopic((short) 1)).toList())
+          .all()
+          .get();
+    }
+  }
+
+  private Map<String, Object> settings(LocalStack stack, String team) {
+    Map<String, Object> s = new HashMap<>();
+    s.put(CommonSettings.BOOTSTRAP_SERVERS, stack.bootstrapServers());
+    s.put(CommonSettings.SCHEMA_REGISTRY_URL, stack.schemaRegistryUrl());
+    s.put(CommonSettings.TOPIC_PREFIX, ns.topicPrefix());
+    s.put(CollectorConfig.TEAM, team);
+    s.put(CollectorConfig.CLUSTER, team + "-c1");
+    return s;
+  }
+
+  @Test
+  void dcgmScraperPublishesEachGpuAndRejectsWhatItCannotRead(LocalStack stack) throws Exception {
+    byte[] body = Fixtures.read("dcgm-exporter-h100.txt").getBytes(StandardCharsets.UTF_8);
+    HttpServer server =
+        HttpServer.create(new InetSocketAddress(InetAddress.getLoopbackAddress(), 0), 0);
+    server.createContext(
+        "/metrics",
+        ex -> {
+          ex.getResponseHeaders().add("Content-Type", "text/plain; version=0.0.4");
+          ex.sendResponseHeaders(200, body.length);
+          ex.getResponseBody().write(body);
+          ex.close();
+        });
+    server.start();
+    try {
+      Map<String, Object> s = settings(stack, "lg-ai-research");
+      String url = "http://127.0.0.1:" + server.getAddress().getPort() + "/metrics";
+      s.put(CollectorConfig.DCGM_URLS, url + ",http://127.0.0.1:1/metrics");
+      s.put(CollectorConfig.DCGM_ROUNDS, 2L);
+      s.put(CollectorConfig.DCGM_INTERVAL_MS, 200L);
+      try (DcgmScraper scraper = new DcgmScraper(new CollectorConfig(s))) {
+        scraper.run();
+      }
+    } finally {
+      server.stop(0);
+    }
+    List<ConsumerRecord<String, GpuSample>> samples = TopicReader.readAll(stack, topics.gpuSamples);
+    assertThat(samples).hasSize(4); // 2 GPUs x 2 rounds; the dead endpoint only logged
+    assertThat(samples).allSatisfy(r -> assertThat(r.key()).isEqualTo(r.value().getGpuUuid()));
+    assertThat(samples).allSatisfy(r -> assertThat(r.timestamp()).isEqualTo(r.value().getTsMs()));
+    assertThat(samples)
+        .extracting(r -> r.value().getXidLast())
+        .containsExactlyInAnyOrder(0, 79, 0, 79);
+    List<ConsumerRecord<String, RejectedRecord>> rejects =
+        TopicReader.readAll(stack, topics.collectorRejects);
+    assertThat(rejects).hasSize(4);
+    assertThat(rejects.get(0).value().getCollector()).isEqualTo("dcgm-scraper");
+    assertThat(rejects.get(0).value().getSource()).endsWith("/metrics:54");
+  }
+
+  @Test
+  void nvidiaSmiReaderPublishesGoodLinesAndRejectsBadOnesWithTheirLine(LocalStack stack)
+      throws Exception {
+    Map<String, Object> s = settings(stack, "upstage");
+    s.put(CollectorConfig.SMI_NODE, "node-3");
+    String summary =
+        NvidiaSmiReader.read(
+            new CollectorConfig(s),
+            new StringReader(Fixtures.read("nvidia-smi-query.csv")),
+            "smi.csv");
+    assertThat(summary).isEqualTo("nvidia-smi: published 2, rejected 3 (of which 2 unreadable)");
+    assertThat(TopicReader.readAll(stack, topics.gpuSamples))
+        .extracting(r -> r.value().getUtilizationPct())
+        .containsExactlyInAnyOrder(97.0, 0.0);
+    assertThat(TopicReader.readAll(stack, topics.collectorRejects))
+        .extracting(r -> r.value().getReason())
+        .anySatisfy(
+            reason -> assertThat(reason).isEqualTo("utilization_pct 150.0 is outside 0..100"));
+  }
+
+  @Test
+  void lmEvalImportPublishesCatalogueBenchmarks(LocalStack stack, @TempDir Path dir)
+      throws Exception {
+    Path file = dir.resolve("results.json");
+    Files.writeString(file, Fixtures.read("lm-eval-results.json"));
+    Map<String, Object> s = settings(stack, "lg-ai-research");
+    s.put(CollectorConfig.LMEVAL_FILE, file.toString());
+    s.put(CollectorConfig.LMEVAL_EVALUATOR, "OFFICIAL");
+    LmEvalImporter.importFile(new CollectorConfig(s));
+    List<ConsumerRecord<String, BenchmarkResult>> results =
+        TopicReader.readAll(stack, topics.benchmarkResults);
+    assertThat(results)
+        .extracting(r -> r.value().getBenchmark() + "=" + r.value().getScore())
+        .containsExactly("kmmlu=0.5312", "gsm8k=0.7437", "ifeval=0.7782", "haerae=0.812");
+    assertThat(results)
+        .allSatisfy(r -> assertThat(r.value().getEvaluator().name()).isEqualTo("OFFICIAL"));
+    assertThat(TopicReader.readAll(stack, topics.collectorRejects)).hasSize(1);
+  }
+
+  @Test
+  void followerKilledMidFileAndRestartedPublishesEveryLineExactlyOnce(
+      LocalStack stack, @TempDir Path dir) throws Exception {
+    Path log = dir.resolve("train.jsonl");
+    int total = 4000;
+    StringBuilder sb = new StringBuilder();
+    long t0 = 1_762_178_531_000L;
+    for (int i = 1; i <= 3000; i++) {
+      sb.append("{\"step\": ")
+          .append(i)
+          .append(", \"ts\": ")
+          .append(t0 + i * 1000L)
+          .append(", \"loss\": ")
+          .append(3.0 - i * 1e-4)
+          .append("}\n");
+    }
+    Files.writeString(log, sb);
+    List<String> args = new ArrayList<>();
+    settings(stack, "upstage").forEach((k, v) -> args.add(k + "=" + v));
+    args.add(CollectorConfig.LOG_FILE + "=" + log);
+    args.add(CollectorConfig.LOG_RUN_ID + "=solar-pt-9");
+    args.add(CollectorConfig.LOG_BATCH_LINES + "=100");
+    args.add(CollectorConfig.LOG_POLL_MS + "=50");
+
+    // First run: killed with SIGKILL once part of the file is published.
+    Process first = follower(args, dir.resolve("first.log"));
+    Await.until("some steps published", Duration.ofSeconds(60), () -> committedSteps(stack) >= 500);
+    first.destroyForcibly();
+    assertThat(first.waitFor(10, TimeUnit.SECONDS)).isTrue();
+    long beforeRestart = committedSteps(stack);
+    assertThat(beforeRestart).isLessThan(3000);
+
+    // The log grows while the follower is down, with a partial last line that is finished later.
+    StringBuilder more = new StringBuilder();
+    for (int i = 3001; i <= total; i++) {
+      more.append("{\"step\": ")
+          .append(i)
+          .append(", \"ts\": ")
+          .append(t0 + i * 1000L)
+          .append(", \"loss\": 2.5}\n");
+    }
+    Files.writeString(
+        log, more.substring(0, more.length() - 10), java.nio.file.StandardOpenOption.APPEND);
+
+    List<String> second = new ArrayList<>(args);
+    Process restarted = follower(second, dir.resolve("second.log"));
+    Await.until(
+        "steps up to " + (total - 1),
+        Duration.ofSeconds(60),
+        () -> committedSteps(stack) == total - 1);
+    Files.writeString(
+        log, more.substring(more.length() - 10), java.nio.file.StandardOpenOption.APPEND);
+    Await.until(
+        "all " + total + " steps", Duration.ofSeconds(60), () -> committedSteps(stack) == total);
+    restarted.destroy();
+    assertThat(restarted.waitFor(20, TimeUnit.SECONDS)).isTrue();
+
+    List<ConsumerRecord<String, TrainingStep>> steps =
+        TopicReader.readAll(stack, topics.trainingSteps);
+    assertThat(steps).hasSize(total);
+    assertThat(steps.stream().map(r -> r.value().getStep()).distinct().count()).isEqualTo(total);
+    assertThat(steps).allSatisfy(r -> assertThat(r.key()).isEqualTo("upstage/solar-pt-9"));
+    // One partition per run: the steps are in file order.
+    assertThat(steps).extracting(r -> r.value().getStep()).isSorted();
+  }
+
+  private long committedSteps(LocalStack stack) {
+    return TopicReader.readAll(stack, topics.trainingSteps).size();
+  }
+
+  private static Process follower(List<String> args, Path output) throws Exception {
+    List<String> cmd = new ArrayList<>();
+    cmd.add(Path.of(System.getProperty("java.home"), "bin", "java").toString());
+    cmd.add("-cp");
+    cmd.add(System.getProperty("java.class.path"));
+    cmd.add("kai.telemetry.producers.collect.traininglog.TrainingLogFollower");
+    cmd.addAll(args);
+    ProcessBuilder pb =
+        new ProcessBuilder(cmd).redirectErrorStream(true).redirectOutput(output.toFile());
+    pb.environment().remove("LD_PRELOAD");
+    return pb.start();
+  }
+}

@@ -1,0 +1,48 @@
+package kai.telemetry.producers.collect;
+
+import java.time.Duration;
+import java.util.ArrayList;
+import java.util.HashMap;
+import java.util.List;
+import java.util.Map;
+import kai.telemetry.config.CommonSettings;
+import kai.telemetry.schemas.Topic;
+import kai.telemetry.stack.Await;
+import kai.telemetry.stack.LocalStack;
+import org.apache.kafka.clients.consumer.ConsumerConfig;
+import org.apache.kafka.clients.consumer.ConsumerRecord;
+import org.apache.kafka.clients.consumer.KafkaConsumer;
+import org.apache.kafka.common.TopicPartition;
+
+/** Reads a whole topic (committed records only) as a consumer of the real broker sees it. */
+public final class TopicReader {
+  private TopicReader() {}
+
+  public static <K, V> List<ConsumerRecord<K, V>> readAll(LocalStack stack, Topic<K, V> topic) {
+    Map<String, Object> c = new HashMap<>();
+    c.put(ConsumerConfig.BOOTSTRAP_SERVERS_CONFIG, stack.bootstrapServers());
+    c.put(ConsumerConfig.ISOLATION_LEVEL_CONFIG, "read_committed");
+    Map<String, Object> serde =
+        Map.of(CommonSettings.SCHEMA_REGISTRY_URL, stack.schemaRegistryUrl());
+    List<ConsumerRecord<K, V>> out = new ArrayList<>();
+    try (KafkaConsumer<K, V> consumer =
+        new KafkaConsumer<>(
+            c, topic.keySerde(serde).deserializer(), topic.valueSerde(serde).deserializer())) {
+      List<TopicPartition> parts = new ArrayList<>();
+      for (int p = 0; p < topic.partitions(); p++) {
+        parts.add(new TopicPartition(topic.name(), p));
+      }
+      consumer.assign(parts);
+      consumer.seekToBeginning(parts);
+      Map<TopicPartition, Long> end = consumer.endOffsets(parts);
+      Await.until(
+          topic.name() + " read to its end",
+          Duration.ofSeconds(30),
+          () -> {
+            consumer.poll(Duration.ofMillis(100)).forEach(out::add);
+            return parts.stream().allMatch(p -> consumer.position(p) >= end.get(p));
+          });
+    }
+    return out;
+  }
+}
