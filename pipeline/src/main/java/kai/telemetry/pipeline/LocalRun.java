@@ -14,7 +14,7 @@ import java.util.concurrent.CountDownLatch;
 import java.util.stream.Stream;
 import kai.telemetry.config.CommonSettings;
 import kai.telemetry.config.ConfigLoader;
-import kai.telemetry.producers.simulator.GpuSampleSimulator;
+import kai.telemetry.producers.simulator.ProgramSimulator;
 import kai.telemetry.producers.simulator.SimulatorConfig;
 import kai.telemetry.sinks.clickhouse.ClickHouseHttp;
 import kai.telemetry.stack.LocalStack;
@@ -63,14 +63,14 @@ public final class LocalRun {
             + ")");
     LocalStack stack = LocalStack.start(home, runDir, ports);
     PipelineRunner pipeline;
-    GpuSampleSimulator simulator;
+    ProgramSimulator simulator;
     try {
       pipeline =
           PipelineRunner.start(
               stack,
               new PipelineRunner.Options(
                   "", DATABASE, Duration.ofMinutes(2), runDir.resolve("streams-state")));
-      simulator = new GpuSampleSimulator(simConfig);
+      simulator = new ProgramSimulator(simConfig);
     } catch (RuntimeException e) {
       stack.close();
       throw e;

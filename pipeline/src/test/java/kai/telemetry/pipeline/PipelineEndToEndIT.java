@@ -16,7 +16,7 @@ import java.util.Set;
 import java.util.TreeMap;
 import kai.telemetry.config.CommonSettings;
 import kai.telemetry.events.GpuSample;
-import kai.telemetry.producers.simulator.GpuSampleSimulator;
+import kai.telemetry.producers.simulator.ProgramSimulator;
 import kai.telemetry.producers.simulator.SimulatorConfig;
 import kai.telemetry.schemas.Topics;
 import kai.telemetry.sinks.clickhouse.ClickHouseHttp;
@@ -59,7 +59,7 @@ class PipelineEndToEndIT {
             new PipelineRunner.Options(
                 ns.topicPrefix(), ns.database(), Duration.ofHours(1), state))) {
       long produced;
-      try (GpuSampleSimulator sim = new GpuSampleSimulator(simulatorConfig(stack))) {
+      try (ProgramSimulator sim = new ProgramSimulator(simulatorConfig(stack))) {
         produced = sim.backfill(START_MS, TICKS);
       }
       assertThat(produced).isEqualTo(EXPECTED_SAMPLES);

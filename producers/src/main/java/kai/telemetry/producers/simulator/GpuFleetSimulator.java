@@ -27,6 +27,8 @@ public final class GpuFleetSimulator {
 
   private final long seed;
   private final List<SimGpu> gpus;
+  private final long[] energyMj;
+  private long lastTsMs = Long.MIN_VALUE;
 
   public GpuFleetSimulator(List<Team> teams, int gpusPerTeam, long seed) {
     if (gpusPerTeam < 1) {
@@ -48,24 +50,59 @@ public final class GpuFleetSimulator {
       }
     }
     this.gpus = List.copyOf(all);
+    this.energyMj = new long[all.size()];
+    for (int i = 0; i < energyMj.length; i++) {
+      // Counters start wherever the driver was loaded; not at zero.
+      energyMj[i] =
+          1_000_000_000L + new SplittableRandom(mix(seed, i, -7)).nextLong(0, 5_000_000_000L);
+    }
   }
 
   public List<SimGpu> gpus() {
     return gpus;
   }
 
-  /** The samples of every GPU for tick {@code tick}, stamped {@code tsMs}. */
+  /** The samples of every GPU for tick {@code tick}, stamped {@code tsMs}; no runs modelled. */
   public List<GpuSample> tick(long tick, long tsMs) {
+    return tick(tick, tsMs, java.util.Map.of());
+  }
+
+  /**
+   * The samples of every GPU for tick {@code tick}: a team whose run is down shows idle GPUs, and
+   * the GPU that faulted reports its XID. The energy counter grows by power x time between
+   * consecutive ticks.
+   */
+  public List<GpuSample> tick(
+      long tick, long tsMs, java.util.Map<String, TrainingRunSimulator.Tick> runs) {
+    long elapsedMs = lastTsMs == Long.MIN_VALUE ? 0 : Math.max(0, tsMs - lastTsMs);
+    lastTsMs = tsMs;
     List<GpuSample> out = new ArrayList<>(gpus.size());
+    int indexInTeam = 0;
+    String team = null;
     for (SimGpu gpu : gpus) {
-      out.add(sample(gpu, tick, tsMs));
+      indexInTeam = gpu.team().id().equals(team) ? indexInTeam + 1 : 0;
+      team = gpu.team().id();
+      TrainingRunSimulator.Tick run = runs.get(team);
+      boolean down = run != null && run.down();
+      Integer xid =
+          run != null && run.faultyGpuIndex() != null && run.faultyGpuIndex() == indexInTeam
+              ? run.xid()
+              : Integer.valueOf(0);
+      GpuSample s = sample(gpu, tick, tsMs, down, xid);
+      energyMj[gpu.ordinal()] += Math.round(s.getPowerW() * elapsedMs);
+      s.setEnergyMj(energyMj[gpu.ordinal()]);
+      out.add(s);
     }
     return out;
   }
 
   GpuSample sample(SimGpu gpu, long tick, long tsMs) {
+    return sample(gpu, tick, tsMs, false, 0);
+  }
+
+  private GpuSample sample(SimGpu gpu, long tick, long tsMs, boolean runDown, Integer xid) {
     SplittableRandom r = new SplittableRandom(mix(seed, gpu.ordinal(), tick));
-    boolean idle = teamIdle(gpu.team().id(), tick);
+    boolean idle = runDown || teamIdle(gpu.team().id(), tick);
     double util =
         idle ? round1(r.nextDouble(0, 5)) : round1(Math.min(100, 78 + r.nextDouble(0, 22)));
     double power = round1(70 + util * 6.3 + r.nextDouble(0, 15));
@@ -83,6 +120,16 @@ public final class GpuFleetSimulator {
         .setMemTotalMib(H100_MEM_MIB)
         .setPowerW(power)
         .setTemperatureC(temp)
+        .setModelName(gpu.team().gpuType().equals("B200") ? "NVIDIA B200" : "NVIDIA H100 80GB HBM3")
+        .setMemFreeMib(round1(H100_MEM_MIB - memUsed))
+        .setGrEngineActive(round3(util / 100))
+        .setSmActive(round3(util / 100 * 0.92))
+        .setTensorActive(round3(idle ? 0 : util / 100 * r.nextDouble(0.45, 0.6)))
+        .setDramActive(round3(idle ? 0 : util / 100 * r.nextDouble(0.3, 0.45)))
+        .setMemCopyUtilPct(round1(idle ? 0 : util * r.nextDouble(0.3, 0.5)))
+        .setMemoryTemperatureC(round1(temp - 8))
+        .setSmClockMhz(idle ? 345.0 : 1980.0)
+        .setXidLast(xid)
         .build();
   }
 
@@ -94,6 +141,10 @@ public final class GpuFleetSimulator {
       }
     }
     return false;
+  }
+
+  private static double round3(double v) {
+    return Math.round(v * 1000) / 1000.0;
   }
 
   private static double round1(double v) {

@@ -22,19 +22,40 @@ class GpuFleetSimulatorTest {
   }
 
   @Test
-  void sameSeedSameSamplesWhateverTheCallOrder() {
+  void sameSeedSameSamples() {
     GpuFleetSimulator a = new GpuFleetSimulator(launch, 4, 7);
     GpuFleetSimulator b = new GpuFleetSimulator(launch, 4, 7);
     List<GpuSample> fromA = new ArrayList<>();
+    List<GpuSample> fromB = new ArrayList<>();
     for (int t = 0; t < 5; t++) {
       fromA.addAll(a.tick(t, 1000L * t));
-    }
-    List<GpuSample> fromB = new ArrayList<>();
-    for (int t = 4; t >= 0; t--) {
-      fromB.addAll(0, b.tick(t, 1000L * t));
+      fromB.addAll(b.tick(t, 1000L * t));
     }
     assertThat(fromB).isEqualTo(fromA);
-    assertThat(new GpuFleetSimulator(launch, 4, 8).tick(0, 0)).isNotEqualTo(a.tick(0, 0));
+    assertThat(new GpuFleetSimulator(launch, 4, 8).tick(0, 0))
+        .isNotEqualTo(new GpuFleetSimulator(launch, 4, 7).tick(0, 0));
+  }
+
+  @Test
+  void energyCounterGrowsByPowerTimesTime() {
+    GpuFleetSimulator sim = new GpuFleetSimulator(launch, 1, 7);
+    GpuSample first = sim.tick(0, 10_000).get(0);
+    GpuSample second = sim.tick(1, 40_000).get(0);
+    // mJ = W x ms over the 30 s between the two readings, at the second reading's power.
+    assertThat(second.getEnergyMj() - first.getEnergyMj())
+        .isEqualTo(Math.round(second.getPowerW() * 30_000));
+  }
+
+  @Test
+  void aDownRunIdlesItsTeamAndTheFaultyGpuReportsItsXid() {
+    GpuFleetSimulator sim = new GpuFleetSimulator(launch, 4, 7);
+    var down = new TrainingRunSimulator.Tick(List.of(), List.of(), List.of(), true, 2, 79);
+    List<GpuSample> samples = sim.tick(0, 0, java.util.Map.of("upstage", down));
+    List<GpuSample> upstage = samples.stream().filter(s -> s.getTeam().equals("upstage")).toList();
+    assertThat(upstage).allSatisfy(s -> assertThat(s.getUtilizationPct()).isLessThan(5.0));
+    assertThat(upstage).extracting(GpuSample::getXidLast).containsExactly(0, 0, 79, 0);
+    assertThat(samples.stream().filter(s -> !s.getTeam().equals("upstage")))
+        .allSatisfy(s -> assertThat(s.getXidLast()).isZero());
   }
 
   @Test

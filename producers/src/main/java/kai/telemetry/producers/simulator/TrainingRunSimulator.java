@@ -1,0 +1,225 @@
+package kai.telemetry.producers.simulator;
+
+import java.util.ArrayList;
+import java.util.List;
+import java.util.SplittableRandom;
+import kai.telemetry.events.BenchmarkResult;
+import kai.telemetry.events.Evaluator;
+import kai.telemetry.events.ModelSpec;
+import kai.telemetry.events.RunEventKind;
+import kai.telemetry.events.RunLifecycle;
+import kai.telemetry.events.TrainingStep;
+import kai.telemetry.producers.program.Benchmark;
+import kai.telemetry.producers.program.Team;
+
+/**
+ * One team's pre-training run, tick by tick, deterministic for a seed:
+ *
+ * <ul>
+ *   <li>loss follows a data-scaling law in tokens, L(D) = E + B / D^beta, with noise;
+ *   <li>spikes (x1.3-2.5 for one step) with {@link #SPIKE_P} per step; rarely the run diverges
+ *       (loss NaN) and is restarted from its last checkpoint;
+ *   <li>checkpoints every {@link #CHECKPOINT_EVERY} steps; interruptions (GPU XID faults, node
+ *       failures, preemption) with {@link #INTERRUPT_P} per tick, a few ticks down, then a resume
+ *       from the last checkpoint (the steps since are recomputed);
+ *   <li>after every {@link #EVAL_EVERY_CHECKPOINTS} checkpoints, benchmark scores that approach the
+ *       frontier references as tokens grow.
+ * </ul>
+ */
+public final class TrainingRunSimulator {
+  public static final double SPIKE_P = 0.01;
+  public static final double DIVERGE_P = 0.0005;
+  public static final double INTERRUPT_P = 0.002;
+  public static final int CHECKPOINT_EVERY = 50;
+  public static final int EVAL_EVERY_CHECKPOINTS = 4;
+  private static final double E = 1.69;
+  private static final double B = 410.0;
+  private static final double BETA = 0.28;
+  private static final String[] REASONS = {
+    "xid-79", "xid-48", "node-failure", "nccl-timeout", "preempted"
+  };
+
+  /** What one tick produced, and the state the fleet should show. */
+  public record Tick(
+      List<TrainingStep> steps,
+      List<RunLifecycle> lifecycle,
+      List<BenchmarkResult> benchmarks,
+      boolean down,
+      Integer faultyGpuIndex,
+      Integer xid) {}
+
+  private final Team team;
+  private final String runId;
+  private final ModelSpec spec;
+  private final List<Benchmark> catalogue;
+  private final SplittableRandom random;
+  private final long tokensPerStep;
+  private final double stepsPerTick;
+
+  private boolean started;
+  private long step;
+  private long lastCheckpoint;
+  private int checkpoints;
+  private int downTicks;
+  private boolean diverged;
+  private Integer faultyGpu;
+  private Integer xid;
+  private double stepCarry;
+
+  public TrainingRunSimulator(
+      Team team, int teamOrdinal, int gpus, long intervalMs, List<Benchmark> catalogue, long seed) {
+    this.team = team;
+    this.runId = team.id() + "-pt-" + (1 + Math.floorMod(seed, 90));
+    this.catalogue = catalogue;
+    this.random = new SplittableRandom(seed * 31 + teamOrdinal);
+    int layers = 48 + 8 * (teamOrdinal % 4);
+    int heads = 32 + 8 * (teamOrdinal % 3);
+    int headDim = 128;
+    long d = (long) heads * headDim;
+    long params = 12L * layers * d * d;
+    this.spec =
+        ModelSpec.newBuilder()
+            .setModelName(team.id() + "-foundation-" + Math.round(params / 1e9) + "b")
+            .setParameters(params)
+            .setLayers(layers)
+            .setHeads(heads)
+            .setHeadDim(headDim)
+            .setSeqLen(4096)
+            .setPlannedTokens(2_000_000_000_000L)
+            .setGpuCount(gpus)
+            .setGpuType(team.gpuType())
+            .build();
+    this.tokensPerStep = 1024L * spec.getSeqLen();
+    // A step every ~4 s of wall time, whatever the sampling interval.
+    this.stepsPerTick = Math.max(1.0, intervalMs / 4000.0);
+  }
+
+  public String runId() {
+    return runId;
+  }
+
+  public ModelSpec spec() {
+    return spec;
+  }
+
+  public long step() {
+    return step;
+  }
+
+  public Tick tick(long tsMs, long intervalMs) {
+    List<TrainingStep> steps = new ArrayList<>();
+    List<RunLifecycle> life = new ArrayList<>();
+    List<BenchmarkResult> benchmarks = new ArrayList<>();
+    if (!started) {
+      started = true;
+      life.add(event(tsMs, RunEventKind.STARTED, 0L, null).setSpec(spec).build());
+    }
+    if (downTicks > 0) {
+      downTicks--;
+      if (downTicks == 0) {
+        step = lastCheckpoint;
+        diverged = false;
+        faultyGpu = null;
+        xid = null;
+        life.add(event(tsMs, RunEventKind.RESUMED, lastCheckpoint, null).build());
+      }
+      return new Tick(steps, life, benchmarks, true, faultyGpu, xid);
+    }
+    if (random.nextDouble() < INTERRUPT_P) {
+      String reason = REASONS[random.nextInt(REASONS.length)];
+      if (reason.startsWith("xid-")) {
+        faultyGpu = random.nextInt(Math.max(1, spec.getGpuCount()));
+        xid = Integer.parseInt(reason.substring(4));
+      }
+      downTicks = 2 + random.nextInt(4);
+      life.add(event(tsMs, RunEventKind.INTERRUPTED, step, reason).build());
+      return new Tick(steps, life, benchmarks, true, faultyGpu, xid);
+    }
+    stepCarry += stepsPerTick;
+    int n = (int) stepCarry;
+    stepCarry -= n;
+    for (int i = 0; i < n; i++) {
+      step++;
+      long ts = tsMs - (long) ((n - 1 - i) * (intervalMs / (double) n));
+      long tokens = step * tokensPerStep;
+      double loss;
+      if (diverged || random.nextDouble() < DIVERGE_P) {
+        diverged = true;
+        loss = Double.NaN;
+      } else {
+        loss = E + B / Math.pow(tokens, BETA) + random.nextDouble(-0.02, 0.02);
+        if (random.nextDouble() < SPIKE_P) {
+          loss *= random.nextDouble(1.3, 2.5);
+        }
+      }
+      double stepMs = intervalMs / (double) n;
+      steps.add(
+          TrainingStep.newBuilder()
+              .setTeam(team.id())
+              .setRunId(runId)
+              .setStep(step)
+              .setTsMs(ts)
+              .setTokens(tokens)
+              .setLoss(loss)
+              .setLearningRate(3e-4 * Math.min(1.0, step / 2000.0))
+              .setGradNorm(diverged ? Double.POSITIVE_INFINITY : 0.3 + random.nextDouble(0, 0.4))
+              .setTokensPerSec(tokensPerStep / (stepMs / 1000.0))
+              .setStepTimeMs(stepMs)
+              .setSource("simulator")
+              .build());
+      if (diverged) {
+        // The team notices, and restarts from the last checkpoint.
+        downTicks = 3;
+        life.add(event(ts, RunEventKind.INTERRUPTED, step, "divergence").build());
+        return new Tick(steps, life, benchmarks, true, null, null);
+      }
+      if (step % CHECKPOINT_EVERY == 0) {
+        lastCheckpoint = step;
+        checkpoints++;
+        life.add(event(ts, RunEventKind.CHECKPOINT_SAVED, step, null).build());
+        if (checkpoints % EVAL_EVERY_CHECKPOINTS == 0) {
+          benchmarks.addAll(evaluate(ts, tokens));
+        }
+      }
+    }
+    return new Tick(steps, life, benchmarks, false, null, null);
+  }
+
+  private List<BenchmarkResult> evaluate(long ts, long tokens) {
+    List<BenchmarkResult> out = new ArrayList<>();
+    double progress =
+        Math.min(1.0, Math.log10(1 + tokens / 1e8) / Math.log10(1 + spec.getPlannedTokens() / 1e8));
+    for (Benchmark b : catalogue) {
+      if (b.frontierScore() == null) {
+        continue;
+      }
+      double ratio = Math.min(1.0, 0.55 + 0.45 * progress + random.nextDouble(-0.03, 0.03));
+      double score = Math.min(b.scaleMax(), b.frontierScore() * ratio);
+      out.add(
+          BenchmarkResult.newBuilder()
+              .setTeam(team.id())
+              .setModel(spec.getModelName())
+              .setCheckpoint(runId + "/step-" + lastCheckpoint)
+              .setBenchmark(b.id())
+              .setTask(b.id())
+              .setMetric(b.metric())
+              .setScore(Math.round(score * 10_000) / 10_000.0)
+              .setScaleMax(b.scaleMax())
+              .setEvaluator(Evaluator.SELF_REPORTED)
+              .setSource("simulator")
+              .setTsMs(ts)
+              .build());
+    }
+    return out;
+  }
+
+  private RunLifecycle.Builder event(long ts, RunEventKind kind, Long atStep, String reason) {
+    return RunLifecycle.newBuilder()
+        .setTeam(team.id())
+        .setRunId(runId)
+        .setTsMs(ts)
+        .setKind(kind)
+        .setStep(atStep)
+        .setReason(reason);
+  }
+}
