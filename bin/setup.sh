@@ -66,3 +66,31 @@ ensure_chdb() {
   npm install --ignore-scripts --no-audit --no-fund --loglevel=error \
     --prefix "$KAI_STACK_DIR/chdb" "@chdb/lib-linux-x64-gnu@$KAI_CHDB_VERSION" >/dev/null
 }
+
+# Builds the modules (no tests) when the runtime classpath is missing or older than a source.
+ensure_built() {
+  local classpath=pipeline/target/runtime-classpath.txt stale=""
+  if [ -f "$classpath" ]; then
+    stale=$(find . -path ./.stack -prune -o -path '*/target' -prune -o \
+      \( -name '*.java' -o -name 'pom.xml' -o -name '*.avsc' -o -name '*.sql' -o -name '*.json' -o -name '*.xml' \) \
+      -newer "$classpath" -print -quit)
+  fi
+  if [ ! -f "$classpath" ] || [ -n "$stale" ]; then
+    say "building (the first build downloads dependencies from Maven Central and takes a few minutes)"
+    ./mvnw -B -q -ntp -Dquick -DskipTests -Dspotless.check.skip=true package
+  fi
+}
+
+# Runs a main class of the pipeline on the runtime classpath, replacing this shell.
+run_java() {
+  local main=$1
+  shift
+  local flags=(-Xmx1g --enable-native-access=ALL-UNNAMED)
+  if [ "$KAI_JAVA_MAJOR" -ge 23 ]; then
+    flags+=(--sun-misc-unsafe-memory-access=allow) # Kafka's clients still use sun.misc.Unsafe
+  fi
+  exec "$JAVA_HOME/bin/java" "${flags[@]}" ${KAI_JAVA_OPTS:-} \
+    -Dkai.stack.dir="$KAI_STACK_DIR" \
+    -cp "pipeline/target/classes:$(cat pipeline/target/runtime-classpath.txt)" \
+    "$main" "$@"
+}

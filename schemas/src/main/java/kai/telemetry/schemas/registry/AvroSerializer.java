@@ -22,6 +22,10 @@ public final class AvroSerializer<T extends SpecificRecord> implements Serialize
   private SchemaRegistryClient registry;
   private boolean isKey;
   private boolean autoRegister;
+  private final java.util.Map<Schema, SpecificDatumWriter<T>> writers =
+      new java.util.concurrent.ConcurrentHashMap<>();
+  private final java.util.Map<String, String> subjects =
+      new java.util.concurrent.ConcurrentHashMap<>();
 
   public AvroSerializer() {}
 
@@ -48,14 +52,14 @@ public final class AvroSerializer<T extends SpecificRecord> implements Serialize
       throw new IllegalStateException("AvroSerializer used before configure()");
     }
     Schema schema = record.getSchema();
-    String subject = RegistrySerdeConfig.subject(topic, isKey);
+    String subject = subjects.computeIfAbsent(topic, t -> RegistrySerdeConfig.subject(t, isKey));
     int id = autoRegister ? registry.register(subject, schema) : registry.lookup(subject, schema);
-    ByteArrayOutputStream out = new ByteArrayOutputStream(128);
+    ByteArrayOutputStream out = new ByteArrayOutputStream(256);
     out.write(WireFormat.MAGIC);
     out.writeBytes(ByteBuffer.allocate(4).putInt(id).array());
     try {
       BinaryEncoder encoder = EncoderFactory.get().directBinaryEncoder(out, null);
-      new SpecificDatumWriter<T>(schema).write(record, encoder);
+      writers.computeIfAbsent(schema, SpecificDatumWriter::new).write(record, encoder);
       encoder.flush();
     } catch (IOException | RuntimeException e) {
       throw new SerializationException(

@@ -26,7 +26,9 @@ public final class SchemaRegistryClient {
 
   private final String baseUrl;
   private final HttpClient http;
-  private final Map<String, Integer> idsBySubjectAndSchema = new ConcurrentHashMap<>();
+  // Keyed by the Schema object: its hash is cached and an identity hit is cheap, unlike
+  // rendering the schema to JSON for every record.
+  private final Map<String, Map<Schema, Integer>> idsBySubject = new ConcurrentHashMap<>();
   private final Map<Integer, Schema> schemasById = new ConcurrentHashMap<>();
 
   public SchemaRegistryClient(String baseUrl) {
@@ -43,8 +45,7 @@ public final class SchemaRegistryClient {
 
   /** Registers {@code schema} under {@code subject} (idempotent) and returns its global id. */
   public int register(String subject, Schema schema) {
-    String key = subject + '\u0000' + schema;
-    Integer cached = idsBySubjectAndSchema.get(key);
+    Integer cached = cached(subject, schema);
     if (cached != null) {
       return cached;
     }
@@ -55,21 +56,25 @@ public final class SchemaRegistryClient {
       throw new SchemaRegistryException(
           "registry answered without an id for subject " + subject + ": " + body, 0);
     }
-    idsBySubjectAndSchema.put(key, id);
+    idsBySubject.computeIfAbsent(subject, k -> new ConcurrentHashMap<>()).put(schema, id);
     schemasById.putIfAbsent(id, schema);
     return id;
   }
 
+  private Integer cached(String subject, Schema schema) {
+    Map<Schema, Integer> ids = idsBySubject.get(subject);
+    return ids == null ? null : ids.get(schema);
+  }
+
   /** Looks up the id of {@code schema} under {@code subject} without registering it. */
   public int lookup(String subject, Schema schema) {
-    String key = subject + '\u0000' + schema;
-    Integer cached = idsBySubjectAndSchema.get(key);
+    Integer cached = cached(subject, schema);
     if (cached != null) {
       return cached;
     }
     JsonNode body = send("POST", "/subjects/" + encode(subject), schemaBody(schema), subject);
     int id = body.path("id").asInt(-1);
-    idsBySubjectAndSchema.put(key, id);
+    idsBySubject.computeIfAbsent(subject, k -> new ConcurrentHashMap<>()).put(schema, id);
     return id;
   }
 
