@@ -84,7 +84,7 @@ class AvroSerdeIT {
     for (Schema.Field f : GpuSample.getClassSchema().getFields()) {
       record.put(f.name(), s.get(f.pos()));
     }
-    record.put("sm_clock_mhz", 1980.0);
+    record.put("fan_speed_pct", 40.0);
     byte[] bytes = confluentBytes(v2Id, v2, record);
     AvroDeserializer<GpuSample> deserializer = new AvroDeserializer<>(GpuSample.class, registry);
     assertThat(deserializer.deserialize(topic, bytes)).isEqualTo(sample());
@@ -112,14 +112,14 @@ class AvroSerdeIT {
             "schema registry at http://127.0.0.1:1/apis/ccompat/v7 is unreachable");
   }
 
-  /** The base schema plus a double field sm_clock_mhz, with or without a default. */
+  /** The base schema plus a double field fan_speed_pct, with or without a default. */
   private static Schema withExtraField(Schema base, boolean withDefault) {
     try {
       ObjectNode json = (ObjectNode) new ObjectMapper().readTree(base.toString());
       ObjectNode field =
           ((ArrayNode) json.get("fields"))
               .addObject()
-              .put("name", "sm_clock_mhz")
+              .put("name", "fan_speed_pct")
               .put("type", "double");
       if (withDefault) {
         field.put("default", 0.0);
