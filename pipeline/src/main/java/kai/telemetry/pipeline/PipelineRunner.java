@@ -15,8 +15,9 @@ import kai.telemetry.sinks.clickhouse.ClickHouseSinkApp;
 import kai.telemetry.sinks.clickhouse.SinkConfig;
 import kai.telemetry.stack.Await;
 import kai.telemetry.stack.LocalStack;
-import kai.telemetry.streams.fleet.FleetKpiConfig;
+import kai.telemetry.streams.KpiStreamsConfig;
 import kai.telemetry.streams.fleet.TeamFleetMinuteJob;
+import kai.telemetry.streams.training.TrainingRunKpiJob;
 import org.apache.kafka.clients.admin.Admin;
 import org.apache.kafka.clients.admin.NewTopic;
 import org.apache.kafka.streams.KafkaStreams;
@@ -24,7 +25,7 @@ import org.slf4j.Logger;
 import org.slf4j.LoggerFactory;
 
 /**
- * The pipeline's processing stages (KPI streams job and ClickHouse sink) running against a local
+ * The pipeline's processing stages (KPI streams jobs and ClickHouse sink) running against a local
  * stack, configured through the same config classes the deployables use.
  */
 public final class PipelineRunner implements AutoCloseable {
@@ -33,20 +34,20 @@ public final class PipelineRunner implements AutoCloseable {
   /** What differs between the local run and a test: names, grace, where state lives. */
   public record Options(String topicPrefix, String database, Duration grace, Path stateDir) {}
 
-  private final KafkaStreams streams;
+  private final List<KafkaStreams> jobs;
   private final ClickHouseSink sink;
   private final Thread sinkThread;
   private final Options options;
 
   private PipelineRunner(
-      KafkaStreams streams, ClickHouseSink sink, Thread sinkThread, Options options) {
-    this.streams = streams;
+      List<KafkaStreams> jobs, ClickHouseSink sink, Thread sinkThread, Options options) {
+    this.jobs = jobs;
     this.sink = sink;
     this.sinkThread = sinkThread;
     this.options = options;
   }
 
-  /** Creates the topics, starts the streams job and the sink; returns once both run. */
+  /** Creates the topics, starts the KPI jobs and the sink; returns once all run. */
   public static PipelineRunner start(LocalStack stack, Options options) {
     Topics topics = Topics.withPrefix(options.topicPrefix());
     createTopics(stack, topics);
@@ -57,10 +58,12 @@ public final class PipelineRunner implements AutoCloseable {
     common.put(CommonSettings.TOPIC_PREFIX, options.topicPrefix());
 
     Map<String, Object> streamsSettings = new HashMap<>(common);
-    streamsSettings.put(FleetKpiConfig.APPLICATION_ID, options.topicPrefix() + "kai-fleet-kpi");
-    streamsSettings.put(FleetKpiConfig.STATE_DIR, options.stateDir().toString());
-    streamsSettings.put(FleetKpiConfig.GRACE_MS, options.grace().toMillis());
-    KafkaStreams streams = TeamFleetMinuteJob.start(new FleetKpiConfig(streamsSettings));
+    streamsSettings.put(KpiStreamsConfig.APPLICATION_ID, options.topicPrefix() + "kai-kpi");
+    streamsSettings.put(KpiStreamsConfig.STATE_DIR, options.stateDir().toString());
+    streamsSettings.put(KpiStreamsConfig.GRACE_MS, options.grace().toMillis());
+    KpiStreamsConfig kpiConfig = new KpiStreamsConfig(streamsSettings);
+    List<KafkaStreams> jobs =
+        List.of(TeamFleetMinuteJob.start(kpiConfig), TrainingRunKpiJob.start(kpiConfig));
 
     Map<String, Object> sinkSettings = new HashMap<>(common);
     sinkSettings.put(SinkConfig.CLICKHOUSE_URL, stack.clickhouse().jdbcUrl());
@@ -74,20 +77,22 @@ public final class PipelineRunner implements AutoCloseable {
     sinkThread.start();
 
     Await.until(
-        "the fleet KPI job to run",
+        "the KPI jobs to run",
         Duration.ofSeconds(60),
         () -> {
-          if (streams.state() == KafkaStreams.State.ERROR
-              || streams.state() == KafkaStreams.State.NOT_RUNNING) {
-            throw new IllegalStateException("fleet KPI job is " + streams.state());
+          for (KafkaStreams job : jobs) {
+            if (job.state() == KafkaStreams.State.ERROR
+                || job.state() == KafkaStreams.State.NOT_RUNNING) {
+              throw new IllegalStateException("a KPI job is " + job.state());
+            }
           }
-          return streams.state() == KafkaStreams.State.RUNNING;
+          return jobs.stream().allMatch(j -> j.state() == KafkaStreams.State.RUNNING);
         });
     log.info(
         "pipeline running (topics prefix '{}', database {})",
         options.topicPrefix(),
         options.database());
-    return new PipelineRunner(streams, sink, sinkThread, options);
+    return new PipelineRunner(jobs, sink, sinkThread, options);
   }
 
   static void createTopics(LocalStack stack, Topics topics) {
@@ -111,7 +116,7 @@ public final class PipelineRunner implements AutoCloseable {
   }
 
   public boolean healthy() {
-    return sinkThread.isAlive() && streams.state().isRunningOrRebalancing();
+    return sinkThread.isAlive() && jobs.stream().allMatch(j -> j.state().isRunningOrRebalancing());
   }
 
   public ClickHouseSink sink() {
@@ -125,7 +130,7 @@ public final class PipelineRunner implements AutoCloseable {
   /** Stops the job and the sink; the sink flushes and commits what it has read. */
   @Override
   public void close() {
-    streams.close(Duration.ofSeconds(30));
+    jobs.forEach(j -> j.close(Duration.ofSeconds(30)));
     try {
       if (!sink.stopAndAwait(Duration.ofSeconds(60))) {
         log.warn("sink did not finish its final flush in 60 s");

@@ -10,6 +10,7 @@ import kai.telemetry.events.GpuSample;
 import kai.telemetry.events.RejectedRecord;
 import kai.telemetry.events.RunLifecycle;
 import kai.telemetry.events.TrainingStep;
+import kai.telemetry.kpis.RunMinute;
 import kai.telemetry.kpis.TeamFleetMinute;
 import kai.telemetry.reference.BenchmarkInfo;
 import kai.telemetry.reference.EvaluationRules;
@@ -60,6 +61,9 @@ public final class Topics {
 
   /** Per-team fleet KPI per 1-minute window, keyed by team id. */
   public final Topic<String, TeamFleetMinute> teamFleetMinute;
+
+  /** Training KPIs per run per 1-minute window, keyed by team/run. */
+  public final Topic<String, RunMinute> runMinute;
 
   /** Records the ClickHouse sink could not decode or write: original bytes plus reason headers. */
   public final Topic<byte[], byte[]> sinkDeadLetters;
@@ -146,6 +150,9 @@ public final class Topics {
             Topic.avro(TeamFleetMinute.class),
             3,
             false);
+    runMinute =
+        new Topic<>(
+            prefix + "kai.kpi.run-1m.v1", Topic.UTF8, Topic.avro(RunMinute.class), 6, false);
     sinkDeadLetters =
         new Topic<>(prefix + "kai.dlq.clickhouse-sink.v1", Topic.BYTES, Topic.BYTES, 1, false);
     streamsDeadLetters =
@@ -181,6 +188,7 @@ public final class Topics {
         collectorRejects,
         collectorPositions,
         teamFleetMinute,
+        runMinute,
         sinkDeadLetters,
         streamsDeadLetters);
   }

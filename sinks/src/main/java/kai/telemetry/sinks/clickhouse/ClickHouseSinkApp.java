@@ -4,6 +4,7 @@ import java.time.Duration;
 import java.util.List;
 import kai.telemetry.config.CommonSettings;
 import kai.telemetry.events.GpuSample;
+import kai.telemetry.kpis.RunMinute;
 import kai.telemetry.kpis.TeamFleetMinute;
 import kai.telemetry.schemas.Topics;
 import org.apache.kafka.clients.consumer.KafkaConsumer;
@@ -28,7 +29,12 @@ public final class ClickHouseSinkApp {
             topics.teamFleetMinute.name(),
             Tables.TEAM_FLEET_1M,
             topics.teamFleetMinute.valueSerde(serdeConfig).deserializer(),
-            TeamFleetMinute.getClassSchema()));
+            TeamFleetMinute.getClassSchema()),
+        TableRoute.of(
+            topics.runMinute.name(),
+            Tables.RUN_1M,
+            topics.runMinute.valueSerde(serdeConfig).deserializer(),
+            RunMinute.getClassSchema()));
   }
 
   /** Applies the migrations and builds a sink ready to {@link ClickHouseSink#run()}. */

@@ -9,6 +9,8 @@ import java.util.concurrent.CountDownLatch;
 import kai.telemetry.events.GpuSample;
 import kai.telemetry.kpis.TeamFleetMinute;
 import kai.telemetry.schemas.Topics;
+import kai.telemetry.streams.KpiStreamsConfig;
+import kai.telemetry.streams.support.EventTimeExtractor;
 import kai.telemetry.streams.support.InternalAvroSerde;
 import org.apache.kafka.common.serialization.Serde;
 import org.apache.kafka.common.serialization.Serdes;
@@ -38,6 +40,7 @@ public final class TeamFleetMinuteJob {
   private static final Logger log = LoggerFactory.getLogger(TeamFleetMinuteJob.class);
 
   public static final String STORE = "team-fleet-minute-store";
+  public static final String JOB = "fleet";
 
   private TeamFleetMinuteJob() {}
 
@@ -52,7 +55,7 @@ public final class TeamFleetMinuteJob {
     builder.stream(
             topics.gpuSamples.name(),
             Consumed.with(Serdes.String(), sampleSerde)
-                .withTimestampExtractor(new GpuSampleTimestampExtractor())
+                .withTimestampExtractor(new EventTimeExtractor())
                 .withName("gpu-samples-source"))
         .groupBy(
             (gpu, sample) -> sample.getTeam(),
@@ -111,14 +114,14 @@ public final class TeamFleetMinuteJob {
 
   /** Builds the topology from {@code config} and runs it until the JVM is asked to stop. */
   public static void main(String[] args) {
-    FleetKpiConfig config = FleetKpiConfig.fromArgs(args);
+    KpiStreamsConfig config = KpiStreamsConfig.fromArgs(args);
     KafkaStreams streams = start(config);
     CountDownLatch done = new CountDownLatch(1);
     Runtime.getRuntime()
         .addShutdownHook(
             new Thread(
                 () -> {
-                  log.info("stopping {}", config.getString(FleetKpiConfig.APPLICATION_ID));
+                  log.info("stopping the fleet KPI job");
                   streams.close(Duration.ofSeconds(30));
                   done.countDown();
                 }));
@@ -130,16 +133,16 @@ public final class TeamFleetMinuteJob {
   }
 
   /** Starts the job; the caller closes the returned instance. */
-  public static KafkaStreams start(FleetKpiConfig config) {
+  public static KafkaStreams start(KpiStreamsConfig config) {
     Topics topics = config.topics();
     Topology topology =
         build(
             topics,
             topics.gpuSamples.valueSerde(config.serdeConfig()),
             topics.teamFleetMinute.valueSerde(config.serdeConfig()),
-            Duration.ofMillis(config.getLong(FleetKpiConfig.WINDOW_SIZE_MS)),
-            Duration.ofMillis(config.getLong(FleetKpiConfig.GRACE_MS)));
-    Properties props = config.streamsProperties();
+            Duration.ofMillis(config.getLong(KpiStreamsConfig.WINDOW_SIZE_MS)),
+            Duration.ofMillis(config.getLong(KpiStreamsConfig.GRACE_MS)));
+    Properties props = config.streamsProperties(JOB);
     KafkaStreams streams = new KafkaStreams(topology, props);
     streams.setUncaughtExceptionHandler(
         e -> {

@@ -1,10 +1,11 @@
-package kai.telemetry.streams.fleet;
+package kai.telemetry.streams;
 
 import java.util.Map;
 import java.util.Properties;
 import kai.telemetry.config.CommonSettings;
 import kai.telemetry.config.ConfigLoader;
 import kai.telemetry.schemas.Topics;
+import kai.telemetry.streams.support.EventTimeExtractor;
 import org.apache.kafka.common.config.AbstractConfig;
 import org.apache.kafka.common.config.ConfigDef;
 import org.apache.kafka.common.config.ConfigDef.Importance;
@@ -14,24 +15,31 @@ import org.apache.kafka.common.config.ConfigException;
 import org.apache.kafka.streams.StreamsConfig;
 import org.apache.kafka.streams.errors.LogAndContinueExceptionHandler;
 
-/** Settings of the fleet KPI job. */
-public final class FleetKpiConfig extends AbstractConfig {
+/**
+ * Settings of the KPI streams jobs. Each job runs as its own Kafka Streams application, with id
+ * {@code application.id + "-" + job}.
+ */
+public final class KpiStreamsConfig extends AbstractConfig {
   public static final String APPLICATION_ID = "application.id";
   public static final String STATE_DIR = "state.dir";
   public static final String WINDOW_SIZE_MS = "kpi.window.size.ms";
   public static final String GRACE_MS = "kpi.grace.ms";
   public static final String PROCESSING_GUARANTEE = "processing.guarantee";
   public static final String COMMIT_INTERVAL_MS = "commit.interval.ms";
+  public static final String LOSS_EMA_WEIGHT = "kpi.loss.ema.weight";
+  public static final String SPIKE_THRESHOLD = "kpi.spike.threshold";
+  public static final String SPIKE_BASELINE_ALPHA = "kpi.spike.baseline.alpha";
+  public static final String SPIKE_WARMUP_STEPS = "kpi.spike.warmup.steps";
 
   public static final ConfigDef DEF =
       CommonSettings.define(new ConfigDef())
           .define(
               APPLICATION_ID,
               Type.STRING,
-              "kai-fleet-kpi",
+              "kai-kpi",
               new ConfigDef.NonEmptyString(),
               Importance.HIGH,
-              "Kafka Streams application id: consumer group, and prefix of internal topics.")
+              "Prefix of the jobs' Kafka Streams application ids (consumer groups, internal topics).")
           .define(
               STATE_DIR,
               Type.STRING,
@@ -65,17 +73,45 @@ public final class FleetKpiConfig extends AbstractConfig {
               200L,
               Range.between(10, 60_000),
               Importance.LOW,
-              "How often results are committed (and so become visible to read_committed readers).");
+              "How often results are committed (and so become visible to read_committed readers).")
+          .define(
+              LOSS_EMA_WEIGHT,
+              Type.DOUBLE,
+              0.9,
+              Range.between(0.0, 0.999),
+              Importance.MEDIUM,
+              "Weight w of the debiased EMA of the loss (TensorBoard's smoothing).")
+          .define(
+              SPIKE_THRESHOLD,
+              Type.DOUBLE,
+              0.2,
+              Range.between(0.01, 100.0),
+              Importance.MEDIUM,
+              "A loss more than this fraction above the EWMA baseline is a spike.")
+          .define(
+              SPIKE_BASELINE_ALPHA,
+              Type.DOUBLE,
+              0.1,
+              Range.between(0.001, 1.0),
+              Importance.LOW,
+              "EWMA weight of the newest non-spike loss in the spike baseline.")
+          .define(
+              SPIKE_WARMUP_STEPS,
+              Type.INT,
+              10,
+              Range.atLeast(0),
+              Importance.LOW,
+              "Finite losses the baseline needs before spikes are flagged.");
 
-  public FleetKpiConfig(Map<String, ?> values) {
+  public KpiStreamsConfig(Map<String, ?> values) {
     super(DEF, values, false);
     if (getLong(GRACE_MS) > getLong(WINDOW_SIZE_MS) * 60 * 24 * 7) {
       throw new ConfigException(GRACE_MS, getLong(GRACE_MS), "grace longer than a week of windows");
     }
   }
 
-  public static FleetKpiConfig fromArgs(String[] args) {
-    return new FleetKpiConfig(ConfigLoader.load(DEF, args, System.getenv()));
+  public static KpiStreamsConfig fromArgs(String[] args) {
+    return new KpiStreamsConfig(ConfigLoader.load(DEF, args, System.getenv()));
   }
 
   public Topics topics() {
@@ -87,11 +123,13 @@ public final class FleetKpiConfig extends AbstractConfig {
         CommonSettings.SCHEMA_REGISTRY_URL, getString(CommonSettings.SCHEMA_REGISTRY_URL));
   }
 
-  public Properties streamsProperties() {
+  /** Streams settings of job {@code job}. */
+  public Properties streamsProperties(String job) {
     Properties p = new Properties();
-    p.put(StreamsConfig.APPLICATION_ID_CONFIG, getString(APPLICATION_ID));
+    p.put(StreamsConfig.APPLICATION_ID_CONFIG, getString(APPLICATION_ID) + "-" + job);
     p.put(StreamsConfig.BOOTSTRAP_SERVERS_CONFIG, getString(CommonSettings.BOOTSTRAP_SERVERS));
     p.put(StreamsConfig.STATE_DIR_CONFIG, getString(STATE_DIR));
+    p.put(StreamsConfig.DEFAULT_TIMESTAMP_EXTRACTOR_CLASS_CONFIG, EventTimeExtractor.class);
     p.put(StreamsConfig.PROCESSING_GUARANTEE_CONFIG, getString(PROCESSING_GUARANTEE));
     p.put(StreamsConfig.COMMIT_INTERVAL_MS_CONFIG, getLong(COMMIT_INTERVAL_MS));
     // Undecodable samples go to the dead-letter topic with the reason, and processing goes on.

@@ -1,0 +1,227 @@
+package kai.telemetry.streams.training;
+
+import java.time.Duration;
+import java.util.Properties;
+import java.util.concurrent.CountDownLatch;
+import kai.telemetry.events.RunLifecycle;
+import kai.telemetry.events.TrainingStep;
+import kai.telemetry.kpis.RunMinute;
+import kai.telemetry.schemas.Topics;
+import kai.telemetry.streams.KpiStreamsConfig;
+import kai.telemetry.streams.support.EventTimeExtractor;
+import kai.telemetry.streams.support.InternalAvroSerde;
+import org.apache.avro.specific.SpecificRecord;
+import org.apache.kafka.common.serialization.Serde;
+import org.apache.kafka.common.serialization.Serdes;
+import org.apache.kafka.common.utils.Bytes;
+import org.apache.kafka.streams.KafkaStreams;
+import org.apache.kafka.streams.KeyValue;
+import org.apache.kafka.streams.StreamsBuilder;
+import org.apache.kafka.streams.Topology;
+import org.apache.kafka.streams.kstream.Consumed;
+import org.apache.kafka.streams.kstream.Grouped;
+import org.apache.kafka.streams.kstream.KStream;
+import org.apache.kafka.streams.kstream.Materialized;
+import org.apache.kafka.streams.kstream.Named;
+import org.apache.kafka.streams.kstream.Produced;
+import org.apache.kafka.streams.kstream.TimeWindows;
+import org.apache.kafka.streams.kstream.Windowed;
+import org.apache.kafka.streams.state.Stores;
+import org.apache.kafka.streams.state.WindowStore;
+import org.slf4j.Logger;
+import org.slf4j.LoggerFactory;
+
+/**
+ * Training KPIs per run per 1-minute event-time window: steps, tokens and tokens/s, loss
+ * last/min/max/mean and its debiased EMA, NaN/Inf and spike counts, grad norm, and the run's
+ * progress, ETA, MFU, ETTR and interruptions. Steps and lifecycle events share their key (team/run)
+ * and partitioning, so no repartition is needed before the per-run state.
+ */
+public final class TrainingRunKpiJob {
+  private static final Logger log = LoggerFactory.getLogger(TrainingRunKpiJob.class);
+  public static final String JOB = "training";
+  public static final String RUN_STATE_STORE = "run-state-store";
+  public static final String RUN_MINUTE_STORE = "run-minute-store";
+
+  private TrainingRunKpiJob() {}
+
+  public static Topology build(
+      Topics topics,
+      Serde<TrainingStep> stepSerde,
+      Serde<RunLifecycle> lifecycleSerde,
+      Serde<RunMinute> kpiSerde,
+      Duration windowSize,
+      Duration grace,
+      StepEnricher.Settings settings) {
+    Serde<EnrichedStep> enrichedSerde = new InternalAvroSerde<>(EnrichedStep.class);
+    Serde<RunMinuteState> minuteSerde = new InternalAvroSerde<>(RunMinuteState.class);
+    StreamsBuilder builder = new StreamsBuilder();
+    builder.addStateStore(
+        Stores.keyValueStoreBuilder(
+            Stores.persistentKeyValueStore(RUN_STATE_STORE),
+            Serdes.String(),
+            new InternalAvroSerde<>(RunState.class)));
+    KStream<String, SpecificRecord> steps =
+        builder.stream(
+                topics.trainingSteps.name(),
+                Consumed.with(Serdes.String(), stepSerde)
+                    .withTimestampExtractor(new EventTimeExtractor())
+                    .withName("training-steps-source"))
+            .mapValues(v -> (SpecificRecord) v, Named.as("steps-as-events"));
+    KStream<String, SpecificRecord> lifecycle =
+        builder.stream(
+                topics.runLifecycle.name(),
+                Consumed.with(Serdes.String(), lifecycleSerde)
+                    .withTimestampExtractor(new EventTimeExtractor())
+                    .withName("run-lifecycle-source"))
+            .mapValues(v -> (SpecificRecord) v, Named.as("lifecycle-as-events"));
+    steps
+        .merge(lifecycle, Named.as("run-events"))
+        .processValues(() -> new StepEnricher(settings), Named.as("enrich-steps"), RUN_STATE_STORE)
+        .groupByKey(Grouped.with("by-run", Serdes.String(), enrichedSerde))
+        .windowedBy(TimeWindows.ofSizeAndGrace(windowSize, grace))
+        .aggregate(
+            () -> RunMinuteState.newBuilder().build(),
+            (run, step, state) -> add(state, step),
+            Named.as("run-minute-aggregate"),
+            Materialized.<String, RunMinuteState, WindowStore<Bytes, byte[]>>as(RUN_MINUTE_STORE)
+                .withKeySerde(Serdes.String())
+                .withValueSerde(minuteSerde)
+                .withRetention(windowSize.plus(grace).plus(Duration.ofHours(1))))
+        .toStream(Named.as("run-minute-updates"))
+        .map((w, s) -> KeyValue.pair(w.key(), toKpi(w, s)), Named.as("to-run-minute"))
+        .to(
+            topics.runMinute.name(),
+            Produced.with(Serdes.String(), kpiSerde).withName("run-minute-sink"));
+    return builder.build();
+  }
+
+  static RunMinuteState add(RunMinuteState s, EnrichedStep e) {
+    RunMinuteState.Builder b = RunMinuteState.newBuilder(s).setSteps(s.getSteps() + 1);
+    EnrichedStep last = s.getLast();
+    // The last step is the latest by event time (a restart from a checkpoint lowers step numbers).
+    if (last == null
+        || e.getTsMs() > last.getTsMs()
+        || (e.getTsMs() == last.getTsMs() && e.getStep() >= last.getStep())) {
+      b.setLast(e);
+    }
+    Double loss = e.getLoss();
+    if (loss != null && Double.isFinite(loss)) {
+      b.setLossMin(s.getLossMin() == null ? loss : Math.min(s.getLossMin(), loss));
+      b.setLossMax(s.getLossMax() == null ? loss : Math.max(s.getLossMax(), loss));
+      b.setLossSum(s.getLossSum() + loss);
+      b.setLossN(s.getLossN() + 1);
+    }
+    if (e.getNanInf()) {
+      b.setNanInf(s.getNanInf() + 1);
+    }
+    if (e.getSpike()) {
+      b.setSpikes(s.getSpikes() + 1);
+    }
+    Double g = e.getGradNorm();
+    if (g != null && Double.isFinite(g)) {
+      b.setGradSum(s.getGradSum() + g);
+      b.setGradN(s.getGradN() + 1);
+      b.setGradMax(s.getGradMax() == null ? g : Math.max(s.getGradMax(), g));
+    }
+    Double tps = e.getTokensPerSec();
+    if (tps != null && Double.isFinite(tps)) {
+      b.setTpsSum(s.getTpsSum() + tps);
+      b.setTpsN(s.getTpsN() + 1);
+    }
+    return b.build();
+  }
+
+  static RunMinute toKpi(Windowed<String> window, RunMinuteState s) {
+    EnrichedStep last = s.getLast();
+    String[] teamRun = window.key().split("/", 2);
+    Double tps = s.getTpsN() == 0 ? null : s.getTpsSum() / s.getTpsN();
+    Long planned = last.getPlannedTokens();
+    Long tokens = last.getTokens();
+    Double progress =
+        planned == null || tokens == null || planned == 0 ? null : tokens * 100.0 / planned;
+    Double eta =
+        planned == null || tokens == null || tps == null || tps <= 0
+            ? null
+            : Math.max(0, planned - tokens) / tps;
+    return RunMinute.newBuilder()
+        .setTeam(teamRun[0])
+        .setRunId(teamRun.length > 1 ? teamRun[1] : "")
+        .setWindowStartMs(window.window().start())
+        .setWindowEndMs(window.window().end())
+        .setSteps(s.getSteps())
+        .setLastStep(last.getStep())
+        .setLastTsMs(last.getTsMs())
+        .setTokens(tokens)
+        .setTokensPerSec(tps)
+        .setLossLast(last.getLoss())
+        .setLossMin(s.getLossMin())
+        .setLossMax(s.getLossMax())
+        .setLossMean(s.getLossN() == 0 ? null : s.getLossSum() / s.getLossN())
+        .setLossSmoothed(last.getLossSmoothed())
+        .setNanInfCount(s.getNanInf())
+        .setSpikeCount(s.getSpikes())
+        .setGradNormMean(s.getGradN() == 0 ? null : s.getGradSum() / s.getGradN())
+        .setGradNormMax(s.getGradMax())
+        .setPlannedTokens(planned)
+        .setProgressPct(progress)
+        .setEtaSeconds(eta)
+        .setMfu(KpiFormulas.mfu(tps, last.getFlopsPerToken(), last.getPeakFlops()))
+        .setEttr(last.getEttr())
+        .setInterruptions(last.getInterruptions())
+        .setVersion(s.getSteps())
+        .build();
+  }
+
+  static StepEnricher.Settings settings(KpiStreamsConfig config) {
+    return new StepEnricher.Settings(
+        config.getDouble(KpiStreamsConfig.LOSS_EMA_WEIGHT),
+        config.getDouble(KpiStreamsConfig.SPIKE_THRESHOLD),
+        config.getDouble(KpiStreamsConfig.SPIKE_BASELINE_ALPHA),
+        config.getInt(KpiStreamsConfig.SPIKE_WARMUP_STEPS));
+  }
+
+  /** Starts the job; the caller closes the returned instance. */
+  public static KafkaStreams start(KpiStreamsConfig config) {
+    Topics topics = config.topics();
+    Topology topology =
+        build(
+            topics,
+            topics.trainingSteps.valueSerde(config.serdeConfig()),
+            topics.runLifecycle.valueSerde(config.serdeConfig()),
+            topics.runMinute.valueSerde(config.serdeConfig()),
+            Duration.ofMillis(config.getLong(KpiStreamsConfig.WINDOW_SIZE_MS)),
+            Duration.ofMillis(config.getLong(KpiStreamsConfig.GRACE_MS)),
+            settings(config));
+    Properties props = config.streamsProperties(JOB);
+    KafkaStreams streams = new KafkaStreams(topology, props);
+    streams.setUncaughtExceptionHandler(
+        e -> {
+          log.error("training KPI job failed; shutting it down", e);
+          return org.apache.kafka.streams.errors.StreamsUncaughtExceptionHandler
+              .StreamThreadExceptionResponse.SHUTDOWN_CLIENT;
+        });
+    streams.setStateListener(
+        (now, before) -> log.info("training KPI job state {} -> {}", before, now));
+    log.info("training KPI job topology:\n{}", topology.describe());
+    streams.start();
+    return streams;
+  }
+
+  public static void main(String[] args) {
+    KafkaStreams streams = start(KpiStreamsConfig.fromArgs(args));
+    CountDownLatch done = new CountDownLatch(1);
+    Runtime.getRuntime()
+        .addShutdownHook(
+            new Thread(
+                () -> {
+                  streams.close(Duration.ofSeconds(30));
+                  done.countDown();
+                }));
+    try {
+      done.await();
+    } catch (InterruptedException e) {
+      Thread.currentThread().interrupt();
+    }
+  }
+}
