@@ -16,6 +16,7 @@ import java.util.Set;
 import java.util.TreeMap;
 import kai.telemetry.config.CommonSettings;
 import kai.telemetry.events.GpuSample;
+import kai.telemetry.events.TrainingStep;
 import kai.telemetry.producers.simulator.ProgramSimulator;
 import kai.telemetry.producers.simulator.SimulatorConfig;
 import kai.telemetry.schemas.Topics;
@@ -80,6 +81,15 @@ class PipelineEndToEndIT {
 
         assertRawRowsEqual(ch, samplesTable, raw);
         assertKpisEqual(ch, kpiTable, raw);
+
+        List<TrainingStep> steps = readAll(stack, topics.trainingSteps);
+        assertThat(steps).hasSizeGreaterThan(TEAMS * TICKS);
+        String runTable = ns.database() + ".run_1m";
+        Await.until(
+            "every training step counted in run_1m",
+            Duration.ofSeconds(60),
+            () -> ch.count("SELECT sum(steps) FROM " + runTable + " FINAL") == steps.size());
+        assertRunMinutesEqual(ch, runTable, steps);
       }
       assertThat(pipeline.sink().metrics().deadLettered()).isZero();
     }
@@ -96,22 +106,25 @@ class PipelineEndToEndIT {
     return new SimulatorConfig(s);
   }
 
-  /** The raw topic as a plain consumer sees it: the truth the expectations are computed from. */
   private static List<GpuSample> readAll(LocalStack stack, Topics topics) {
+    return readAll(stack, topics.gpuSamples);
+  }
+
+  /** A raw topic as a plain consumer sees it: the truth the expectations are computed from. */
+  private static <V> List<V> readAll(
+      LocalStack stack, kai.telemetry.schemas.Topic<String, V> topic) {
     Map<String, Object> c = new HashMap<>();
     c.put(ConsumerConfig.BOOTSTRAP_SERVERS_CONFIG, stack.bootstrapServers());
     c.put(ConsumerConfig.AUTO_OFFSET_RESET_CONFIG, "earliest");
     Map<String, Object> serde =
         Map.of(CommonSettings.SCHEMA_REGISTRY_URL, stack.schemaRegistryUrl());
-    List<GpuSample> out = new ArrayList<>();
-    try (KafkaConsumer<String, GpuSample> consumer =
+    List<V> out = new ArrayList<>();
+    try (KafkaConsumer<String, V> consumer =
         new KafkaConsumer<>(
-            c,
-            topics.gpuSamples.keySerde(serde).deserializer(),
-            topics.gpuSamples.valueSerde(serde).deserializer())) {
+            c, topic.keySerde(serde).deserializer(), topic.valueSerde(serde).deserializer())) {
       List<TopicPartition> parts = new ArrayList<>();
-      for (int p = 0; p < topics.gpuSamples.partitions(); p++) {
-        parts.add(new TopicPartition(topics.gpuSamples.name(), p));
+      for (int p = 0; p < topic.partitions(); p++) {
+        parts.add(new TopicPartition(topic.name(), p));
       }
       consumer.assign(parts);
       consumer.seekToBeginning(parts);
@@ -120,8 +133,7 @@ class PipelineEndToEndIT {
           "the raw topic to be read to its end",
           Duration.ofSeconds(30),
           () -> {
-            for (ConsumerRecord<String, GpuSample> r : consumer.poll(Duration.ofMillis(200))) {
-              assertThat(r.key()).isEqualTo(r.value().getGpuUuid());
+            for (ConsumerRecord<String, V> r : consumer.poll(Duration.ofMillis(200))) {
               out.add(r.value());
             }
             return parts.stream().allMatch(p -> consumer.position(p) >= end.get(p));
@@ -160,6 +172,84 @@ class PipelineEndToEndIT {
       assertThat(r.get("mem_total_mib").asDouble()).isEqualTo(s.getMemTotalMib());
       assertThat(r.get("power_w").asDouble()).isEqualTo(s.getPowerW());
       assertThat(r.get("temperature_c").asDouble()).isEqualTo(s.getTemperatureC());
+    }
+  }
+
+  /**
+   * Per run and minute, recomputed from the raw steps in topic order (the order of each run's
+   * partition): count, last step by event time, finite-loss min/max/mean, NaN/Inf count, and the
+   * debiased EMA (w = 0.9, the default) at the window's last step.
+   */
+  private static void assertRunMinutesEqual(
+      ClickHouseHttp ch, String table, List<TrainingStep> steps) {
+    record Acc(long[] n, double[] loss, TrainingStep[] last, double[] ema) {}
+    Map<String, TreeMap<Long, Acc>> byRun = new TreeMap<>();
+    Map<String, double[]> emaState = new HashMap<>(); // s, t
+    for (TrainingStep s : steps) {
+      String run = s.getTeam() + "/" + s.getRunId();
+      double[] ema = emaState.computeIfAbsent(run, r -> new double[2]);
+      if (s.getLoss() != null && Double.isFinite(s.getLoss())) {
+        ema[0] = 0.9 * ema[0] + 0.1 * s.getLoss();
+        ema[1] += 1;
+      }
+      long minute = s.getTsMs() - Math.floorMod(s.getTsMs(), 60_000L);
+      Acc a =
+          byRun
+              .computeIfAbsent(run, r -> new TreeMap<>())
+              .computeIfAbsent(
+                  minute,
+                  m ->
+                      new Acc(
+                          new long[3],
+                          new double[] {Double.MAX_VALUE, -Double.MAX_VALUE, 0},
+                          new TrainingStep[1],
+                          new double[1]));
+      a.n()[0]++;
+      boolean nanInf =
+          (s.getLoss() != null && !Double.isFinite(s.getLoss()))
+              || (s.getGradNorm() != null && !Double.isFinite(s.getGradNorm()));
+      if (nanInf) {
+        a.n()[1]++;
+      }
+      if (s.getLoss() != null && Double.isFinite(s.getLoss())) {
+        a.loss()[0] = Math.min(a.loss()[0], s.getLoss());
+        a.loss()[1] = Math.max(a.loss()[1], s.getLoss());
+        a.loss()[2] += s.getLoss();
+        a.n()[2]++;
+      }
+      TrainingStep last = a.last()[0];
+      if (last == null
+          || s.getTsMs() > last.getTsMs()
+          || (s.getTsMs() == last.getTsMs() && s.getStep() >= last.getStep())) {
+        a.last()[0] = s;
+        a.ema()[0] = ema[1] == 0 ? Double.NaN : ema[0] / (1 - Math.pow(0.9, ema[1]));
+      }
+    }
+    List<JsonNode> rows =
+        ch.rows(
+            "SELECT team, run_id, window_start_ms, steps, last_step, tokens, loss_min, loss_max, loss_mean,"
+                + " loss_smoothed, nan_inf_count FROM "
+                + table
+                + " FINAL ORDER BY team, run_id, window_start_ms");
+    assertThat(rows).hasSize(byRun.values().stream().mapToInt(Map::size).sum());
+    for (JsonNode r : rows) {
+      Acc a =
+          byRun
+              .get(r.get("team").asText() + "/" + r.get("run_id").asText())
+              .get(r.get("window_start_ms").asLong());
+      assertThat(a).isNotNull();
+      assertThat(r.get("steps").asLong()).isEqualTo(a.n()[0]);
+      assertThat(r.get("nan_inf_count").asLong()).isEqualTo(a.n()[1]);
+      assertThat(r.get("last_step").asLong()).isEqualTo(a.last()[0].getStep());
+      assertThat(r.get("tokens").asLong()).isEqualTo(a.last()[0].getTokens());
+      if (a.n()[2] > 0) {
+        assertThat(r.get("loss_min").asDouble()).isCloseTo(a.loss()[0], within(1e-12));
+        assertThat(r.get("loss_max").asDouble()).isCloseTo(a.loss()[1], within(1e-12));
+        assertThat(r.get("loss_mean").asDouble()).isCloseTo(a.loss()[2] / a.n()[2], within(1e-9));
+      }
+      if (!Double.isNaN(a.ema()[0])) {
+        assertThat(r.get("loss_smoothed").asDouble()).isCloseTo(a.ema()[0], within(1e-9));
+      }
     }
   }
 
