@@ -10,6 +10,8 @@ import kai.telemetry.events.GpuSample;
 import kai.telemetry.events.RejectedRecord;
 import kai.telemetry.events.RunLifecycle;
 import kai.telemetry.events.TrainingStep;
+import kai.telemetry.kpis.BenchmarkStanding;
+import kai.telemetry.kpis.PhaseScoreboard;
 import kai.telemetry.kpis.RunMinute;
 import kai.telemetry.kpis.TeamFleetMinute;
 import kai.telemetry.reference.BenchmarkInfo;
@@ -65,6 +67,12 @@ public final class Topics {
   /** Training KPIs per run per 1-minute window, keyed by team/run. */
   public final Topic<String, RunMinute> runMinute;
 
+  /** Latest official score per team and benchmark vs the frontier, keyed by team/benchmark. */
+  public final Topic<String, BenchmarkStanding> benchmarkStandings;
+
+  /** Phase scoreboard rows, keyed by phase/team. */
+  public final Topic<String, PhaseScoreboard> phaseScoreboard;
+
   /** Records the ClickHouse sink could not decode or write: original bytes plus reason headers. */
   public final Topic<byte[], byte[]> sinkDeadLetters;
 
@@ -101,7 +109,7 @@ public final class Topics {
             prefix + "kai.raw.benchmark-results.v1",
             Topic.UTF8,
             Topic.avro(BenchmarkResult.class),
-            3,
+            1, // rare events; one partition keeps them with the reference data for the scoreboard
             false);
     evaluationScores =
         new Topic<>(
@@ -153,6 +161,20 @@ public final class Topics {
     runMinute =
         new Topic<>(
             prefix + "kai.kpi.run-1m.v1", Topic.UTF8, Topic.avro(RunMinute.class), 6, false);
+    benchmarkStandings =
+        new Topic<>(
+            prefix + "kai.kpi.benchmark-standings.v1",
+            Topic.UTF8,
+            Topic.avro(BenchmarkStanding.class),
+            1,
+            false);
+    phaseScoreboard =
+        new Topic<>(
+            prefix + "kai.kpi.phase-scoreboard.v1",
+            Topic.UTF8,
+            Topic.avro(PhaseScoreboard.class),
+            1,
+            false);
     sinkDeadLetters =
         new Topic<>(prefix + "kai.dlq.clickhouse-sink.v1", Topic.BYTES, Topic.BYTES, 1, false);
     streamsDeadLetters =
@@ -189,6 +211,8 @@ public final class Topics {
         collectorPositions,
         teamFleetMinute,
         runMinute,
+        benchmarkStandings,
+        phaseScoreboard,
         sinkDeadLetters,
         streamsDeadLetters);
   }

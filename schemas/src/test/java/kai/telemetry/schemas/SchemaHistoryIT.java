@@ -62,7 +62,7 @@ class SchemaHistoryIT {
         avroTopics++;
       }
     }
-    assertThat(avroTopics).isEqualTo(13);
+    assertThat(avroTopics).isEqualTo(15);
   }
 
   private static Schema parse(String resource) throws IOException {

@@ -1,0 +1,282 @@
+package kai.telemetry.streams.program;
+
+import java.util.ArrayList;
+import java.util.Comparator;
+import java.util.HashMap;
+import java.util.HashSet;
+import java.util.List;
+import java.util.Map;
+import java.util.Set;
+import kai.telemetry.events.BenchmarkResult;
+import kai.telemetry.events.DerivativeModel;
+import kai.telemetry.events.EvaluationKind;
+import kai.telemetry.events.EvaluationScore;
+import kai.telemetry.events.Evaluator;
+import kai.telemetry.kpis.BenchmarkStanding;
+import kai.telemetry.kpis.PhaseScoreboard;
+import kai.telemetry.reference.BenchmarkCategory;
+import kai.telemetry.reference.BenchmarkInfo;
+import kai.telemetry.reference.EvaluationRules;
+import kai.telemetry.reference.TeamInfo;
+import kai.telemetry.reference.TeamStatus;
+import org.apache.avro.specific.SpecificRecord;
+import org.apache.kafka.streams.processor.api.Processor;
+import org.apache.kafka.streams.processor.api.ProcessorContext;
+import org.apache.kafka.streams.processor.api.Record;
+import org.apache.kafka.streams.state.KeyValueIterator;
+import org.apache.kafka.streams.state.KeyValueStore;
+
+/**
+ * Keeps the program's evaluation inputs (teams, catalogue, rules, latest official benchmark scores,
+ * expert and user scores, derivative models) in stores and, whenever one changes, recomputes the
+ * standings it affects and every phase's scoreboard. The inputs are few (a handful of teams, tens
+ * of benchmarks), so recomputing everything is cheap and always consistent: a rule change or an
+ * elimination is reflected at once.
+ */
+final class ScoreboardProcessor
+    implements Processor<String, SpecificRecord, String, SpecificRecord> {
+  static final String STORE = "program-inputs-store";
+  static final String VERSION_STORE = "program-version-store";
+  private static final double DEFAULT_TARGET = 0.95;
+
+  private ProcessorContext<String, SpecificRecord> context;
+  private KeyValueStore<String, SpecificRecord> store;
+  private KeyValueStore<String, Long> versions;
+
+  @Override
+  public void init(ProcessorContext<String, SpecificRecord> context) {
+    this.context = context;
+    this.store = context.getStateStore(STORE);
+    this.versions = context.getStateStore(VERSION_STORE);
+  }
+
+  @Override
+  public void process(Record<String, SpecificRecord> record) {
+    long ts = record.timestamp();
+    switch (record.value()) {
+      case TeamInfo t -> store.put("team/" + t.getId(), t);
+      case BenchmarkInfo b -> store.put("benchmark/" + b.getId(), b);
+      case EvaluationRules r -> store.put("rules/" + r.getPhase(), r);
+      case BenchmarkResult r -> {
+        if (r.getEvaluator() != Evaluator.OFFICIAL) {
+          return; // the scoreboard counts the program's own evaluations only
+        }
+        String key = "result/" + r.getTeam() + "/" + r.getBenchmark();
+        BenchmarkResult previous = (BenchmarkResult) store.get(key);
+        if (previous != null && previous.getTsMs() > r.getTsMs()) {
+          return; // an older result arriving late does not replace the latest
+        }
+        store.put(key, r);
+      }
+      case EvaluationScore e ->
+          store.put("evaluation/" + e.getTeam() + "/" + e.getPhase() + "/" + e.getKind(), e);
+      case DerivativeModel d -> store.put("derivative/" + d.getTeam() + "/" + d.getDerivative(), d);
+      case null, default -> {
+        return;
+      }
+    }
+    recompute(ts);
+  }
+
+  /** Every recomputation gets a higher version, so the sink keeps the newest rows. */
+  private long nextVersion() {
+    Long current = versions.get("version");
+    long v = current == null ? 1 : current + 1;
+    versions.put("version", v);
+    return v;
+  }
+
+  private <T> List<T> all(String prefix, Class<T> type) {
+    List<T> out = new ArrayList<>();
+    try (KeyValueIterator<String, SpecificRecord> it =
+        store.prefixScan(prefix, new org.apache.kafka.common.serialization.StringSerializer())) {
+      it.forEachRemaining(kv -> out.add(type.cast(kv.value)));
+    }
+    return out;
+  }
+
+  private void recompute(long ts) {
+    long version = nextVersion();
+    Map<String, BenchmarkInfo> catalogue = new HashMap<>();
+    all("benchmark/", BenchmarkInfo.class).forEach(b -> catalogue.put(b.getId(), b));
+    List<TeamInfo> teams = all("team/", TeamInfo.class);
+    List<BenchmarkResult> results = all("result/", BenchmarkResult.class);
+    List<EvaluationScore> evaluations = all("evaluation/", EvaluationScore.class);
+    Map<String, Long> derivatives = new HashMap<>();
+    all("derivative/", DerivativeModel.class)
+        .forEach(d -> derivatives.merge(d.getTeam(), 1L, Long::sum));
+    List<EvaluationRules> rules = all("rules/", EvaluationRules.class);
+    double target =
+        rules.isEmpty() ? DEFAULT_TARGET : rules.get(rules.size() - 1).getFrontierTargetRatio();
+
+    // Standings: every team's latest official result per benchmark, against the frontier.
+    Map<String, List<BenchmarkStanding>> standingsByTeam = new HashMap<>();
+    for (BenchmarkResult r : results) {
+      BenchmarkInfo b = catalogue.get(r.getBenchmark());
+      Double frontier = b == null ? null : b.getFrontierScore();
+      Double pct = frontier == null || frontier <= 0 ? null : r.getScore() / frontier * 100;
+      BenchmarkStanding s =
+          BenchmarkStanding.newBuilder()
+              .setTeam(r.getTeam())
+              .setBenchmark(r.getBenchmark())
+              .setCategory(b == null ? "OTHER" : b.getCategory().name())
+              .setModel(r.getModel())
+              .setCheckpoint(r.getCheckpoint())
+              .setScore(r.getScore())
+              .setScaleMax(r.getScaleMax())
+              .setFrontierScore(frontier)
+              .setPctOfFrontier(pct)
+              .setGapToTargetPct(pct == null ? null : target * 100 - pct)
+              .setEvaluatedMs(r.getTsMs())
+              .setVersion(version)
+              .build();
+      standingsByTeam.computeIfAbsent(r.getTeam(), t -> new ArrayList<>()).add(s);
+      context.forward(new Record<>(r.getTeam() + "/" + r.getBenchmark(), s, ts));
+    }
+
+    for (EvaluationRules rule : rules) {
+      int phase = rule.getPhase();
+      List<PhaseScoreboard.Builder> rows = new ArrayList<>();
+      for (TeamInfo team : teams) {
+        boolean inPhase =
+            team.getStatus() == TeamStatus.ACTIVE
+                || (team.getEliminatedInPhase() != null && team.getEliminatedInPhase() >= phase);
+        if (!inPhase) {
+          continue; // eliminated before this phase: its earlier phases keep their rows
+        }
+        List<BenchmarkStanding> standings = standingsByTeam.getOrDefault(team.getId(), List.of());
+        double nia =
+            rule.getBenchmarkPointsNia()
+                * attainment(catalogue, standings, BenchmarkCategory.NIA, team.getId(), rule);
+        double common =
+            rule.getBenchmarkPointsGlobalCommon()
+                * attainment(
+                    catalogue, standings, BenchmarkCategory.GLOBAL_COMMON, team.getId(), rule);
+        double individual =
+            rule.getBenchmarkPointsGlobalIndividual()
+                * attainment(
+                    catalogue, standings, BenchmarkCategory.GLOBAL_INDIVIDUAL, team.getId(), rule);
+        double expert =
+            points(evaluations, team.getId(), phase, EvaluationKind.EXPERT, rule.getExpertPoints());
+        double user =
+            points(evaluations, team.getId(), phase, EvaluationKind.USER, rule.getUserPoints());
+        double bench = nia + common + individual;
+        rows.add(
+            PhaseScoreboard.newBuilder()
+                .setPhase(phase)
+                .setTeam(team.getId())
+                .setTeamNameKo(team.getNameKo())
+                .setTeamNameEn(team.getNameEn())
+                .setTeamStatus(team.getStatus().name())
+                .setBenchmarkPointsNia(nia)
+                .setBenchmarkPointsGlobalCommon(common)
+                .setBenchmarkPointsGlobalIndividual(individual)
+                .setBenchmarkPoints(bench)
+                .setExpertPoints(expert)
+                .setUserPoints(user)
+                .setTotal(bench + expert + user)
+                .setFrontierIndex(frontierIndex(standings, null))
+                .setFrontierIndexNia(frontierIndex(standings, BenchmarkCategory.NIA))
+                .setFrontierIndexGlobalCommon(
+                    frontierIndex(standings, BenchmarkCategory.GLOBAL_COMMON))
+                .setFrontierIndexGlobalIndividual(
+                    frontierIndex(standings, BenchmarkCategory.GLOBAL_INDIVIDUAL))
+                .setDerivativeModels(derivatives.getOrDefault(team.getId(), 0L))
+                .setComputedMs(ts)
+                .setVersion(version)
+                .setRank(0)
+                .setPassed(false)
+                .setEliminationLine(0));
+      }
+      rows.sort(
+          Comparator.comparingDouble((PhaseScoreboard.Builder b) -> -b.getTotal())
+              .thenComparing(PhaseScoreboard.Builder::getTeam));
+      double line = rule.getPassThreshold();
+      Integer advancing = rule.getTeamsAdvancing();
+      if (advancing != null && advancing > 0 && rows.size() > advancing) {
+        line = Math.max(line, rows.get(advancing - 1).getTotal());
+      }
+      for (int i = 0; i < rows.size(); i++) {
+        PhaseScoreboard.Builder b = rows.get(i);
+        // Equal totals share the better rank.
+        int rank =
+            i > 0 && rows.get(i - 1).getTotal() == b.getTotal() ? rows.get(i - 1).getRank() : i + 1;
+        b.setRank(rank);
+        b.setEliminationLine(line);
+        b.setPassed(
+            b.getTotal() >= rule.getPassThreshold()
+                && (advancing == null || advancing <= 0 || rank <= advancing));
+        context.forward(new Record<>(phase + "/" + b.getTeam(), b.build(), ts));
+      }
+    }
+  }
+
+  /**
+   * Mean over the category's catalogue benchmarks (with a frontier reference) of min(1, score /
+   * (target x frontier)): reaching the target share of the frontier earns the category's full
+   * points; a benchmark without an official score counts 0. For GLOBAL_INDIVIDUAL the team's own
+   * chosen benchmarks are the ones with its official results.
+   */
+  private static double attainment(
+      Map<String, BenchmarkInfo> catalogue,
+      List<BenchmarkStanding> standings,
+      BenchmarkCategory category,
+      String team,
+      EvaluationRules rule) {
+    Set<String> benchmarks = new HashSet<>();
+    for (BenchmarkInfo b : catalogue.values()) {
+      if (b.getCategory() == category
+          && b.getFrontierScore() != null
+          && category != BenchmarkCategory.GLOBAL_INDIVIDUAL) {
+        benchmarks.add(b.getId());
+      }
+    }
+    Map<String, Double> pct = new HashMap<>();
+    for (BenchmarkStanding s : standings) {
+      if (s.getCategory().equals(category.name()) && s.getPctOfFrontier() != null) {
+        pct.put(s.getBenchmark(), s.getPctOfFrontier());
+        benchmarks.add(s.getBenchmark());
+      }
+    }
+    if (benchmarks.isEmpty()) {
+      return 0;
+    }
+    double sum = 0;
+    for (String b : benchmarks) {
+      Double p = pct.get(b);
+      sum += p == null ? 0 : Math.min(1.0, p / 100 / rule.getFrontierTargetRatio());
+    }
+    return sum / benchmarks.size();
+  }
+
+  private static double points(
+      List<EvaluationScore> evaluations,
+      String team,
+      int phase,
+      EvaluationKind kind,
+      double weight) {
+    for (EvaluationScore e : evaluations) {
+      if (e.getTeam().equals(team)
+          && e.getPhase() == phase
+          && e.getKind() == kind
+          && e.getMaxScore() > 0) {
+        return weight * Math.min(1.0, e.getScore() / e.getMaxScore());
+      }
+    }
+    return 0;
+  }
+
+  private static Double frontierIndex(
+      List<BenchmarkStanding> standings, BenchmarkCategory category) {
+    double sum = 0;
+    int n = 0;
+    for (BenchmarkStanding s : standings) {
+      if (s.getPctOfFrontier() != null
+          && (category == null || s.getCategory().equals(category.name()))) {
+        sum += s.getPctOfFrontier();
+        n++;
+      }
+    }
+    return n == 0 ? null : sum / n;
+  }
+}
