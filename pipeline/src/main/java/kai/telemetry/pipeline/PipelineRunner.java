@@ -17,6 +17,7 @@ import kai.telemetry.stack.Await;
 import kai.telemetry.stack.LocalStack;
 import kai.telemetry.streams.KpiStreamsConfig;
 import kai.telemetry.streams.fleet.TeamFleetMinuteJob;
+import kai.telemetry.streams.program.ProgramScoreboardJob;
 import kai.telemetry.streams.training.TrainingRunKpiJob;
 import org.apache.kafka.clients.admin.Admin;
 import org.apache.kafka.clients.admin.NewTopic;
@@ -63,7 +64,10 @@ public final class PipelineRunner implements AutoCloseable {
     streamsSettings.put(KpiStreamsConfig.GRACE_MS, options.grace().toMillis());
     KpiStreamsConfig kpiConfig = new KpiStreamsConfig(streamsSettings);
     List<KafkaStreams> jobs =
-        List.of(TeamFleetMinuteJob.start(kpiConfig), TrainingRunKpiJob.start(kpiConfig));
+        List.of(
+            TeamFleetMinuteJob.start(kpiConfig),
+            TrainingRunKpiJob.start(kpiConfig),
+            ProgramScoreboardJob.start(kpiConfig));
 
     Map<String, Object> sinkSettings = new HashMap<>(common);
     sinkSettings.put(SinkConfig.CLICKHOUSE_URL, stack.clickhouse().jdbcUrl());

@@ -90,6 +90,31 @@ class PipelineEndToEndIT {
             Duration.ofSeconds(60),
             () -> ch.count("SELECT sum(steps) FROM " + runTable + " FINAL") == steps.size());
         assertRunMinutesEqual(ch, runTable, steps);
+
+        // The program file's five teams on the phase-1 scoreboard; no official results or
+        // evaluations yet in three simulated minutes, so everyone has 0 and shares rank 1.
+        String board = ns.database() + ".phase_scoreboard";
+        Await.until(
+            "the phase-1 scoreboard",
+            Duration.ofSeconds(60),
+            () -> ch.count("SELECT count() FROM " + board + " FINAL WHERE phase = 1") == TEAMS);
+        assertThat(
+                ch.rows("SELECT team, total, rank, passed FROM " + board + " FINAL ORDER BY team"))
+            .extracting(
+                r ->
+                    r.get("team").asText()
+                        + ":"
+                        + r.get("total").asDouble()
+                        + ":"
+                        + r.get("rank").asInt()
+                        + ":"
+                        + r.get("passed").asInt())
+            .containsExactly(
+                "lg-ai-research:0.0:1:1",
+                "naver-cloud:0.0:1:1",
+                "nc-ai:0.0:1:1",
+                "sk-telecom:0.0:1:1",
+                "upstage:0.0:1:1");
       }
       assertThat(pipeline.sink().metrics().deadLettered()).isZero();
     }

@@ -205,7 +205,11 @@ public final class TrainingRunSimulator {
               .setMetric(b.metric())
               .setScore(Math.round(score * 10_000) / 10_000.0)
               .setScaleMax(b.scaleMax())
-              .setEvaluator(Evaluator.SELF_REPORTED)
+              // Every other evaluation round is the program's own (official) one.
+              .setEvaluator(
+                  checkpoints % (2 * EVAL_EVERY_CHECKPOINTS) == 0
+                      ? Evaluator.OFFICIAL
+                      : Evaluator.SELF_REPORTED)
               .setSource("simulator")
               .setTsMs(ts)
               .build());

@@ -4,6 +4,8 @@ import java.time.Duration;
 import java.util.List;
 import kai.telemetry.config.CommonSettings;
 import kai.telemetry.events.GpuSample;
+import kai.telemetry.kpis.BenchmarkStanding;
+import kai.telemetry.kpis.PhaseScoreboard;
 import kai.telemetry.kpis.RunMinute;
 import kai.telemetry.kpis.TeamFleetMinute;
 import kai.telemetry.schemas.Topics;
@@ -34,7 +36,17 @@ public final class ClickHouseSinkApp {
             topics.runMinute.name(),
             Tables.RUN_1M,
             topics.runMinute.valueSerde(serdeConfig).deserializer(),
-            RunMinute.getClassSchema()));
+            RunMinute.getClassSchema()),
+        TableRoute.of(
+            topics.benchmarkStandings.name(),
+            Tables.BENCHMARK_STANDINGS,
+            topics.benchmarkStandings.valueSerde(serdeConfig).deserializer(),
+            BenchmarkStanding.getClassSchema()),
+        TableRoute.of(
+            topics.phaseScoreboard.name(),
+            Tables.PHASE_SCOREBOARD,
+            topics.phaseScoreboard.valueSerde(serdeConfig).deserializer(),
+            PhaseScoreboard.getClassSchema()));
   }
 
   /** Applies the migrations and builds a sink ready to {@link ClickHouseSink#run()}. */

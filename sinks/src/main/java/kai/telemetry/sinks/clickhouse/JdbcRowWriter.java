@@ -89,7 +89,7 @@ public final class JdbcRowWriter implements RowWriter {
       case Integer i -> ps.setInt(index, i);
       case Double d -> ps.setDouble(index, d);
       case Float f -> ps.setDouble(index, f);
-      case Boolean b -> ps.setInt(index, b ? 1 : 0);
+      case Boolean b -> ps.setInt(index, b ? 1 : 0); // UInt8 columns
       case CharSequence s -> ps.setString(index, s.toString());
       default ->
           throw new IllegalArgumentException(
