@@ -27,7 +27,9 @@ class SchemaHistoryIT {
 
   /** Released versions, oldest first, of each evolved schema. */
   private static final Map<Class<?>, List<String>> HISTORY =
-      Map.of(GpuSample.class, List.of("gpu_sample/v1.avsc"));
+      Map.of(
+          GpuSample.class, List.of("gpu_sample/v1.avsc"),
+          kai.telemetry.kpis.TeamFleetMinute.class, List.of("team_fleet_minute/v1.avsc"));
 
   @Test
   void currentSchemasAreBackwardCompatibleWithEveryReleasedVersion(LocalStack stack)

@@ -8,6 +8,7 @@ import java.util.Properties;
 import java.util.concurrent.CountDownLatch;
 import kai.telemetry.events.GpuSample;
 import kai.telemetry.kpis.TeamFleetMinute;
+import kai.telemetry.reference.TeamInfo;
 import kai.telemetry.schemas.Topics;
 import kai.telemetry.streams.KpiStreamsConfig;
 import kai.telemetry.streams.support.EventTimeExtractor;
@@ -20,102 +21,203 @@ import org.apache.kafka.streams.KeyValue;
 import org.apache.kafka.streams.StreamsBuilder;
 import org.apache.kafka.streams.Topology;
 import org.apache.kafka.streams.kstream.Consumed;
+import org.apache.kafka.streams.kstream.GlobalKTable;
 import org.apache.kafka.streams.kstream.Grouped;
+import org.apache.kafka.streams.kstream.KTable;
 import org.apache.kafka.streams.kstream.Materialized;
 import org.apache.kafka.streams.kstream.Named;
 import org.apache.kafka.streams.kstream.Produced;
 import org.apache.kafka.streams.kstream.TimeWindows;
 import org.apache.kafka.streams.kstream.Windowed;
+import org.apache.kafka.streams.state.KeyValueStore;
+import org.apache.kafka.streams.state.Stores;
 import org.apache.kafka.streams.state.WindowStore;
 import org.slf4j.Logger;
 import org.slf4j.LoggerFactory;
 
 /**
- * Fleet KPI per team per 1-minute event-time window: distinct GPUs reporting, samples, and mean
- * utilization. Samples later than the grace period after their window closed are dropped and
- * counted by Kafka Streams (dropped-records metric). Every update of a window is emitted with a
- * growing version, so dashboards see windows fill live and the sink keeps the latest.
+ * Fleet KPIs per team per 1-minute event-time window, in two stages so that no state holds a whole
+ * fleet: first per GPU and window (samples are keyed by GPU UUID, so no repartition), then per team
+ * and window by adding each GPU's window and subtracting its previous version. Energy is metered
+ * per GPU between consecutive samples first. Allocation and coverage come from the teams reference
+ * topic. Samples later than the grace period are dropped and counted by Kafka Streams
+ * (dropped-records metric). Every update is emitted with a growing version.
  */
 public final class TeamFleetMinuteJob {
   private static final Logger log = LoggerFactory.getLogger(TeamFleetMinuteJob.class);
 
-  public static final String STORE = "team-fleet-minute-store";
   public static final String JOB = "fleet";
+  public static final String STORE = "team-fleet-minute-store";
+  public static final String GPU_STORE = "gpu-minute-store";
+  public static final String METER_STORE = "gpu-meter-store";
+  public static final String TEAMS_STORE = "fleet-teams-store";
+  static final int HIST_BUCKETS = 1001; // 0.0% .. 100.0% by 0.1%
+  static final double IDLE_BELOW_PCT = 5.0;
 
   private TeamFleetMinuteJob() {}
 
   public static Topology build(
       Topics topics,
       Serde<GpuSample> sampleSerde,
+      Serde<TeamInfo> teamSerde,
       Serde<TeamFleetMinute> kpiSerde,
       Duration windowSize,
       Duration grace) {
-    Serde<FleetMinuteState> stateSerde = new InternalAvroSerde<>(FleetMinuteState.class);
+    Serde<GpuMinuteState> gpuSerde = new InternalAvroSerde<>(GpuMinuteState.class);
+    Serde<TeamFleetState> teamStateSerde = new InternalAvroSerde<>(TeamFleetState.class);
     StreamsBuilder builder = new StreamsBuilder();
-    builder.stream(
-            topics.gpuSamples.name(),
-            Consumed.with(Serdes.String(), sampleSerde)
-                .withTimestampExtractor(new EventTimeExtractor())
-                .withName("gpu-samples-source"))
-        .groupBy(
-            (gpu, sample) -> sample.getTeam(),
-            Grouped.with("by-team", Serdes.String(), sampleSerde))
-        .windowedBy(TimeWindows.ofSizeAndGrace(windowSize, grace))
-        .aggregate(
-            TeamFleetMinuteJob::emptyState,
-            (team, sample, state) -> add(state, sample),
-            Named.as("fleet-minute-aggregate"),
-            Materialized.<String, FleetMinuteState, WindowStore<Bytes, byte[]>>as(STORE)
+    builder.addStateStore(
+        Stores.keyValueStoreBuilder(
+            Stores.persistentKeyValueStore(METER_STORE),
+            Serdes.String(),
+            new InternalAvroSerde<>(GpuMeter.class)));
+    GlobalKTable<String, TeamInfo> teams =
+        builder.globalTable(
+            topics.teams.name(),
+            Consumed.with(Serdes.String(), teamSerde).withName("fleet-teams-source"),
+            Materialized.<String, TeamInfo, KeyValueStore<Bytes, byte[]>>as(TEAMS_STORE)
                 .withKeySerde(Serdes.String())
-                .withValueSerde(stateSerde)
-                .withRetention(windowSize.plus(grace).plus(Duration.ofHours(1))))
+                .withValueSerde(teamSerde));
+    KTable<Windowed<String>, GpuMinuteState> perGpu =
+        builder.stream(
+                topics.gpuSamples.name(),
+                Consumed.with(Serdes.String(), sampleSerde)
+                    .withTimestampExtractor(new EventTimeExtractor())
+                    .withName("gpu-samples-source"))
+            .processValues(GpuMeterProcessor::new, Named.as("meter-energy"), METER_STORE)
+            .groupByKey(
+                Grouped.with("by-gpu", Serdes.String(), new InternalAvroSerde<>(FleetSample.class)))
+            .windowedBy(TimeWindows.ofSizeAndGrace(windowSize, grace))
+            .aggregate(
+                () -> GpuMinuteState.newBuilder().build(),
+                (gpu, sample, state) -> addSample(state, sample),
+                Named.as("gpu-minute-aggregate"),
+                Materialized.<String, GpuMinuteState, WindowStore<Bytes, byte[]>>as(GPU_STORE)
+                    .withKeySerde(Serdes.String())
+                    .withValueSerde(gpuSerde)
+                    .withRetention(windowSize.plus(grace).plus(Duration.ofHours(1))));
+    perGpu
+        .groupBy(
+            (window, gpu) -> KeyValue.pair(gpu.getTeam() + "@" + window.window().start(), gpu),
+            Grouped.with("by-team", Serdes.String(), gpuSerde))
+        .aggregate(
+            () -> TeamFleetState.newBuilder().build(),
+            (key, gpu, team) -> plus(key, team, gpu, 1),
+            (key, gpu, team) -> plus(key, team, gpu, -1),
+            Named.as("fleet-minute-aggregate"),
+            Materialized.<String, TeamFleetState, KeyValueStore<Bytes, byte[]>>as(STORE)
+                .withKeySerde(Serdes.String())
+                .withValueSerde(teamStateSerde))
         .toStream(Named.as("fleet-minute-updates"))
-        .map(
-            (window, state) -> KeyValue.pair(window.key(), toKpi(window, state)),
-            Named.as("to-kpi"))
+        .filter((key, state) -> state != null && state.getGpus() > 0, Named.as("with-gpus"))
+        .leftJoin(
+            teams,
+            (key, state) -> state.getTeam(),
+            (state, team) -> toKpi(state, team, windowSize),
+            Named.as("with-allocation"))
+        .selectKey((key, kpi) -> kpi.getTeam(), Named.as("key-by-team"))
         .to(
             topics.teamFleetMinute.name(),
             Produced.with(Serdes.String(), kpiSerde).withName("team-fleet-minute-sink"));
     return builder.build();
   }
 
-  static FleetMinuteState emptyState() {
-    return FleetMinuteState.newBuilder()
-        .setGpuUuids(new ArrayList<>())
-        .setSamples(0)
-        .setUtilizationSum(0)
-        .build();
-  }
-
-  static FleetMinuteState add(FleetMinuteState state, GpuSample sample) {
-    List<String> gpus = new ArrayList<>(state.getGpuUuids());
-    int at = Collections.binarySearch(gpus, sample.getGpuUuid());
-    if (at < 0) {
-      gpus.add(-at - 1, sample.getGpuUuid());
+  static GpuMinuteState addSample(GpuMinuteState s, FleetSample f) {
+    List<Integer> tenths = new ArrayList<>(s.getUtilTenths());
+    tenths.add((int) Math.round(Math.max(0, Math.min(100, f.getUtilizationPct())) * 10));
+    GpuMinuteState.Builder b =
+        GpuMinuteState.newBuilder(s)
+            .setTeam(f.getTeam())
+            .setSamples(s.getSamples() + 1)
+            .setUtilSum(s.getUtilSum() + f.getUtilizationPct())
+            .setUtilMax(
+                s.getSamples() == 0
+                    ? f.getUtilizationPct()
+                    : Math.max(s.getUtilMax(), f.getUtilizationPct()))
+            .setUtilTenths(tenths)
+            .setEnergyMj(s.getEnergyMj() + f.getEnergyDeltaMj())
+            .setXid(s.getXid() || f.getXid());
+    if (f.getPowerW() != null) {
+      b.setPowerSum(s.getPowerSum() + f.getPowerW()).setPowerN(s.getPowerN() + 1);
     }
-    return FleetMinuteState.newBuilder()
-        .setGpuUuids(gpus)
-        .setSamples(state.getSamples() + 1)
-        .setUtilizationSum(state.getUtilizationSum() + sample.getUtilizationPct())
+    if (f.getSmActive() != null) {
+      b.setSmSum(s.getSmSum() + f.getSmActive()).setSmN(s.getSmN() + 1);
+    }
+    if (f.getTensorActive() != null) {
+      b.setTensorSum(s.getTensorSum() + f.getTensorActive()).setTensorN(s.getTensorN() + 1);
+    }
+    return b.build();
+  }
+
+  /** Adds ({@code sign} 1) or removes (-1) one GPU's window from its team's window. */
+  static TeamFleetState plus(String key, TeamFleetState t, GpuMinuteState g, int sign) {
+    List<Integer> hist =
+        new ArrayList<>(
+            t.getUtilHist().isEmpty() ? Collections.nCopies(HIST_BUCKETS, 0) : t.getUtilHist());
+    for (int tenth : g.getUtilTenths()) {
+      hist.set(tenth, hist.get(tenth) + sign);
+    }
+    boolean hasPower = g.getPowerN() > 0;
+    return TeamFleetState.newBuilder()
+        .setTeam(key.substring(0, key.lastIndexOf('@')))
+        .setWindowStartMs(Long.parseLong(key.substring(key.lastIndexOf('@') + 1)))
+        .setGpus(t.getGpus() + sign)
+        .setSamples(t.getSamples() + sign * g.getSamples())
+        .setUtilSum(t.getUtilSum() + sign * g.getUtilSum())
+        .setUtilHist(hist)
+        .setIdleGpus(t.getIdleGpus() + (g.getUtilMax() < IDLE_BELOW_PCT ? sign : 0))
+        .setPowerW(t.getPowerW() + (hasPower ? sign * g.getPowerSum() / g.getPowerN() : 0))
+        .setPowerGpus(t.getPowerGpus() + (hasPower ? sign : 0))
+        .setSmSum(t.getSmSum() + sign * g.getSmSum())
+        .setSmN(t.getSmN() + sign * g.getSmN())
+        .setTensorSum(t.getTensorSum() + sign * g.getTensorSum())
+        .setTensorN(t.getTensorN() + sign * g.getTensorN())
+        .setEnergyMj(t.getEnergyMj() + sign * g.getEnergyMj())
+        .setXidGpus(t.getXidGpus() + (g.getXid() ? sign : 0))
+        .setUpdates(t.getUpdates() + (sign > 0 ? 1 : 0))
         .build();
   }
 
-  static TeamFleetMinute toKpi(Windowed<String> window, FleetMinuteState state) {
+  /** Nearest-rank 95th percentile from the 0.1% histogram. */
+  static double p95(List<Integer> hist, long samples) {
+    long rank = (long) Math.ceil(0.95 * samples);
+    long seen = 0;
+    for (int i = 0; i < hist.size(); i++) {
+      seen += hist.get(i);
+      if (seen >= rank) {
+        return i / 10.0;
+      }
+    }
+    return 100.0;
+  }
+
+  static TeamFleetMinute toKpi(TeamFleetState s, TeamInfo team, Duration windowSize) {
+    Integer allocation = team == null ? null : team.getGpuAllocation();
     return TeamFleetMinute.newBuilder()
-        .setTeam(window.key())
-        .setWindowStartMs(window.window().start())
-        .setWindowEndMs(window.window().end())
-        .setGpusReporting(state.getGpuUuids().size())
-        .setSamples(state.getSamples())
-        .setUtilizationMeanPct(state.getUtilizationSum() / state.getSamples())
-        .setVersion(state.getSamples())
+        .setTeam(s.getTeam())
+        .setWindowStartMs(s.getWindowStartMs())
+        .setWindowEndMs(s.getWindowStartMs() + windowSize.toMillis())
+        .setGpusReporting(s.getGpus())
+        .setSamples(s.getSamples())
+        .setUtilizationMeanPct(s.getUtilSum() / s.getSamples())
+        .setVersion(s.getUpdates())
+        .setGpuAllocation(allocation)
+        .setCoveragePct(
+            allocation == null || allocation == 0 ? null : s.getGpus() * 100.0 / allocation)
+        .setUtilizationP95Pct(p95(s.getUtilHist(), s.getSamples()))
+        .setSmActiveMean(s.getSmN() == 0 ? null : s.getSmSum() / s.getSmN())
+        .setTensorActiveMean(s.getTensorN() == 0 ? null : s.getTensorSum() / s.getTensorN())
+        .setIdleGpus(s.getIdleGpus())
+        .setPowerKw(s.getPowerGpus() == 0 ? null : s.getPowerW() / 1000)
+        .setEnergyKwh(s.getEnergyMj() / 3.6e9)
+        .setGpuHours(s.getGpus() * windowSize.toMillis() / 3_600_000.0)
+        .setXidFaults(s.getXidGpus())
         .build();
   }
 
   /** Builds the topology from {@code config} and runs it until the JVM is asked to stop. */
   public static void main(String[] args) {
-    KpiStreamsConfig config = KpiStreamsConfig.fromArgs(args);
-    KafkaStreams streams = start(config);
+    KafkaStreams streams = start(KpiStreamsConfig.fromArgs(args));
     CountDownLatch done = new CountDownLatch(1);
     Runtime.getRuntime()
         .addShutdownHook(
@@ -139,6 +241,7 @@ public final class TeamFleetMinuteJob {
         build(
             topics,
             topics.gpuSamples.valueSerde(config.serdeConfig()),
+            topics.teams.valueSerde(config.serdeConfig()),
             topics.teamFleetMinute.valueSerde(config.serdeConfig()),
             Duration.ofMillis(config.getLong(KpiStreamsConfig.WINDOW_SIZE_MS)),
             Duration.ofMillis(config.getLong(KpiStreamsConfig.GRACE_MS)));

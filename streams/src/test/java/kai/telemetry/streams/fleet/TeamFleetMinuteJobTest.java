@@ -1,12 +1,16 @@
 package kai.telemetry.streams.fleet;
 
 import static org.assertj.core.api.Assertions.assertThat;
+import static org.assertj.core.api.Assertions.within;
 
 import java.time.Duration;
-import java.util.List;
+import java.util.LinkedHashMap;
+import java.util.Map;
 import java.util.Properties;
 import kai.telemetry.events.GpuSample;
 import kai.telemetry.kpis.TeamFleetMinute;
+import kai.telemetry.reference.TeamInfo;
+import kai.telemetry.reference.TeamStatus;
 import kai.telemetry.schemas.Topics;
 import kai.telemetry.streams.support.InternalAvroSerde;
 import org.apache.kafka.common.serialization.Serdes;
@@ -19,6 +23,7 @@ import org.junit.jupiter.api.AfterEach;
 import org.junit.jupiter.api.BeforeEach;
 import org.junit.jupiter.api.Test;
 
+/** Fleet KPIs worked out by hand; 1-minute windows, 10 s grace. */
 class TeamFleetMinuteJobTest {
   private static final long MIN = 60_000;
   private final Topics topics = Topics.defaults();
@@ -29,6 +34,7 @@ class TeamFleetMinuteJobTest {
   @BeforeEach
   void setUp() {
     var sampleSerde = new InternalAvroSerde<>(GpuSample.class);
+    var teamSerde = new InternalAvroSerde<>(TeamInfo.class);
     var kpiSerde = new InternalAvroSerde<>(TeamFleetMinute.class);
     Properties props = new Properties();
     props.put(StreamsConfig.APPLICATION_ID_CONFIG, "fleet-test");
@@ -37,8 +43,25 @@ class TeamFleetMinuteJobTest {
     driver =
         new TopologyTestDriver(
             TeamFleetMinuteJob.build(
-                topics, sampleSerde, kpiSerde, Duration.ofMinutes(1), Duration.ofSeconds(10)),
+                topics,
+                sampleSerde,
+                teamSerde,
+                kpiSerde,
+                Duration.ofMinutes(1),
+                Duration.ofSeconds(10)),
             props);
+    driver
+        .createInputTopic(topics.teams.name(), Serdes.String().serializer(), teamSerde.serializer())
+        .pipeInput(
+            "upstage",
+            TeamInfo.newBuilder()
+                .setId("upstage")
+                .setNameKo("업스테이지")
+                .setNameEn("Upstage")
+                .setGpuAllocation(4)
+                .setStatus(TeamStatus.ACTIVE)
+                .setUpdatedMs(0)
+                .build());
     samples =
         driver.createInputTopic(
             topics.gpuSamples.name(), Serdes.String().serializer(), sampleSerde.serializer());
@@ -52,7 +75,16 @@ class TeamFleetMinuteJobTest {
     driver.close();
   }
 
-  private void pipe(String team, String gpu, long tsMs, double util) {
+  private void pipe(
+      String team,
+      String gpu,
+      long ts,
+      double util,
+      Double power,
+      Long energy,
+      Integer xid,
+      Double sm,
+      Double tensor) {
     GpuSample s =
         GpuSample.newBuilder()
             .setTeam(team)
@@ -60,58 +92,110 @@ class TeamFleetMinuteJobTest {
             .setNode("n1")
             .setGpuUuid(gpu)
             .setGpuIndex(0)
-            .setTsMs(tsMs)
+            .setTsMs(ts)
             .setUtilizationPct(util)
+            .setPowerW(power)
+            .setEnergyMj(energy)
+            .setXidLast(xid)
+            .setSmActive(sm)
+            .setTensorActive(tensor)
             .build();
     // Record time deliberately differs from event time: the job must window by ts_ms.
-    samples.pipeInput(gpu, s, tsMs + 5 * MIN);
+    samples.pipeInput(gpu, s, ts + 5 * MIN);
   }
 
-  private static TeamFleetMinute kpi(String team, long start, int gpus, long n, double mean) {
-    return TeamFleetMinute.newBuilder()
-        .setTeam(team)
-        .setWindowStartMs(start)
-        .setWindowEndMs(start + MIN)
-        .setGpusReporting(gpus)
-        .setSamples(n)
-        .setUtilizationMeanPct(mean)
-        .setVersion(n)
-        .build();
+  private Map<String, TeamFleetMinute> lastPerTeamWindow() {
+    Map<String, TeamFleetMinute> m = new LinkedHashMap<>();
+    for (KeyValue<String, TeamFleetMinute> kv : kpis.readKeyValuesToList()) {
+      assertThat(kv.key).isEqualTo(kv.value.getTeam());
+      m.put(kv.value.getTeam() + "@" + kv.value.getWindowStartMs(), kv.value);
+    }
+    return m;
   }
 
   @Test
-  void countsDistinctGpusAndAveragesUtilizationPerTeamAndMinute() {
-    pipe("upstage", "GPU-1", 1_000, 80);
-    pipe("upstage", "GPU-2", 10_000, 90);
-    pipe("upstage", "GPU-1", 30_000, 100); // same GPU again: still 2 GPUs
-    pipe("lg-ai-research", "GPU-9", 59_999, 40); // another team, same window
-    pipe("upstage", "GPU-2", 60_000, 10); // first ms of the next window
+  void everyFleetKpiOfAMinute() {
+    pipe("upstage", "GPU-1", 1_000, 80, 500.0, 1_000_000L, 0, 0.8, 0.5);
+    pipe("upstage", "GPU-2", 10_000, 3, 100.0, 5_000_000L, 0, null, null);
+    pipe(
+        "upstage",
+        "GPU-1",
+        31_000,
+        100,
+        700.0,
+        19_000_000L,
+        79,
+        0.9,
+        0.6); // counter +18,000,000 mJ
+    pipe("upstage", "GPU-2", 40_000, 4, 100.0, null, 0, null, null); // no counter: 100 W x 30 s
+    pipe("lg-ai-research", "GPU-9", 59_999, 40, null, null, null, null, null);
+    pipe("upstage", "GPU-1", 61_000, 50, 400.0, 500L, 0, null, null); // counter reset: 400 W x 30 s
 
-    assertThat(kpis.readKeyValuesToList())
-        .containsExactly(
-            KeyValue.pair("upstage", kpi("upstage", 0, 1, 1, 80.0)),
-            KeyValue.pair("upstage", kpi("upstage", 0, 2, 2, 85.0)),
-            KeyValue.pair("upstage", kpi("upstage", 0, 2, 3, 90.0)),
-            KeyValue.pair("lg-ai-research", kpi("lg-ai-research", 0, 1, 1, 40.0)),
-            KeyValue.pair("upstage", kpi("upstage", MIN, 1, 1, 10.0)));
+    Map<String, TeamFleetMinute> w = lastPerTeamWindow();
+    assertThat(w).containsOnlyKeys("upstage@0", "lg-ai-research@0", "upstage@60000");
+    TeamFleetMinute u0 = w.get("upstage@0");
+    assertThat(u0.getWindowEndMs()).isEqualTo(MIN);
+    assertThat(u0.getGpusReporting()).isEqualTo(2);
+    assertThat(u0.getSamples()).isEqualTo(4);
+    assertThat(u0.getVersion()).isEqualTo(4);
+    assertThat(u0.getUtilizationMeanPct()).isCloseTo((80 + 3 + 100 + 4) / 4.0, within(1e-12));
+    assertThat(u0.getUtilizationP95Pct()).isEqualTo(100.0); // rank ceil(0.95 x 4) = 4
+    assertThat(u0.getIdleGpus()).isEqualTo(1); // GPU-2 never reached 5%
+    assertThat(u0.getPowerKw())
+        .isCloseTo((600 + 100) / 1000.0, within(1e-12)); // mean power per GPU, summed
+    assertThat(u0.getEnergyKwh()).isCloseTo((18_000_000 + 3_000_000) / 3.6e9, within(1e-15));
+    assertThat(u0.getGpuHours()).isCloseTo(2 / 60.0, within(1e-12));
+    assertThat(u0.getXidFaults()).isEqualTo(1);
+    assertThat(u0.getSmActiveMean()).isCloseTo(0.85, within(1e-12));
+    assertThat(u0.getTensorActiveMean()).isCloseTo(0.55, within(1e-12));
+    assertThat(u0.getGpuAllocation()).isEqualTo(4);
+    assertThat(u0.getCoveragePct()).isEqualTo(50.0);
+
+    TeamFleetMinute u1 = w.get("upstage@60000");
+    assertThat(u1.getGpusReporting()).isEqualTo(1);
+    assertThat(u1.getUtilizationP95Pct()).isEqualTo(50.0);
+    assertThat(u1.getEnergyKwh()).isCloseTo(12_000_000 / 3.6e9, within(1e-15));
+    assertThat(u1.getXidFaults()).isZero();
+    assertThat(u1.getVersion()).isEqualTo(1);
+
+    TeamFleetMinute lg = w.get("lg-ai-research@0");
+    assertThat(lg.getGpuAllocation()).isNull(); // not in the teams reference
+    assertThat(lg.getCoveragePct()).isNull();
+    assertThat(lg.getPowerKw()).isNull();
+    assertThat(lg.getEnergyKwh()).isZero();
   }
 
   @Test
   void outOfOrderWithinGraceCountsAndLaterThanGraceIsDropped() {
-    pipe("nc-ai", "GPU-1", 20_000, 50); // window 0
-    pipe("nc-ai", "GPU-1", 65_000, 70); // window 1; stream time 65 s
-    pipe("nc-ai", "GPU-2", 50_000, 30); // late for window 0 but within 10 s grace (ends 70 s)
-    pipe("nc-ai", "GPU-1", 71_000, 90); // stream time 71 s: window 0 is now closed
-    pipe("nc-ai", "GPU-3", 59_000, 99); // too late: dropped
-
-    List<TeamFleetMinute> out = kpis.readValuesToList();
-    assertThat(out)
-        .containsExactly(
-            kpi("nc-ai", 0, 1, 1, 50.0),
-            kpi("nc-ai", MIN, 1, 1, 70.0),
-            kpi("nc-ai", 0, 2, 2, 40.0),
-            kpi("nc-ai", MIN, 1, 2, 80.0));
+    pipe("nc-ai", "GPU-1", 20_000, 50, null, null, null, null, null); // window 0
+    pipe("nc-ai", "GPU-1", 65_000, 70, null, null, null, null, null); // window 1; stream time 65 s
+    pipe("nc-ai", "GPU-2", 50_000, 30, null, null, null, null, null); // late, within the 10 s grace
+    pipe("nc-ai", "GPU-1", 71_000, 90, null, null, null, null, null); // window 0 is now closed
+    pipe("nc-ai", "GPU-3", 59_000, 99, null, null, null, null, null); // too late: dropped
+    Map<String, TeamFleetMinute> w = lastPerTeamWindow();
+    assertThat(w.get("nc-ai@0").getGpusReporting()).isEqualTo(2);
+    assertThat(w.get("nc-ai@0").getUtilizationMeanPct()).isEqualTo(40.0);
+    assertThat(w.get("nc-ai@60000").getSamples()).isEqualTo(2);
+    assertThat(w.get("nc-ai@60000").getUtilizationMeanPct()).isEqualTo(80.0);
     assertThat(kpis.isEmpty()).isTrue();
+  }
+
+  @Test
+  void percentileIsNearestRankAtTenthOfAPercent() {
+    var hist =
+        new java.util.ArrayList<>(
+            java.util.Collections.nCopies(TeamFleetMinuteJob.HIST_BUCKETS, 0));
+    for (int v : new int[] {100, 200, 300, 400, 500, 600, 700, 800, 900, 975}) {
+      hist.set(v, hist.get(v) + 2); // 20 samples: 10.0%, 20.0%, ..., 97.5%, two each
+    }
+    assertThat(TeamFleetMinuteJob.p95(hist, 20)).isEqualTo(97.5); // rank 19 of 20
+    var hundred =
+        new java.util.ArrayList<>(
+            java.util.Collections.nCopies(TeamFleetMinuteJob.HIST_BUCKETS, 0));
+    for (int pct = 1; pct <= 100; pct++) {
+      hundred.set(pct * 10, 1); // 1%, 2%, ..., 100%
+    }
+    assertThat(TeamFleetMinuteJob.p95(hundred, 100)).isEqualTo(95.0); // rank 95 of 100
   }
 
   @Test
@@ -120,6 +204,7 @@ class TeamFleetMinuteJobTest {
         TeamFleetMinuteJob.build(
                 topics,
                 new InternalAvroSerde<>(GpuSample.class),
+                new InternalAvroSerde<>(TeamInfo.class),
                 new InternalAvroSerde<>(TeamFleetMinute.class),
                 Duration.ofMinutes(1),
                 Duration.ofSeconds(10))
@@ -128,7 +213,9 @@ class TeamFleetMinuteJobTest {
     assertThat(description)
         .contains("by-team-repartition")
         .contains(TeamFleetMinuteJob.STORE)
-        .contains("fleet-minute-aggregate")
-        .doesNotContain("KSTREAM-AGGREGATE-STATE-STORE");
+        .contains(TeamFleetMinuteJob.GPU_STORE)
+        .contains(TeamFleetMinuteJob.METER_STORE)
+        .doesNotContain("KSTREAM-AGGREGATE-STATE-STORE")
+        .doesNotContain("KTABLE-AGGREGATE-STATE-STORE");
   }
 }
