@@ -16,6 +16,7 @@ import kai.telemetry.sinks.clickhouse.SinkConfig;
 import kai.telemetry.stack.Await;
 import kai.telemetry.stack.LocalStack;
 import kai.telemetry.streams.KpiStreamsConfig;
+import kai.telemetry.streams.alerts.AlertsJob;
 import kai.telemetry.streams.fleet.TeamFleetMinuteJob;
 import kai.telemetry.streams.program.ProgramScoreboardJob;
 import kai.telemetry.streams.training.TrainingRunKpiJob;
@@ -67,7 +68,8 @@ public final class PipelineRunner implements AutoCloseable {
         List.of(
             TeamFleetMinuteJob.start(kpiConfig),
             TrainingRunKpiJob.start(kpiConfig),
-            ProgramScoreboardJob.start(kpiConfig));
+            ProgramScoreboardJob.start(kpiConfig),
+            AlertsJob.start(kpiConfig));
 
     Map<String, Object> sinkSettings = new HashMap<>(common);
     sinkSettings.put(SinkConfig.CLICKHOUSE_URL, stack.clickhouse().jdbcUrl());

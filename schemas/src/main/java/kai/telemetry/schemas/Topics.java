@@ -10,6 +10,7 @@ import kai.telemetry.events.GpuSample;
 import kai.telemetry.events.RejectedRecord;
 import kai.telemetry.events.RunLifecycle;
 import kai.telemetry.events.TrainingStep;
+import kai.telemetry.kpis.Alert;
 import kai.telemetry.kpis.BenchmarkStanding;
 import kai.telemetry.kpis.PhaseScoreboard;
 import kai.telemetry.kpis.RunMinute;
@@ -72,6 +73,9 @@ public final class Topics {
 
   /** Phase scoreboard rows, keyed by phase/team. */
   public final Topic<String, PhaseScoreboard> phaseScoreboard;
+
+  /** Alert episodes (OPEN, then RESOLVED), keyed by alert id. */
+  public final Topic<String, Alert> alerts;
 
   /** Records the ClickHouse sink could not decode or write: original bytes plus reason headers. */
   public final Topic<byte[], byte[]> sinkDeadLetters;
@@ -175,6 +179,7 @@ public final class Topics {
             Topic.avro(PhaseScoreboard.class),
             1,
             false);
+    alerts = new Topic<>(prefix + "kai.alerts.v1", Topic.UTF8, Topic.avro(Alert.class), 3, false);
     sinkDeadLetters =
         new Topic<>(prefix + "kai.dlq.clickhouse-sink.v1", Topic.BYTES, Topic.BYTES, 1, false);
     streamsDeadLetters =
@@ -213,6 +218,7 @@ public final class Topics {
         runMinute,
         benchmarkStandings,
         phaseScoreboard,
+        alerts,
         sinkDeadLetters,
         streamsDeadLetters);
   }

@@ -64,7 +64,7 @@ class SchemaHistoryIT {
         avroTopics++;
       }
     }
-    assertThat(avroTopics).isEqualTo(15);
+    assertThat(avroTopics).isEqualTo(16);
   }
 
   private static Schema parse(String resource) throws IOException {

@@ -30,6 +30,11 @@ public final class KpiStreamsConfig extends AbstractConfig {
   public static final String SPIKE_THRESHOLD = "kpi.spike.threshold";
   public static final String SPIKE_BASELINE_ALPHA = "kpi.spike.baseline.alpha";
   public static final String SPIKE_WARMUP_STEPS = "kpi.spike.warmup.steps";
+  public static final String ALERT_STALL_MS = "alert.stalled.run.ms";
+  public static final String ALERT_SILENCE_MS = "alert.telemetry.silence.ms";
+  public static final String ALERT_IDLE_UTIL_PCT = "alert.idle.fleet.util.pct";
+  public static final String ALERT_IDLE_MINUTES = "alert.idle.fleet.minutes";
+  public static final String ALERT_CHECK_MS = "alert.check.interval.ms";
 
   public static final ConfigDef DEF =
       CommonSettings.define(new ConfigDef())
@@ -101,7 +106,42 @@ public final class KpiStreamsConfig extends AbstractConfig {
               10,
               Range.atLeast(0),
               Importance.LOW,
-              "Finite losses the baseline needs before spikes are flagged.");
+              "Finite losses the baseline needs before spikes are flagged.")
+          .define(
+              ALERT_STALL_MS,
+              Type.LONG,
+              10 * 60_000L,
+              Range.atLeast(1_000),
+              Importance.MEDIUM,
+              "A running run with no new step for this long (wall clock) is stalled.")
+          .define(
+              ALERT_SILENCE_MS,
+              Type.LONG,
+              5 * 60_000L,
+              Range.atLeast(1_000),
+              Importance.MEDIUM,
+              "A cluster with no GPU sample for this long (wall clock) is silent.")
+          .define(
+              ALERT_IDLE_UTIL_PCT,
+              Type.DOUBLE,
+              10.0,
+              Range.between(0.0, 100.0),
+              Importance.MEDIUM,
+              "A team whose mean utilization stays under this ...")
+          .define(
+              ALERT_IDLE_MINUTES,
+              Type.INT,
+              10,
+              Range.between(1, 24 * 60),
+              Importance.MEDIUM,
+              "... for this many consecutive minutes has an idle fleet.")
+          .define(
+              ALERT_CHECK_MS,
+              Type.LONG,
+              10_000L,
+              Range.between(100, 600_000),
+              Importance.LOW,
+              "How often wall-clock conditions (stalls, silence) are checked.");
 
   public KpiStreamsConfig(Map<String, ?> values) {
     super(DEF, values, false);

@@ -4,6 +4,7 @@ import java.time.Duration;
 import java.util.List;
 import kai.telemetry.config.CommonSettings;
 import kai.telemetry.events.GpuSample;
+import kai.telemetry.kpis.Alert;
 import kai.telemetry.kpis.BenchmarkStanding;
 import kai.telemetry.kpis.PhaseScoreboard;
 import kai.telemetry.kpis.RunMinute;
@@ -46,7 +47,12 @@ public final class ClickHouseSinkApp {
             topics.phaseScoreboard.name(),
             Tables.PHASE_SCOREBOARD,
             topics.phaseScoreboard.valueSerde(serdeConfig).deserializer(),
-            PhaseScoreboard.getClassSchema()));
+            PhaseScoreboard.getClassSchema()),
+        TableRoute.of(
+            topics.alerts.name(),
+            Tables.ALERTS,
+            topics.alerts.valueSerde(serdeConfig).deserializer(),
+            Alert.getClassSchema()));
   }
 
   /** Applies the migrations and builds a sink ready to {@link ClickHouseSink#run()}. */

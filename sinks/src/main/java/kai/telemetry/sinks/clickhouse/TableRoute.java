@@ -30,7 +30,7 @@ public record TableRoute<V extends SpecificRecord>(
     Object[] row = new Object[columns.size()];
     for (int i = 0; i < row.length; i++) {
       Object v = record.get(i);
-      row[i] = v instanceof CharSequence cs ? cs.toString() : v;
+      row[i] = v instanceof CharSequence || v instanceof Enum<?> ? v.toString() : v;
     }
     return row;
   }

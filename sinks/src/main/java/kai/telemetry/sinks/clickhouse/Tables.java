@@ -9,6 +9,7 @@ public final class Tables {
   public static final String RUN_1M = "run_1m";
   public static final String BENCHMARK_STANDINGS = "benchmark_standings";
   public static final String PHASE_SCOREBOARD = "phase_scoreboard";
+  public static final String ALERTS = "alerts";
   public static final String SCHEMA_MIGRATIONS = "schema_migrations";
 
   private static final Pattern IDENTIFIER = Pattern.compile("[A-Za-z_][A-Za-z0-9_]{0,63}");

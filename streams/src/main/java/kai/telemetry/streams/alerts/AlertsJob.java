@@ -1,0 +1,187 @@
+package kai.telemetry.streams.alerts;
+
+import java.time.Duration;
+import java.util.concurrent.CountDownLatch;
+import kai.telemetry.events.GpuSample;
+import kai.telemetry.events.RunLifecycle;
+import kai.telemetry.events.TrainingStep;
+import kai.telemetry.kpis.Alert;
+import kai.telemetry.kpis.TeamFleetMinute;
+import kai.telemetry.schemas.Topics;
+import kai.telemetry.streams.KpiStreamsConfig;
+import kai.telemetry.streams.support.EventTimeExtractor;
+import kai.telemetry.streams.support.InternalAvroSerde;
+import org.apache.avro.specific.SpecificRecord;
+import org.apache.kafka.common.serialization.Serde;
+import org.apache.kafka.common.serialization.Serdes;
+import org.apache.kafka.streams.KafkaStreams;
+import org.apache.kafka.streams.KeyValue;
+import org.apache.kafka.streams.StreamsBuilder;
+import org.apache.kafka.streams.Topology;
+import org.apache.kafka.streams.kstream.Consumed;
+import org.apache.kafka.streams.kstream.KStream;
+import org.apache.kafka.streams.kstream.Named;
+import org.apache.kafka.streams.kstream.Produced;
+import org.apache.kafka.streams.kstream.Repartitioned;
+import org.apache.kafka.streams.state.StoreBuilder;
+import org.apache.kafka.streams.state.Stores;
+import org.slf4j.Logger;
+import org.slf4j.LoggerFactory;
+
+/**
+ * The alerts topic: stalled runs, divergence, idle fleets, GPU faults and silent clusters, each an
+ * episode with an OPEN and a RESOLVED record under one alert id. Conditions on the absence of data
+ * (stalls, silence) are checked on wall-clock time.
+ */
+public final class AlertsJob {
+  private static final Logger log = LoggerFactory.getLogger(AlertsJob.class);
+  public static final String JOB = "alerts";
+
+  /** Thresholds of the alert conditions. */
+  public record Settings(
+      long stallMs, long silenceMs, double idleUtilPct, int idleMinutes, long checkMs) {}
+
+  private AlertsJob() {}
+
+  public static Topology build(
+      Topics topics,
+      Serde<TrainingStep> stepSerde,
+      Serde<RunLifecycle> lifecycleSerde,
+      Serde<GpuSample> sampleSerde,
+      Serde<TeamFleetMinute> fleetSerde,
+      Serde<Alert> alertSerde,
+      Settings settings) {
+    StreamsBuilder builder = new StreamsBuilder();
+    Serde<Alert> alertStateSerde = new InternalAvroSerde<>(Alert.class);
+    builder.addStateStore(kv(RunAlertProcessor.WATCH_STORE, Serdes.Long()));
+    builder.addStateStore(kv(RunAlertProcessor.ALERTS_STORE, alertStateSerde));
+    builder.addStateStore(kv(FleetAlertProcessors.IdleFleet.MINUTES_STORE, Serdes.Double()));
+    builder.addStateStore(kv(FleetAlertProcessors.IdleFleet.ALERTS_STORE, alertStateSerde));
+    builder.addStateStore(kv(FleetAlertProcessors.GpuFault.XID_STORE, Serdes.Integer()));
+    builder.addStateStore(kv(FleetAlertProcessors.GpuFault.ALERTS_STORE, alertStateSerde));
+    builder.addStateStore(kv(FleetAlertProcessors.Silence.SEEN_STORE, Serdes.Long()));
+    builder.addStateStore(kv(FleetAlertProcessors.Silence.ALERTS_STORE, alertStateSerde));
+
+    KStream<String, SpecificRecord> steps =
+        builder.stream(
+                topics.trainingSteps.name(),
+                Consumed.with(Serdes.String(), stepSerde)
+                    .withTimestampExtractor(new EventTimeExtractor())
+                    .withName("alerts-steps-source"))
+            .mapValues(v -> (SpecificRecord) v, Named.as("alert-steps-as-events"));
+    KStream<String, SpecificRecord> lifecycle =
+        builder.stream(
+                topics.runLifecycle.name(),
+                Consumed.with(Serdes.String(), lifecycleSerde)
+                    .withTimestampExtractor(new EventTimeExtractor())
+                    .withName("alerts-lifecycle-source"))
+            .mapValues(v -> (SpecificRecord) v, Named.as("alert-lifecycle-as-events"));
+    KStream<String, Alert> runAlerts =
+        steps
+            .merge(lifecycle, Named.as("alert-run-events"))
+            .process(
+                () -> new RunAlertProcessor(settings.stallMs(), settings.checkMs()),
+                Named.as("run-alerts"),
+                RunAlertProcessor.WATCH_STORE,
+                RunAlertProcessor.ALERTS_STORE);
+
+    KStream<String, Alert> idleAlerts =
+        builder.stream(
+                topics.teamFleetMinute.name(),
+                Consumed.with(Serdes.String(), fleetSerde).withName("alerts-fleet-source"))
+            .process(
+                () ->
+                    new FleetAlertProcessors.IdleFleet(
+                        settings.idleUtilPct(), settings.idleMinutes()),
+                Named.as("idle-fleet-alerts"),
+                FleetAlertProcessors.IdleFleet.MINUTES_STORE,
+                FleetAlertProcessors.IdleFleet.ALERTS_STORE);
+
+    KStream<String, GpuSample> samples =
+        builder.stream(
+            topics.gpuSamples.name(),
+            Consumed.with(Serdes.String(), sampleSerde)
+                .withTimestampExtractor(new EventTimeExtractor())
+                .withName("alerts-samples-source"));
+    KStream<String, Alert> gpuAlerts =
+        samples.process(
+            FleetAlertProcessors.GpuFault::new,
+            Named.as("gpu-fault-alerts"),
+            FleetAlertProcessors.GpuFault.XID_STORE,
+            FleetAlertProcessors.GpuFault.ALERTS_STORE);
+    KStream<String, Alert> silenceAlerts =
+        samples
+            .map(
+                (gpu, s) -> KeyValue.pair(s.getTeam() + "/" + s.getCluster(), s.getTsMs()),
+                Named.as("cluster-heartbeat"))
+            .repartition(Repartitioned.with(Serdes.String(), Serdes.Long()).withName("by-cluster"))
+            .process(
+                () -> new FleetAlertProcessors.Silence(settings.silenceMs(), settings.checkMs()),
+                Named.as("silence-alerts"),
+                FleetAlertProcessors.Silence.SEEN_STORE,
+                FleetAlertProcessors.Silence.ALERTS_STORE);
+
+    runAlerts
+        .merge(idleAlerts, Named.as("merge-idle"))
+        .merge(gpuAlerts, Named.as("merge-gpu"))
+        .merge(silenceAlerts, Named.as("merge-silence"))
+        .to(
+            topics.alerts.name(),
+            Produced.with(Serdes.String(), alertSerde).withName("alerts-sink"));
+    return builder.build();
+  }
+
+  private static <V> StoreBuilder<?> kv(String name, Serde<V> values) {
+    return Stores.keyValueStoreBuilder(
+        Stores.persistentKeyValueStore(name), Serdes.String(), values);
+  }
+
+  static Settings settings(KpiStreamsConfig c) {
+    return new Settings(
+        c.getLong(KpiStreamsConfig.ALERT_STALL_MS),
+        c.getLong(KpiStreamsConfig.ALERT_SILENCE_MS),
+        c.getDouble(KpiStreamsConfig.ALERT_IDLE_UTIL_PCT),
+        c.getInt(KpiStreamsConfig.ALERT_IDLE_MINUTES),
+        c.getLong(KpiStreamsConfig.ALERT_CHECK_MS));
+  }
+
+  public static KafkaStreams start(KpiStreamsConfig config) {
+    Topics topics = config.topics();
+    Topology topology =
+        build(
+            topics,
+            topics.trainingSteps.valueSerde(config.serdeConfig()),
+            topics.runLifecycle.valueSerde(config.serdeConfig()),
+            topics.gpuSamples.valueSerde(config.serdeConfig()),
+            topics.teamFleetMinute.valueSerde(config.serdeConfig()),
+            topics.alerts.valueSerde(config.serdeConfig()),
+            settings(config));
+    KafkaStreams streams = new KafkaStreams(topology, config.streamsProperties(JOB));
+    streams.setUncaughtExceptionHandler(
+        e -> {
+          log.error("alerts job failed; shutting it down", e);
+          return org.apache.kafka.streams.errors.StreamsUncaughtExceptionHandler
+              .StreamThreadExceptionResponse.SHUTDOWN_CLIENT;
+        });
+    streams.setStateListener((now, before) -> log.info("alerts job state {} -> {}", before, now));
+    streams.start();
+    return streams;
+  }
+
+  public static void main(String[] args) {
+    KafkaStreams streams = start(KpiStreamsConfig.fromArgs(args));
+    CountDownLatch done = new CountDownLatch(1);
+    Runtime.getRuntime()
+        .addShutdownHook(
+            new Thread(
+                () -> {
+                  streams.close(Duration.ofSeconds(30));
+                  done.countDown();
+                }));
+    try {
+      done.await();
+    } catch (InterruptedException e) {
+      Thread.currentThread().interrupt();
+    }
+  }
+}

@@ -1,0 +1,225 @@
+package kai.telemetry.streams.alerts;
+
+import java.time.Duration;
+import kai.telemetry.events.GpuSample;
+import kai.telemetry.kpis.Alert;
+import kai.telemetry.kpis.AlertKind;
+import kai.telemetry.kpis.AlertSeverity;
+import kai.telemetry.kpis.TeamFleetMinute;
+import org.apache.kafka.streams.KeyValue;
+import org.apache.kafka.streams.processor.PunctuationType;
+import org.apache.kafka.streams.processor.api.Processor;
+import org.apache.kafka.streams.processor.api.ProcessorContext;
+import org.apache.kafka.streams.processor.api.Record;
+import org.apache.kafka.streams.state.KeyValueIterator;
+import org.apache.kafka.streams.state.KeyValueStore;
+
+/** The fleet's alerts: idle fleet, GPU fault and telemetry silence. */
+final class FleetAlertProcessors {
+  private FleetAlertProcessors() {}
+
+  /**
+   * IDLE_FLEET opens when a team's mean utilization stayed under the limit for the last N
+   * consecutive minute windows, and resolves when its newest window is at or above the limit.
+   */
+  static final class IdleFleet implements Processor<String, TeamFleetMinute, String, Alert> {
+    static final String MINUTES_STORE = "idle-minutes-store";
+    static final String ALERTS_STORE = "idle-alerts-store";
+    private final double limitPct;
+    private final int minutes;
+    private ProcessorContext<String, Alert> context;
+    private KeyValueStore<String, Double> utilByMinute; // team@window_start -> mean utilization
+    private AlertBook book;
+
+    IdleFleet(double limitPct, int minutes) {
+      this.limitPct = limitPct;
+      this.minutes = minutes;
+    }
+
+    @Override
+    public void init(ProcessorContext<String, Alert> context) {
+      this.context = context;
+      this.utilByMinute = context.getStateStore(MINUTES_STORE);
+      this.book = new AlertBook(context.getStateStore(ALERTS_STORE));
+    }
+
+    @Override
+    public void process(Record<String, TeamFleetMinute> record) {
+      TeamFleetMinute m = record.value();
+      if (m == null) {
+        return;
+      }
+      String team = m.getTeam();
+      long size = m.getWindowEndMs() - m.getWindowStartMs();
+      utilByMinute.put(team + "@" + m.getWindowStartMs(), m.getUtilizationMeanPct());
+      utilByMinute.delete(
+          team + "@" + (m.getWindowStartMs() - (minutes + 5L) * size)); // keep it small
+      Double newestStart = utilByMinute.get(team + "#newest");
+      if (newestStart != null && m.getWindowStartMs() < newestStart) {
+        return; // a late update of an older minute does not decide the current state
+      }
+      utilByMinute.put(team + "#newest", (double) m.getWindowStartMs());
+      long now = m.getWindowEndMs();
+      if (m.getUtilizationMeanPct() >= limitPct) {
+        book.resolve(
+                AlertKind.IDLE_FLEET,
+                team,
+                team,
+                String.format("utilization back to %.1f%%", m.getUtilizationMeanPct()),
+                now)
+            .ifPresent(this::emit);
+        return;
+      }
+      for (int k = 0; k < minutes; k++) {
+        Double u = utilByMinute.get(team + "@" + (m.getWindowStartMs() - k * size));
+        if (u == null || u >= limitPct) {
+          return;
+        }
+      }
+      book.open(
+              AlertKind.IDLE_FLEET,
+              AlertSeverity.WARNING,
+              team,
+              team,
+              String.format("mean utilization under %.0f%% for %d minutes", limitPct, minutes),
+              now)
+          .ifPresent(this::emit);
+    }
+
+    private void emit(Alert a) {
+      context.forward(new Record<>(a.getAlertId(), a, a.getTsMs()));
+    }
+  }
+
+  /**
+   * GPU_FAULT opens when a GPU reports a new non-zero XID code (DCGM's XID_ERRORS is the last code
+   * seen, not a count) and resolves when it reports 0 again; a different code starts a new episode.
+   */
+  static final class GpuFault implements Processor<String, GpuSample, String, Alert> {
+    static final String XID_STORE = "gpu-xid-store";
+    static final String ALERTS_STORE = "gpu-alerts-store";
+    private ProcessorContext<String, Alert> context;
+    private KeyValueStore<String, Integer> lastXid;
+    private AlertBook book;
+
+    @Override
+    public void init(ProcessorContext<String, Alert> context) {
+      this.context = context;
+      this.lastXid = context.getStateStore(XID_STORE);
+      this.book = new AlertBook(context.getStateStore(ALERTS_STORE));
+    }
+
+    @Override
+    public void process(Record<String, GpuSample> record) {
+      GpuSample s = record.value();
+      if (s == null || s.getXidLast() == null) {
+        return;
+      }
+      int xid = s.getXidLast();
+      Integer before = lastXid.get(s.getGpuUuid());
+      if (before != null && before == xid) {
+        return;
+      }
+      lastXid.put(s.getGpuUuid(), xid);
+      if (before != null && before != 0) {
+        book.resolve(
+                AlertKind.GPU_FAULT,
+                s.getTeam(),
+                s.getGpuUuid(),
+                xid == 0 ? "XID cleared" : "XID " + before + " replaced by " + xid,
+                s.getTsMs())
+            .ifPresent(this::emit);
+      }
+      if (xid != 0) {
+        book.open(
+                AlertKind.GPU_FAULT,
+                xid == 79 || xid == 48 ? AlertSeverity.CRITICAL : AlertSeverity.WARNING,
+                s.getTeam(),
+                s.getGpuUuid(),
+                "XID "
+                    + xid
+                    + " on GPU "
+                    + s.getGpuIndex()
+                    + " of "
+                    + s.getNode()
+                    + " ("
+                    + s.getCluster()
+                    + ")",
+                s.getTsMs())
+            .ifPresent(this::emit);
+      }
+    }
+
+    private void emit(Alert a) {
+      context.forward(new Record<>(a.getAlertId(), a, a.getTsMs()));
+    }
+  }
+
+  /**
+   * TELEMETRY_SILENCE opens when a cluster sent no GPU sample for {@code silenceMs} of wall-clock
+   * time and resolves on its next sample. Input: samples re-keyed by team/cluster.
+   */
+  static final class Silence implements Processor<String, Long, String, Alert> {
+    static final String SEEN_STORE = "cluster-seen-store";
+    static final String ALERTS_STORE = "silence-alerts-store";
+    private final long silenceMs;
+    private final long checkMs;
+    private ProcessorContext<String, Alert> context;
+    private KeyValueStore<String, Long> lastSeenWall;
+    private AlertBook book;
+
+    Silence(long silenceMs, long checkMs) {
+      this.silenceMs = silenceMs;
+      this.checkMs = checkMs;
+    }
+
+    @Override
+    public void init(ProcessorContext<String, Alert> context) {
+      this.context = context;
+      this.lastSeenWall = context.getStateStore(SEEN_STORE);
+      this.book = new AlertBook(context.getStateStore(ALERTS_STORE));
+      context.schedule(Duration.ofMillis(checkMs), PunctuationType.WALL_CLOCK_TIME, this::check);
+    }
+
+    @Override
+    public void process(Record<String, Long> record) {
+      long now = context.currentSystemTimeMs();
+      lastSeenWall.put(record.key(), now);
+      String[] teamCluster = record.key().split("/", 2);
+      book.resolve(
+              AlertKind.TELEMETRY_SILENCE,
+              teamCluster[0],
+              teamCluster[1],
+              "samples arrive again",
+              now)
+          .ifPresent(this::emit);
+    }
+
+    private void check(long now) {
+      try (KeyValueIterator<String, Long> it = lastSeenWall.all()) {
+        while (it.hasNext()) {
+          KeyValue<String, Long> kv = it.next();
+          if (now - kv.value >= silenceMs) {
+            String[] teamCluster = kv.key.split("/", 2);
+            book.open(
+                    AlertKind.TELEMETRY_SILENCE,
+                    AlertSeverity.CRITICAL,
+                    teamCluster[0],
+                    teamCluster[1],
+                    "no GPU sample from cluster "
+                        + teamCluster[1]
+                        + " for "
+                        + (now - kv.value) / 1000
+                        + " s",
+                    now)
+                .ifPresent(this::emit);
+          }
+        }
+      }
+    }
+
+    private void emit(Alert a) {
+      context.forward(new Record<>(a.getAlertId(), a, a.getTsMs()));
+    }
+  }
+}

@@ -1,0 +1,228 @@
+package kai.telemetry.streams.alerts;
+
+import static org.assertj.core.api.Assertions.assertThat;
+
+import java.time.Duration;
+import java.time.Instant;
+import java.util.List;
+import java.util.Properties;
+import kai.telemetry.events.GpuSample;
+import kai.telemetry.events.RunEventKind;
+import kai.telemetry.events.RunLifecycle;
+import kai.telemetry.events.TrainingStep;
+import kai.telemetry.kpis.Alert;
+import kai.telemetry.kpis.AlertKind;
+import kai.telemetry.kpis.AlertSeverity;
+import kai.telemetry.kpis.AlertState;
+import kai.telemetry.kpis.TeamFleetMinute;
+import kai.telemetry.schemas.Topics;
+import kai.telemetry.streams.support.InternalAvroSerde;
+import org.apache.kafka.common.serialization.Serdes;
+import org.apache.kafka.streams.KeyValue;
+import org.apache.kafka.streams.StreamsConfig;
+import org.apache.kafka.streams.TestInputTopic;
+import org.apache.kafka.streams.TestOutputTopic;
+import org.apache.kafka.streams.TopologyTestDriver;
+import org.junit.jupiter.api.AfterEach;
+import org.junit.jupiter.api.BeforeEach;
+import org.junit.jupiter.api.Test;
+
+/** Stall after 60 s, silence after 30 s, idle under 10% for 3 minutes, checks every second. */
+class AlertsJobTest {
+  private final Topics topics = Topics.defaults();
+  private TopologyTestDriver driver;
+  private TestInputTopic<String, TrainingStep> steps;
+  private TestInputTopic<String, RunLifecycle> lifecycle;
+  private TestInputTopic<String, GpuSample> samples;
+  private TestInputTopic<String, TeamFleetMinute> fleet;
+  private TestOutputTopic<String, Alert> alerts;
+
+  @BeforeEach
+  void setUp() {
+    var stepSerde = new InternalAvroSerde<>(TrainingStep.class);
+    var lifeSerde = new InternalAvroSerde<>(RunLifecycle.class);
+    var sampleSerde = new InternalAvroSerde<>(GpuSample.class);
+    var fleetSerde = new InternalAvroSerde<>(TeamFleetMinute.class);
+    var alertSerde = new InternalAvroSerde<>(Alert.class);
+    Properties props = new Properties();
+    props.put(StreamsConfig.APPLICATION_ID_CONFIG, "alerts-test");
+    props.put(StreamsConfig.BOOTSTRAP_SERVERS_CONFIG, "unused:9092");
+    driver =
+        new TopologyTestDriver(
+            AlertsJob.build(
+                topics,
+                stepSerde,
+                lifeSerde,
+                sampleSerde,
+                fleetSerde,
+                alertSerde,
+                new AlertsJob.Settings(60_000, 30_000, 10.0, 3, 1_000)),
+            props,
+            Instant.ofEpochMilli(1_000_000));
+    steps =
+        driver.createInputTopic(
+            topics.trainingSteps.name(), Serdes.String().serializer(), stepSerde.serializer());
+    lifecycle =
+        driver.createInputTopic(
+            topics.runLifecycle.name(), Serdes.String().serializer(), lifeSerde.serializer());
+    samples =
+        driver.createInputTopic(
+            topics.gpuSamples.name(), Serdes.String().serializer(), sampleSerde.serializer());
+    fleet =
+        driver.createInputTopic(
+            topics.teamFleetMinute.name(), Serdes.String().serializer(), fleetSerde.serializer());
+    alerts =
+        driver.createOutputTopic(
+            topics.alerts.name(), Serdes.String().deserializer(), alertSerde.deserializer());
+  }
+
+  @AfterEach
+  void tearDown() {
+    driver.close();
+  }
+
+  private void step(long step, Double loss) {
+    steps.pipeInput(
+        "sk-telecom/ax-7",
+        TrainingStep.newBuilder()
+            .setTeam("sk-telecom")
+            .setRunId("ax-7")
+            .setStep(step)
+            .setTsMs(1_000 + step)
+            .setLoss(loss)
+            .build());
+  }
+
+  private void gpu(String cluster, String uuid, Integer xid, long ts) {
+    samples.pipeInput(
+        uuid,
+        GpuSample.newBuilder()
+            .setTeam("upstage")
+            .setCluster(cluster)
+            .setNode("n1")
+            .setGpuUuid(uuid)
+            .setGpuIndex(2)
+            .setTsMs(ts)
+            .setUtilizationPct(50)
+            .setXidLast(xid)
+            .build());
+  }
+
+  private void minute(String team, long start, double util) {
+    fleet.pipeInput(
+        team,
+        TeamFleetMinute.newBuilder()
+            .setTeam(team)
+            .setWindowStartMs(start)
+            .setWindowEndMs(start + 60_000)
+            .setGpusReporting(8)
+            .setSamples(16)
+            .setUtilizationMeanPct(util)
+            .setVersion(16)
+            .build());
+  }
+
+  private static String describe(Alert a) {
+    return a.getKind() + " " + a.getState() + " " + a.getTeam() + " " + a.getSubject();
+  }
+
+  @Test
+  void divergenceIsOneEpisodeFromTheFirstNanToTheNextFiniteLoss() {
+    step(1, 2.5);
+    step(2, Double.NaN);
+    step(3, Double.POSITIVE_INFINITY); // same episode: nothing new
+    step(4, 2.4);
+    List<KeyValue<String, Alert>> out = alerts.readKeyValuesToList();
+    assertThat(out)
+        .extracting(kv -> describe(kv.value))
+        .containsExactly("DIVERGENCE OPEN sk-telecom ax-7", "DIVERGENCE RESOLVED sk-telecom ax-7");
+    assertThat(out.get(0).key).isEqualTo(out.get(1).key).isEqualTo(out.get(0).value.getAlertId());
+    assertThat(out.get(0).value.getSeverity()).isEqualTo(AlertSeverity.CRITICAL);
+    assertThat(out.get(0).value.getMessage()).isEqualTo("loss is NaN at step 2");
+    assertThat(out.get(1).value.getResolvedMs()).isNotNull();
+    assertThat(out.get(1).value.getVersion()).isEqualTo(2);
+  }
+
+  @Test
+  void aRunWithoutStepsForTheStallTimeIsStalledOnWallClockUntilItStepsAgain() {
+    step(1, 2.5);
+    driver.advanceWallClockTime(Duration.ofSeconds(30));
+    assertThat(alerts.isEmpty()).isTrue();
+    driver.advanceWallClockTime(Duration.ofSeconds(31));
+    driver.advanceWallClockTime(Duration.ofSeconds(5)); // still stalled: no second alert
+    step(2, 2.4);
+    assertThat(alerts.readValuesToList())
+        .extracting(AlertsJobTest::describe)
+        .containsExactly(
+            "STALLED_RUN OPEN sk-telecom ax-7", "STALLED_RUN RESOLVED sk-telecom ax-7");
+  }
+
+  @Test
+  void aFinishedRunDoesNotStall() {
+    step(1, 2.5);
+    lifecycle.pipeInput(
+        "sk-telecom/ax-7",
+        RunLifecycle.newBuilder()
+            .setTeam("sk-telecom")
+            .setRunId("ax-7")
+            .setTsMs(5_000)
+            .setKind(RunEventKind.FINISHED)
+            .build());
+    driver.advanceWallClockTime(Duration.ofMinutes(5));
+    assertThat(alerts.isEmpty()).isTrue();
+  }
+
+  @Test
+  void gpuFaultFollowsTheLastXidCode() {
+    gpu("up-c1", "GPU-A", 0, 1_000);
+    gpu("up-c1", "GPU-A", 79, 2_000);
+    gpu("up-c1", "GPU-A", 79, 3_000);
+    gpu("up-c1", "GPU-A", 0, 4_000);
+    gpu("up-c1", "GPU-A", 31, 5_000);
+    List<Alert> out = alerts.readValuesToList();
+    assertThat(out)
+        .extracting(AlertsJobTest::describe)
+        .containsExactly(
+            "GPU_FAULT OPEN upstage GPU-A",
+            "GPU_FAULT RESOLVED upstage GPU-A",
+            "GPU_FAULT OPEN upstage GPU-A");
+    assertThat(out.get(0).getMessage()).isEqualTo("XID 79 on GPU 2 of n1 (up-c1)");
+    assertThat(out.get(0).getSeverity()).isEqualTo(AlertSeverity.CRITICAL);
+    assertThat(out.get(2).getSeverity()).isEqualTo(AlertSeverity.WARNING);
+    assertThat(out.get(2).getAlertId()).isNotEqualTo(out.get(0).getAlertId()); // a new episode
+  }
+
+  @Test
+  void aSilentClusterAlertsOnWallClockAndResolvesOnItsNextSample() {
+    gpu("up-c1", "GPU-A", null, 1_000);
+    gpu("up-c2", "GPU-B", null, 1_000);
+    driver.advanceWallClockTime(Duration.ofSeconds(20));
+    gpu("up-c2", "GPU-B", null, 21_000); // c2 keeps talking
+    driver.advanceWallClockTime(Duration.ofSeconds(15));
+    assertThat(alerts.readValuesToList())
+        .extracting(AlertsJobTest::describe)
+        .containsExactly("TELEMETRY_SILENCE OPEN upstage up-c1");
+    gpu("up-c1", "GPU-A", null, 40_000);
+    assertThat(alerts.readValuesToList())
+        .extracting(AlertsJobTest::describe)
+        .containsExactly("TELEMETRY_SILENCE RESOLVED upstage up-c1");
+  }
+
+  @Test
+  void idleFleetAfterThreeConsecutiveIdleMinutes() {
+    minute("nc-ai", 0, 5);
+    minute("nc-ai", 60_000, 5);
+    assertThat(alerts.isEmpty()).isTrue();
+    minute("nc-ai", 120_000, 9.9);
+    minute("nc-ai", 120_000, 8.0); // an update of the same minute: still one episode
+    minute("nc-ai", 60_000, 50); // a late update of an older minute does not resolve it
+    minute("nc-ai", 180_000, 50);
+    List<Alert> out = alerts.readValuesToList();
+    assertThat(out)
+        .extracting(AlertsJobTest::describe)
+        .containsExactly("IDLE_FLEET OPEN nc-ai nc-ai", "IDLE_FLEET RESOLVED nc-ai nc-ai");
+    assertThat(out.get(0).getOpenedMs()).isEqualTo(180_000);
+    assertThat(out.get(0).getState()).isEqualTo(AlertState.OPEN);
+    assertThat(out.get(1).getKind()).isEqualTo(AlertKind.IDLE_FLEET);
+  }
+}
