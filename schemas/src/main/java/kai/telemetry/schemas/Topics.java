@@ -65,6 +65,9 @@ public final class Topics {
   /** Per-team fleet KPI per 1-minute window, keyed by team id. */
   public final Topic<String, TeamFleetMinute> teamFleetMinute;
 
+  /** Fleet KPIs per team and cluster per 1-minute window, keyed by team/cluster. */
+  public final Topic<String, TeamFleetMinute> clusterFleetMinute;
+
   /** Training KPIs per run per 1-minute window, keyed by team/run. */
   public final Topic<String, RunMinute> runMinute;
 
@@ -162,6 +165,13 @@ public final class Topics {
             Topic.avro(TeamFleetMinute.class),
             3,
             false);
+    clusterFleetMinute =
+        new Topic<>(
+            prefix + "kai.kpi.cluster-fleet-1m.v1",
+            Topic.UTF8,
+            Topic.avro(TeamFleetMinute.class),
+            3,
+            false);
     runMinute =
         new Topic<>(
             prefix + "kai.kpi.run-1m.v1", Topic.UTF8, Topic.avro(RunMinute.class), 6, false);
@@ -215,6 +225,7 @@ public final class Topics {
         collectorRejects,
         collectorPositions,
         teamFleetMinute,
+        clusterFleetMinute,
         runMinute,
         benchmarkStandings,
         phaseScoreboard,

@@ -64,7 +64,7 @@ class SchemaHistoryIT {
         avroTopics++;
       }
     }
-    assertThat(avroTopics).isEqualTo(16);
+    assertThat(avroTopics).isEqualTo(17);
   }
 
   private static Schema parse(String resource) throws IOException {

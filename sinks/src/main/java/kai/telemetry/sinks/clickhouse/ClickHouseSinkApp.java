@@ -34,6 +34,11 @@ public final class ClickHouseSinkApp {
             topics.teamFleetMinute.valueSerde(serdeConfig).deserializer(),
             TeamFleetMinute.getClassSchema()),
         TableRoute.of(
+            topics.clusterFleetMinute.name(),
+            Tables.CLUSTER_FLEET_1M,
+            topics.clusterFleetMinute.valueSerde(serdeConfig).deserializer(),
+            TeamFleetMinute.getClassSchema()),
+        TableRoute.of(
             topics.runMinute.name(),
             Tables.RUN_1M,
             topics.runMinute.valueSerde(serdeConfig).deserializer(),

@@ -6,6 +6,7 @@ import java.util.regex.Pattern;
 public final class Tables {
   public static final String GPU_SAMPLES = "gpu_samples";
   public static final String TEAM_FLEET_1M = "team_fleet_1m";
+  public static final String CLUSTER_FLEET_1M = "cluster_fleet_1m";
   public static final String RUN_1M = "run_1m";
   public static final String BENCHMARK_STANDINGS = "benchmark_standings";
   public static final String PHASE_SCOREBOARD = "phase_scoreboard";

@@ -48,6 +48,7 @@ public final class TeamFleetMinuteJob {
 
   public static final String JOB = "fleet";
   public static final String STORE = "team-fleet-minute-store";
+  public static final String CLUSTER_STORE = "cluster-fleet-minute-store";
   public static final String GPU_STORE = "gpu-minute-store";
   public static final String METER_STORE = "gpu-meter-store";
   public static final String TEAMS_STORE = "fleet-teams-store";
@@ -96,30 +97,57 @@ public final class TeamFleetMinuteJob {
                     .withKeySerde(Serdes.String())
                     .withValueSerde(gpuSerde)
                     .withRetention(windowSize.plus(grace).plus(Duration.ofHours(1))));
-    perGpu
+    // Team totals (cluster *) and per-cluster rows: the same second stage over two groupings.
+    fleetLevel(perGpu, teams, "by-team", STORE, windowSize, gpuSerde, teamStateSerde, false)
+        .to(
+            topics.teamFleetMinute.name(),
+            Produced.with(Serdes.String(), kpiSerde).withName("team-fleet-minute-sink"));
+    fleetLevel(
+            perGpu, teams, "by-cluster", CLUSTER_STORE, windowSize, gpuSerde, teamStateSerde, true)
+        .to(
+            topics.clusterFleetMinute.name(),
+            Produced.with(Serdes.String(), kpiSerde).withName("cluster-fleet-minute-sink"));
+    return builder.build();
+  }
+
+  private static org.apache.kafka.streams.kstream.KStream<String, TeamFleetMinute> fleetLevel(
+      KTable<Windowed<String>, GpuMinuteState> perGpu,
+      GlobalKTable<String, TeamInfo> teams,
+      String name,
+      String store,
+      Duration windowSize,
+      Serde<GpuMinuteState> gpuSerde,
+      Serde<TeamFleetState> stateSerde,
+      boolean perCluster) {
+    return perGpu
         .groupBy(
-            (window, gpu) -> KeyValue.pair(gpu.getTeam() + "@" + window.window().start(), gpu),
-            Grouped.with("by-team", Serdes.String(), gpuSerde))
+            (window, gpu) ->
+                KeyValue.pair(
+                    gpu.getTeam()
+                        + "@"
+                        + (perCluster ? gpu.getCluster() : "*")
+                        + "@"
+                        + window.window().start(),
+                    gpu),
+            Grouped.with(name, Serdes.String(), gpuSerde))
         .aggregate(
             () -> TeamFleetState.newBuilder().build(),
             (key, gpu, team) -> plus(key, team, gpu, 1),
             (key, gpu, team) -> plus(key, team, gpu, -1),
-            Named.as("fleet-minute-aggregate"),
-            Materialized.<String, TeamFleetState, KeyValueStore<Bytes, byte[]>>as(STORE)
+            Named.as(name + "-aggregate"),
+            Materialized.<String, TeamFleetState, KeyValueStore<Bytes, byte[]>>as(store)
                 .withKeySerde(Serdes.String())
-                .withValueSerde(teamStateSerde))
-        .toStream(Named.as("fleet-minute-updates"))
-        .filter((key, state) -> state != null && state.getGpus() > 0, Named.as("with-gpus"))
+                .withValueSerde(stateSerde))
+        .toStream(Named.as(name + "-updates"))
+        .filter((key, state) -> state != null && state.getGpus() > 0, Named.as(name + "-with-gpus"))
         .leftJoin(
             teams,
             (key, state) -> state.getTeam(),
-            (state, team) -> toKpi(state, team, windowSize),
-            Named.as("with-allocation"))
-        .selectKey((key, kpi) -> kpi.getTeam(), Named.as("key-by-team"))
-        .to(
-            topics.teamFleetMinute.name(),
-            Produced.with(Serdes.String(), kpiSerde).withName("team-fleet-minute-sink"));
-    return builder.build();
+            (state, team) -> toKpi(state, perCluster ? null : team, windowSize),
+            Named.as(name + "-with-allocation"))
+        .selectKey(
+            (key, kpi) -> perCluster ? kpi.getTeam() + "/" + kpi.getCluster() : kpi.getTeam(),
+            Named.as(name + "-key"));
   }
 
   static GpuMinuteState addSample(GpuMinuteState s, FleetSample f) {
@@ -128,6 +156,7 @@ public final class TeamFleetMinuteJob {
     GpuMinuteState.Builder b =
         GpuMinuteState.newBuilder(s)
             .setTeam(f.getTeam())
+            .setCluster(f.getCluster())
             .setSamples(s.getSamples() + 1)
             .setUtilSum(s.getUtilSum() + f.getUtilizationPct())
             .setUtilMax(
@@ -158,9 +187,12 @@ public final class TeamFleetMinuteJob {
       hist.set(tenth, hist.get(tenth) + sign);
     }
     boolean hasPower = g.getPowerN() > 0;
+    int first = key.indexOf('@');
+    int last = key.lastIndexOf('@');
     return TeamFleetState.newBuilder()
-        .setTeam(key.substring(0, key.lastIndexOf('@')))
-        .setWindowStartMs(Long.parseLong(key.substring(key.lastIndexOf('@') + 1)))
+        .setTeam(key.substring(0, first))
+        .setCluster(key.substring(first + 1, last))
+        .setWindowStartMs(Long.parseLong(key.substring(last + 1)))
         .setGpus(t.getGpus() + sign)
         .setSamples(t.getSamples() + sign * g.getSamples())
         .setUtilSum(t.getUtilSum() + sign * g.getUtilSum())
@@ -195,6 +227,7 @@ public final class TeamFleetMinuteJob {
     Integer allocation = team == null ? null : team.getGpuAllocation();
     return TeamFleetMinute.newBuilder()
         .setTeam(s.getTeam())
+        .setCluster(s.getCluster())
         .setWindowStartMs(s.getWindowStartMs())
         .setWindowEndMs(s.getWindowStartMs() + windowSize.toMillis())
         .setGpusReporting(s.getGpus())

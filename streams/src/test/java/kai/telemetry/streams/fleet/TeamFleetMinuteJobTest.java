@@ -30,6 +30,7 @@ class TeamFleetMinuteJobTest {
   private TopologyTestDriver driver;
   private TestInputTopic<String, GpuSample> samples;
   private TestOutputTopic<String, TeamFleetMinute> kpis;
+  private TestOutputTopic<String, TeamFleetMinute> clusterKpis;
 
   @BeforeEach
   void setUp() {
@@ -68,6 +69,11 @@ class TeamFleetMinuteJobTest {
     kpis =
         driver.createOutputTopic(
             topics.teamFleetMinute.name(), Serdes.String().deserializer(), kpiSerde.deserializer());
+    clusterKpis =
+        driver.createOutputTopic(
+            topics.clusterFleetMinute.name(),
+            Serdes.String().deserializer(),
+            kpiSerde.deserializer());
   }
 
   @AfterEach
@@ -85,10 +91,24 @@ class TeamFleetMinuteJobTest {
       Integer xid,
       Double sm,
       Double tensor) {
+    pipe(team, team + "-c1", gpu, ts, util, power, energy, xid, sm, tensor);
+  }
+
+  private void pipe(
+      String team,
+      String cluster,
+      String gpu,
+      long ts,
+      double util,
+      Double power,
+      Long energy,
+      Integer xid,
+      Double sm,
+      Double tensor) {
     GpuSample s =
         GpuSample.newBuilder()
             .setTeam(team)
-            .setCluster(team + "-c1")
+            .setCluster(cluster)
             .setNode("n1")
             .setGpuUuid(gpu)
             .setGpuIndex(0)
@@ -166,6 +186,29 @@ class TeamFleetMinuteJobTest {
   }
 
   @Test
+  void clustersGetTheirOwnRowsAndTheTeamRowAddsThemUp() {
+    pipe("sk-telecom", "skt-a", "GPU-1", 1_000, 90, 600.0, null, 0, null, null);
+    pipe("sk-telecom", "skt-b", "GPU-2", 2_000, 30, 200.0, null, 0, null, null);
+    pipe("sk-telecom", "skt-b", "GPU-3", 3_000, 60, 400.0, null, 0, null, null);
+    Map<String, TeamFleetMinute> clusters = new LinkedHashMap<>();
+    for (KeyValue<String, TeamFleetMinute> kv : clusterKpis.readKeyValuesToList()) {
+      assertThat(kv.key).isEqualTo(kv.value.getTeam() + "/" + kv.value.getCluster());
+      clusters.put(kv.key, kv.value);
+    }
+    assertThat(clusters).containsOnlyKeys("sk-telecom/skt-a", "sk-telecom/skt-b");
+    assertThat(clusters.get("sk-telecom/skt-b").getGpusReporting()).isEqualTo(2);
+    assertThat(clusters.get("sk-telecom/skt-b").getUtilizationMeanPct()).isEqualTo(45.0);
+    assertThat(clusters.get("sk-telecom/skt-b").getPowerKw()).isCloseTo(0.6, within(1e-12));
+    assertThat(clusters.get("sk-telecom/skt-b").getGpuAllocation())
+        .isNull(); // allocations are per team
+    TeamFleetMinute team = lastPerTeamWindow().get("sk-telecom@0");
+    assertThat(team.getCluster()).isEqualTo("*");
+    assertThat(team.getGpusReporting()).isEqualTo(3);
+    assertThat(team.getUtilizationMeanPct()).isEqualTo(60.0);
+    assertThat(team.getPowerKw()).isCloseTo(1.2, within(1e-12));
+  }
+
+  @Test
   void outOfOrderWithinGraceCountsAndLaterThanGraceIsDropped() {
     pipe("nc-ai", "GPU-1", 20_000, 50, null, null, null, null, null); // window 0
     pipe("nc-ai", "GPU-1", 65_000, 70, null, null, null, null, null); // window 1; stream time 65 s
@@ -212,6 +255,8 @@ class TeamFleetMinuteJobTest {
             .toString();
     assertThat(description)
         .contains("by-team-repartition")
+        .contains("by-cluster-repartition")
+        .contains(TeamFleetMinuteJob.CLUSTER_STORE)
         .contains(TeamFleetMinuteJob.STORE)
         .contains(TeamFleetMinuteJob.GPU_STORE)
         .contains(TeamFleetMinuteJob.METER_STORE)
