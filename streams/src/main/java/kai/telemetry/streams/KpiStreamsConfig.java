@@ -75,7 +75,7 @@ public final class KpiStreamsConfig extends AbstractConfig {
           .define(
               COMMIT_INTERVAL_MS,
               Type.LONG,
-              200L,
+              1_000L,
               Range.between(10, 60_000),
               Importance.LOW,
               "How often results are committed (and so become visible to read_committed readers).")

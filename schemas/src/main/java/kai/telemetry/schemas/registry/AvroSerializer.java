@@ -58,7 +58,7 @@ public final class AvroSerializer<T extends SpecificRecord> implements Serialize
     out.write(WireFormat.MAGIC);
     out.writeBytes(ByteBuffer.allocate(4).putInt(id).array());
     try {
-      BinaryEncoder encoder = EncoderFactory.get().directBinaryEncoder(out, null);
+      BinaryEncoder encoder = EncoderFactory.get().binaryEncoder(out, null);
       writers.computeIfAbsent(schema, SpecificDatumWriter::new).write(record, encoder);
       encoder.flush();
     } catch (IOException | RuntimeException e) {

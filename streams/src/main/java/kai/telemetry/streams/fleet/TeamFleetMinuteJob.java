@@ -52,7 +52,6 @@ public final class TeamFleetMinuteJob {
   public static final String GPU_STORE = "gpu-minute-store";
   public static final String METER_STORE = "gpu-meter-store";
   public static final String TEAMS_STORE = "fleet-teams-store";
-  static final int HIST_BUCKETS = 1001; // 0.0% .. 100.0% by 0.1%
   static final double IDLE_BELOW_PCT = 5.0;
 
   private TeamFleetMinuteJob() {}
@@ -152,7 +151,7 @@ public final class TeamFleetMinuteJob {
 
   static GpuMinuteState addSample(GpuMinuteState s, FleetSample f) {
     List<Integer> tenths = new ArrayList<>(s.getUtilTenths());
-    tenths.add((int) Math.round(Math.max(0, Math.min(100, f.getUtilizationPct())) * 10));
+    tenths.add((int) Math.round(Math.max(0, Math.min(100, f.getUtilizationPct())) * 10)); // 0..1000
     GpuMinuteState.Builder b =
         GpuMinuteState.newBuilder(s)
             .setTeam(f.getTeam())
@@ -178,46 +177,65 @@ public final class TeamFleetMinuteJob {
     return b.build();
   }
 
-  /** Adds ({@code sign} 1) or removes (-1) one GPU's window from its team's window. */
+  /**
+   * Adds ({@code sign} 1) or removes (-1) one GPU's window from its team's window. Mutates and
+   * returns {@code t}: the store hands each call a freshly deserialized state.
+   */
   static TeamFleetState plus(String key, TeamFleetState t, GpuMinuteState g, int sign) {
-    List<Integer> hist =
-        new ArrayList<>(
-            t.getUtilHist().isEmpty() ? Collections.nCopies(HIST_BUCKETS, 0) : t.getUtilHist());
+    if (t.getGpus() == 0 && t.getTeam().isEmpty()) {
+      int first = key.indexOf('@');
+      int last = key.lastIndexOf('@');
+      t.setTeam(key.substring(0, first));
+      t.setCluster(key.substring(first + 1, last));
+      t.setWindowStartMs(Long.parseLong(key.substring(last + 1)));
+      t.setHistBuckets(new ArrayList<>());
+      t.setHistCounts(new ArrayList<>());
+    }
     for (int tenth : g.getUtilTenths()) {
-      hist.set(tenth, hist.get(tenth) + sign);
+      addToHistogram(t.getHistBuckets(), t.getHistCounts(), tenth, sign);
     }
     boolean hasPower = g.getPowerN() > 0;
-    int first = key.indexOf('@');
-    int last = key.lastIndexOf('@');
-    return TeamFleetState.newBuilder()
-        .setTeam(key.substring(0, first))
-        .setCluster(key.substring(first + 1, last))
-        .setWindowStartMs(Long.parseLong(key.substring(last + 1)))
-        .setGpus(t.getGpus() + sign)
-        .setSamples(t.getSamples() + sign * g.getSamples())
-        .setUtilSum(t.getUtilSum() + sign * g.getUtilSum())
-        .setUtilHist(hist)
-        .setIdleGpus(t.getIdleGpus() + (g.getUtilMax() < IDLE_BELOW_PCT ? sign : 0))
-        .setPowerW(t.getPowerW() + (hasPower ? sign * g.getPowerSum() / g.getPowerN() : 0))
-        .setPowerGpus(t.getPowerGpus() + (hasPower ? sign : 0))
-        .setSmSum(t.getSmSum() + sign * g.getSmSum())
-        .setSmN(t.getSmN() + sign * g.getSmN())
-        .setTensorSum(t.getTensorSum() + sign * g.getTensorSum())
-        .setTensorN(t.getTensorN() + sign * g.getTensorN())
-        .setEnergyMj(t.getEnergyMj() + sign * g.getEnergyMj())
-        .setXidGpus(t.getXidGpus() + (g.getXid() ? sign : 0))
-        .setUpdates(t.getUpdates() + (sign > 0 ? 1 : 0))
-        .build();
+    t.setGpus(t.getGpus() + sign);
+    t.setSamples(t.getSamples() + sign * g.getSamples());
+    t.setUtilSum(t.getUtilSum() + sign * g.getUtilSum());
+    t.setIdleGpus(t.getIdleGpus() + (g.getUtilMax() < IDLE_BELOW_PCT ? sign : 0));
+    t.setPowerW(t.getPowerW() + (hasPower ? sign * g.getPowerSum() / g.getPowerN() : 0));
+    t.setPowerGpus(t.getPowerGpus() + (hasPower ? sign : 0));
+    t.setSmSum(t.getSmSum() + sign * g.getSmSum());
+    t.setSmN(t.getSmN() + sign * g.getSmN());
+    t.setTensorSum(t.getTensorSum() + sign * g.getTensorSum());
+    t.setTensorN(t.getTensorN() + sign * g.getTensorN());
+    t.setEnergyMj(t.getEnergyMj() + sign * g.getEnergyMj());
+    t.setXidGpus(t.getXidGpus() + (g.getXid() ? sign : 0));
+    t.setUpdates(t.getUpdates() + (sign > 0 ? 1 : 0));
+    return t;
   }
 
-  /** Nearest-rank 95th percentile from the 0.1% histogram. */
-  static double p95(List<Integer> hist, long samples) {
+  /** Sparse histogram: ascending buckets with their counts; empty buckets are removed. */
+  static void addToHistogram(List<Integer> buckets, List<Integer> counts, int bucket, int delta) {
+    int at = Collections.binarySearch(buckets, bucket);
+    if (at >= 0) {
+      int c = counts.get(at) + delta;
+      if (c == 0) {
+        buckets.remove(at);
+        counts.remove(at);
+      } else {
+        counts.set(at, c);
+      }
+    } else if (delta > 0) {
+      buckets.add(-at - 1, bucket);
+      counts.add(-at - 1, delta);
+    }
+  }
+
+  /** Nearest-rank 95th percentile from the sparse 0.1% histogram. */
+  static double p95(List<Integer> buckets, List<Integer> counts, long samples) {
     long rank = (long) Math.ceil(0.95 * samples);
     long seen = 0;
-    for (int i = 0; i < hist.size(); i++) {
-      seen += hist.get(i);
+    for (int i = 0; i < buckets.size(); i++) {
+      seen += counts.get(i);
       if (seen >= rank) {
-        return i / 10.0;
+        return buckets.get(i) / 10.0;
       }
     }
     return 100.0;
@@ -237,7 +255,7 @@ public final class TeamFleetMinuteJob {
         .setGpuAllocation(allocation)
         .setCoveragePct(
             allocation == null || allocation == 0 ? null : s.getGpus() * 100.0 / allocation)
-        .setUtilizationP95Pct(p95(s.getUtilHist(), s.getSamples()))
+        .setUtilizationP95Pct(p95(s.getHistBuckets(), s.getHistCounts(), s.getSamples()))
         .setSmActiveMean(s.getSmN() == 0 ? null : s.getSmSum() / s.getSmN())
         .setTensorActiveMean(s.getTensorN() == 0 ? null : s.getTensorSum() / s.getTensorN())
         .setIdleGpus(s.getIdleGpus())

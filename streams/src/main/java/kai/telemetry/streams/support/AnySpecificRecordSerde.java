@@ -33,11 +33,11 @@ public final class AnySpecificRecordSerde implements Serde<SpecificRecord> {
         return null;
       }
       byte[] name = value.getClass().getName().getBytes(StandardCharsets.UTF_8);
-      ByteArrayOutputStream out = new ByteArrayOutputStream(128);
+      ByteArrayOutputStream out = new ByteArrayOutputStream(512);
       out.write(name.length >> 8);
       out.write(name.length);
       out.writeBytes(name);
-      BinaryEncoder enc = EncoderFactory.get().directBinaryEncoder(out, null);
+      BinaryEncoder enc = EncoderFactory.get().binaryEncoder(out, null);
       try {
         new SpecificDatumWriter<SpecificRecord>(value.getSchema()).write(value, enc);
         enc.flush();

@@ -35,8 +35,8 @@ public final class InternalAvroSerde<T extends SpecificRecord> implements Serde<
       if (value == null) {
         return null;
       }
-      ByteArrayOutputStream out = new ByteArrayOutputStream(64);
-      BinaryEncoder encoder = EncoderFactory.get().directBinaryEncoder(out, null);
+      ByteArrayOutputStream out = new ByteArrayOutputStream(512);
+      BinaryEncoder encoder = EncoderFactory.get().binaryEncoder(out, null);
       try {
         writer.write(value, encoder);
         encoder.flush();

@@ -225,20 +225,23 @@ class TeamFleetMinuteJobTest {
 
   @Test
   void percentileIsNearestRankAtTenthOfAPercent() {
-    var hist =
-        new java.util.ArrayList<>(
-            java.util.Collections.nCopies(TeamFleetMinuteJob.HIST_BUCKETS, 0));
-    for (int v : new int[] {100, 200, 300, 400, 500, 600, 700, 800, 900, 975}) {
-      hist.set(v, hist.get(v) + 2); // 20 samples: 10.0%, 20.0%, ..., 97.5%, two each
+    var buckets = new java.util.ArrayList<Integer>();
+    var counts = new java.util.ArrayList<Integer>();
+    for (int v : new int[] {975, 100, 900, 200, 800, 300, 700, 400, 600, 500}) {
+      TeamFleetMinuteJob.addToHistogram(
+          buckets, counts, v, 2); // 10.0%, ..., 97.5%, two samples each
     }
-    assertThat(TeamFleetMinuteJob.p95(hist, 20)).isEqualTo(97.5); // rank 19 of 20
-    var hundred =
-        new java.util.ArrayList<>(
-            java.util.Collections.nCopies(TeamFleetMinuteJob.HIST_BUCKETS, 0));
+    assertThat(buckets).isSorted();
+    assertThat(TeamFleetMinuteJob.p95(buckets, counts, 20)).isEqualTo(97.5); // rank 19 of 20
+    TeamFleetMinuteJob.addToHistogram(buckets, counts, 975, -2);
+    assertThat(buckets).doesNotContain(975);
+    assertThat(TeamFleetMinuteJob.p95(buckets, counts, 18)).isEqualTo(90.0); // rank 18 of 18
+    var hundredB = new java.util.ArrayList<Integer>();
+    var hundredC = new java.util.ArrayList<Integer>();
     for (int pct = 1; pct <= 100; pct++) {
-      hundred.set(pct * 10, 1); // 1%, 2%, ..., 100%
+      TeamFleetMinuteJob.addToHistogram(hundredB, hundredC, pct * 10, 1);
     }
-    assertThat(TeamFleetMinuteJob.p95(hundred, 100)).isEqualTo(95.0); // rank 95 of 100
+    assertThat(TeamFleetMinuteJob.p95(hundredB, hundredC, 100)).isEqualTo(95.0); // rank 95 of 100
   }
 
   @Test
