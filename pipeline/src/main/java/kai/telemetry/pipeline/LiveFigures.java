@@ -18,11 +18,13 @@ final class LiveFigures {
   private final ClickHouseHttp ch;
   private final String kpiTable;
   private final String rawTable;
+  private final String alertsTable;
 
   LiveFigures(ClickHouseHttp ch, String database) {
     this.ch = ch;
     this.kpiTable = Tables.qualified(database, Tables.TEAM_FLEET_1M);
     this.rawTable = Tables.qualified(database, Tables.GPU_SAMPLES);
+    this.alertsTable = Tables.qualified(database, Tables.ALERTS);
   }
 
   String render(long produced, PipelineRunner pipeline) {
@@ -57,6 +59,9 @@ final class LiveFigures {
               r.get("utilization_mean_pct").asDouble(),
               r.get("samples").asLong()));
     }
+    long openAlerts =
+        ch.count("SELECT count() FROM " + alertsTable + " FINAL WHERE state = 'OPEN'");
+    sb.append(String.format("  open alerts: %d%n", openAlerts));
     if (rows.isEmpty()) {
       sb.append("  (no KPI rows yet: the first minute window appears within seconds)\n");
     }

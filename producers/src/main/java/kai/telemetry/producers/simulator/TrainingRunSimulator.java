@@ -32,6 +32,7 @@ public final class TrainingRunSimulator {
   public static final double INTERRUPT_P = 0.002;
   public static final int CHECKPOINT_EVERY = 50;
   public static final int EVAL_EVERY_CHECKPOINTS = 4;
+  public static final double TARGET_MFU = 0.4;
   private static final double E = 1.69;
   private static final double B = 410.0;
   private static final double BETA = 0.28;
@@ -89,9 +90,20 @@ public final class TrainingRunSimulator {
             .setGpuCount(gpus)
             .setGpuType(team.gpuType())
             .build();
-    this.tokensPerStep = 1024L * spec.getSeqLen();
     // A step every ~4 s of wall time, whatever the sampling interval.
     this.stepsPerTick = Math.max(1.0, intervalMs / 4000.0);
+    // Throughput at a plausible 40% MFU (PaLM appendix B FLOPs per token, dense BF16 peak).
+    double flopsPerToken = 6.0 * params + 12.0 * layers * heads * headDim * spec.getSeqLen();
+    double peak =
+        team.gpuType().contains("B200")
+            ? 2.25e15
+            : team.gpuType().contains("A100") ? 312e12 : 989e12;
+    double tokensPerSec = TARGET_MFU * gpus * peak / flopsPerToken;
+    double stepSeconds = intervalMs / 1000.0 / stepsPerTick;
+    this.tokensPerStep =
+        Math.max(
+            spec.getSeqLen(),
+            Math.round(tokensPerSec * stepSeconds / spec.getSeqLen()) * spec.getSeqLen());
   }
 
   public String runId() {
@@ -104,6 +116,11 @@ public final class TrainingRunSimulator {
 
   public long step() {
     return step;
+  }
+
+  /** Tokens consumed per optimizer step (a whole number of sequences). */
+  public long tokensPerStep() {
+    return tokensPerStep;
   }
 
   public Tick tick(long tsMs, long intervalMs) {

@@ -68,8 +68,17 @@ class TrainingRunSimulatorTest {
             .count();
     double spikeRate = spikes / (double) finite.size();
     assertThat(spikeRate).isBetween(0.005, 0.02);
+    TrainingRunSimulator sim =
+        new TrainingRunSimulator(PROGRAM.teams().get(1), 1, 64, INTERVAL, PROGRAM.benchmarks(), 5);
     assertThat(run.steps())
-        .allSatisfy(s -> assertThat(s.getTokens()).isEqualTo(s.getStep() * 1024L * 4096));
+        .allSatisfy(s -> assertThat(s.getTokens()).isEqualTo(s.getStep() * sim.tokensPerStep()));
+    // Throughput at about 40% MFU: tokens/s x FLOPs per token / (GPUs x H100 peak).
+    var spec = sim.spec();
+    double fpt =
+        6.0 * spec.getParameters()
+            + 12.0 * spec.getLayers() * spec.getHeads() * spec.getHeadDim() * spec.getSeqLen();
+    double mfu = run.steps().get(0).getTokensPerSec() * fpt / (64 * 989e12);
+    assertThat(mfu).isBetween(0.38, 0.42);
   }
 
   @Test
