@@ -68,9 +68,11 @@ public final class TeamFleetMinuteJob {
     StreamsBuilder builder = new StreamsBuilder();
     builder.addStateStore(
         Stores.keyValueStoreBuilder(
-            Stores.persistentKeyValueStore(METER_STORE),
-            Serdes.String(),
-            new InternalAvroSerde<>(GpuMeter.class)));
+                Stores.persistentKeyValueStore(METER_STORE),
+                Serdes.String(),
+                new InternalAvroSerde<>(GpuMeter.class))
+            // A GPU's meter changes with every sample: write it out once per commit.
+            .withCachingEnabled());
     GlobalKTable<String, TeamInfo> teams =
         builder.globalTable(
             topics.teams.name(),
