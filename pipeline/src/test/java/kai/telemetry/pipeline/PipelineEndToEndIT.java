@@ -91,6 +91,33 @@ class PipelineEndToEndIT {
             () -> ch.count("SELECT sum(steps) FROM " + runTable + " FINAL") == steps.size());
         assertRunMinutesEqual(ch, runTable, steps);
 
+        // Raw steps and the reference data land as they are.
+        String stepsTable = ns.database() + ".training_steps";
+        Await.until(
+            "every raw step in training_steps",
+            Duration.ofSeconds(60),
+            () -> ch.count("SELECT count() FROM " + stepsTable + " FINAL") == steps.size());
+        assertThat(ch.count("SELECT count() FROM " + ns.database() + ".teams FINAL"))
+            .isEqualTo(TEAMS);
+        assertThat(
+                ch.rows(
+                    "SELECT team, spec_gpu_count, spec_gpu_type FROM "
+                        + ns.database()
+                        + ".run_lifecycle FINAL WHERE kind = 'STARTED' ORDER BY team"))
+            .extracting(
+                r ->
+                    r.get("team").asText()
+                        + ":"
+                        + r.get("spec_gpu_count").asInt()
+                        + ":"
+                        + r.get("spec_gpu_type").asText())
+            .containsExactly(
+                "lg-ai-research:3:H100",
+                "naver-cloud:3:H100",
+                "nc-ai:3:H100",
+                "sk-telecom:3:H100",
+                "upstage:3:H100");
+
         // The program file's five teams on the phase-1 scoreboard; no official results or
         // evaluations yet in three simulated minutes, so everyone has 0 and shares rank 1.
         String board = ns.database() + ".phase_scoreboard";

@@ -3,13 +3,10 @@ package kai.telemetry.sinks.clickhouse;
 import java.time.Duration;
 import java.util.List;
 import kai.telemetry.config.CommonSettings;
-import kai.telemetry.events.GpuSample;
-import kai.telemetry.kpis.Alert;
-import kai.telemetry.kpis.BenchmarkStanding;
-import kai.telemetry.kpis.PhaseScoreboard;
-import kai.telemetry.kpis.RunMinute;
-import kai.telemetry.kpis.TeamFleetMinute;
+import kai.telemetry.schemas.Topic;
 import kai.telemetry.schemas.Topics;
+import org.apache.avro.specific.SpecificData;
+import org.apache.avro.specific.SpecificRecord;
 import org.apache.kafka.clients.consumer.KafkaConsumer;
 import org.slf4j.Logger;
 import org.slf4j.LoggerFactory;
@@ -23,41 +20,31 @@ public final class ClickHouseSinkApp {
   /** Which topic lands in which table. */
   public static List<TableRoute<?>> routes(Topics topics, java.util.Map<String, ?> serdeConfig) {
     return List.of(
-        TableRoute.of(
-            topics.gpuSamples.name(),
-            Tables.GPU_SAMPLES,
-            topics.gpuSamples.valueSerde(serdeConfig).deserializer(),
-            GpuSample.getClassSchema()),
-        TableRoute.of(
-            topics.teamFleetMinute.name(),
-            Tables.TEAM_FLEET_1M,
-            topics.teamFleetMinute.valueSerde(serdeConfig).deserializer(),
-            TeamFleetMinute.getClassSchema()),
-        TableRoute.of(
-            topics.clusterFleetMinute.name(),
-            Tables.CLUSTER_FLEET_1M,
-            topics.clusterFleetMinute.valueSerde(serdeConfig).deserializer(),
-            TeamFleetMinute.getClassSchema()),
-        TableRoute.of(
-            topics.runMinute.name(),
-            Tables.RUN_1M,
-            topics.runMinute.valueSerde(serdeConfig).deserializer(),
-            RunMinute.getClassSchema()),
-        TableRoute.of(
-            topics.benchmarkStandings.name(),
-            Tables.BENCHMARK_STANDINGS,
-            topics.benchmarkStandings.valueSerde(serdeConfig).deserializer(),
-            BenchmarkStanding.getClassSchema()),
-        TableRoute.of(
-            topics.phaseScoreboard.name(),
-            Tables.PHASE_SCOREBOARD,
-            topics.phaseScoreboard.valueSerde(serdeConfig).deserializer(),
-            PhaseScoreboard.getClassSchema()),
-        TableRoute.of(
-            topics.alerts.name(),
-            Tables.ALERTS,
-            topics.alerts.valueSerde(serdeConfig).deserializer(),
-            Alert.getClassSchema()));
+        route(topics.gpuSamples, Tables.GPU_SAMPLES, serdeConfig),
+        route(topics.trainingSteps, Tables.TRAINING_STEPS, serdeConfig),
+        route(topics.runLifecycle, Tables.RUN_LIFECYCLE, serdeConfig),
+        route(topics.benchmarkResults, Tables.BENCHMARK_RESULTS, serdeConfig),
+        route(topics.evaluationScores, Tables.EVALUATION_SCORES, serdeConfig),
+        route(topics.derivativeModels, Tables.DERIVATIVE_MODELS, serdeConfig),
+        route(topics.teams, Tables.TEAMS, serdeConfig),
+        route(topics.benchmarks, Tables.BENCHMARKS, serdeConfig),
+        route(topics.evaluationRules, Tables.EVALUATION_RULES, serdeConfig),
+        route(topics.collectorRejects, Tables.COLLECTOR_REJECTS, serdeConfig),
+        route(topics.teamFleetMinute, Tables.TEAM_FLEET_1M, serdeConfig),
+        route(topics.clusterFleetMinute, Tables.CLUSTER_FLEET_1M, serdeConfig),
+        route(topics.runMinute, Tables.RUN_1M, serdeConfig),
+        route(topics.benchmarkStandings, Tables.BENCHMARK_STANDINGS, serdeConfig),
+        route(topics.phaseScoreboard, Tables.PHASE_SCOREBOARD, serdeConfig),
+        route(topics.alerts, Tables.ALERTS, serdeConfig));
+  }
+
+  private static <V extends SpecificRecord> TableRoute<V> route(
+      Topic<String, V> topic, String table, java.util.Map<String, ?> serdeConfig) {
+    return TableRoute.of(
+        topic.name(),
+        table,
+        topic.valueSerde(serdeConfig).deserializer(),
+        SpecificData.get().getSchema(topic.valueAvroType().orElseThrow()));
   }
 
   /** Applies the migrations and builds a sink ready to {@link ClickHouseSink#run()}. */

@@ -1,24 +1,96 @@
 package kai.telemetry.sinks.clickhouse;
 
+import java.util.ArrayList;
 import java.util.List;
 import org.apache.avro.Schema;
+import org.apache.avro.generic.IndexedRecord;
 import org.apache.avro.specific.SpecificRecord;
 import org.apache.kafka.common.serialization.Deserializer;
 
 /**
  * One topic landing in one table. Columns are the Avro record's fields by name, so the table
- * follows the contract; derived columns (event_time) are filled by ClickHouse defaults.
+ * follows the contract: a nested record is flattened into {@code <field>_<subfield>} columns (all
+ * null when the record is absent), enums land as their names, arrays of strings as one
+ * comma-separated string. Derived columns (event_time) are filled by ClickHouse defaults.
  */
-public record TableRoute<V extends SpecificRecord>(
-    String topic, String table, Deserializer<V> deserializer, List<String> columns) {
+public final class TableRoute<V extends SpecificRecord> {
+  private final String topic;
+  private final String table;
+  private final Deserializer<V> deserializer;
+  private final List<String> columns;
+  private final List<int[]> paths;
+
+  /** A flat route: column i is field i. */
+  public TableRoute(
+      String topic, String table, Deserializer<V> deserializer, List<String> columns) {
+    this(topic, table, deserializer, columns, identityPaths(columns.size()));
+  }
+
+  private TableRoute(
+      String topic,
+      String table,
+      Deserializer<V> deserializer,
+      List<String> columns,
+      List<int[]> paths) {
+    this.topic = topic;
+    this.table = Tables.identifier(table);
+    this.deserializer = deserializer;
+    this.columns = List.copyOf(columns);
+    this.paths = List.copyOf(paths);
+  }
 
   public static <V extends SpecificRecord> TableRoute<V> of(
       String topic, String table, Deserializer<V> deserializer, Schema schema) {
-    return new TableRoute<>(
-        topic,
-        Tables.identifier(table),
-        deserializer,
-        schema.getFields().stream().map(f -> Tables.identifier(f.name())).toList());
+    List<String> columns = new ArrayList<>();
+    List<int[]> paths = new ArrayList<>();
+    for (Schema.Field f : schema.getFields()) {
+      Schema nested = recordOf(f.schema());
+      if (nested == null) {
+        columns.add(Tables.identifier(f.name()));
+        paths.add(new int[] {f.pos()});
+      } else {
+        for (Schema.Field sub : nested.getFields()) {
+          columns.add(Tables.identifier(f.name() + "_" + sub.name()));
+          paths.add(new int[] {f.pos(), sub.pos()});
+        }
+      }
+    }
+    return new TableRoute<>(topic, table, deserializer, columns, paths);
+  }
+
+  /** The record schema of a record field or a nullable record field, else null. */
+  private static Schema recordOf(Schema s) {
+    if (s.getType() == Schema.Type.RECORD) {
+      return s;
+    }
+    if (s.getType() == Schema.Type.UNION) {
+      for (Schema branch : s.getTypes()) {
+        if (branch.getType() == Schema.Type.RECORD) {
+          return branch;
+        }
+      }
+    }
+    return null;
+  }
+
+  private static List<int[]> identityPaths(int n) {
+    List<int[]> p = new ArrayList<>();
+    for (int i = 0; i < n; i++) {
+      p.add(new int[] {i});
+    }
+    return p;
+  }
+
+  public String topic() {
+    return topic;
+  }
+
+  public String table() {
+    return table;
+  }
+
+  public List<String> columns() {
+    return columns;
   }
 
   /** Decodes {@code value} and lays it out as a row in {@link #columns()} order. */
@@ -29,9 +101,27 @@ public record TableRoute<V extends SpecificRecord>(
     }
     Object[] row = new Object[columns.size()];
     for (int i = 0; i < row.length; i++) {
-      Object v = record.get(i);
-      row[i] = v instanceof CharSequence || v instanceof Enum<?> ? v.toString() : v;
+      int[] path = paths.get(i);
+      Object v = record.get(path[0]);
+      if (path.length > 1) {
+        v = v == null ? null : ((IndexedRecord) v).get(path[1]);
+      }
+      row[i] = column(v);
     }
     return row;
+  }
+
+  private static Object column(Object v) {
+    if (v instanceof CharSequence || v instanceof Enum<?>) {
+      return v.toString();
+    }
+    if (v instanceof List<?> list) {
+      StringBuilder sb = new StringBuilder();
+      for (Object o : list) {
+        sb.append(sb.isEmpty() ? "" : ",").append(o);
+      }
+      return sb.toString();
+    }
+    return v;
   }
 }

@@ -11,6 +11,15 @@ public final class Tables {
   public static final String BENCHMARK_STANDINGS = "benchmark_standings";
   public static final String PHASE_SCOREBOARD = "phase_scoreboard";
   public static final String ALERTS = "alerts";
+  public static final String TRAINING_STEPS = "training_steps";
+  public static final String RUN_LIFECYCLE = "run_lifecycle";
+  public static final String BENCHMARK_RESULTS = "benchmark_results";
+  public static final String EVALUATION_SCORES = "evaluation_scores";
+  public static final String DERIVATIVE_MODELS = "derivative_models";
+  public static final String TEAMS = "teams";
+  public static final String BENCHMARKS = "benchmarks";
+  public static final String EVALUATION_RULES = "evaluation_rules";
+  public static final String COLLECTOR_REJECTS = "collector_rejects";
   public static final String SCHEMA_MIGRATIONS = "schema_migrations";
 
   private static final Pattern IDENTIFIER = Pattern.compile("[A-Za-z_][A-Za-z0-9_]{0,63}");

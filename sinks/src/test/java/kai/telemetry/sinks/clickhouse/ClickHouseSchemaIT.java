@@ -21,7 +21,8 @@ class ClickHouseSchemaIT {
   @Test
   void migrationsApplyOnceAndAreRecordedOnTheServer(LocalStack stack) {
     try (ClickHouseHttp ch = new ClickHouseHttp(stack.clickhouse().httpUrl())) {
-      assertThat(Migrations.apply(ch::execute, ns.database())).containsExactly(1, 2, 3, 4, 5, 6, 7);
+      assertThat(Migrations.apply(ch::execute, ns.database()))
+          .containsExactly(1, 2, 3, 4, 5, 6, 7, 8);
       assertThat(Migrations.apply(ch::execute, ns.database())).isEmpty();
       assertThat(
               ch.execute(
@@ -29,14 +30,14 @@ class ClickHouseSchemaIT {
                       + ns.database()
                       + ".schema_migrations ORDER BY version FORMAT TabSeparated"))
           .isEqualTo(
-              "1\tgpu_samples_and_team_fleet_1m\n2\tgpu_samples_dcgm_fields\n3\trun_1m\n4\tprogram_kpis\n5\tteam_fleet_1m_v2\n6\talerts\n7\tcluster_fleet_1m\n");
+              "1\tgpu_samples_and_team_fleet_1m\n2\tgpu_samples_dcgm_fields\n3\trun_1m\n4\tprogram_kpis\n5\tteam_fleet_1m_v2\n6\talerts\n7\tcluster_fleet_1m\n8\traw_events_and_reference\n");
       assertThat(
               ch.execute(
                   "SELECT name FROM system.tables WHERE database = '"
                       + ns.database()
                       + "' ORDER BY name FORMAT TabSeparated"))
           .isEqualTo(
-              "alerts\nbenchmark_standings\ncluster_fleet_1m\ngpu_samples\nphase_scoreboard\nrun_1m\nschema_migrations\nteam_fleet_1m\n");
+              "alerts\nbenchmark_results\nbenchmark_standings\nbenchmarks\ncluster_fleet_1m\ncollector_rejects\nderivative_models\nevaluation_rules\nevaluation_scores\ngpu_samples\nphase_scoreboard\nrun_1m\nrun_lifecycle\nschema_migrations\nteam_fleet_1m\nteams\ntraining_steps\n");
       // The derived event time follows ts_ms.
       ch.execute(
           "INSERT INTO "
@@ -56,7 +57,7 @@ class ClickHouseSchemaIT {
   void migrationsRunOnCurrentClickHouse(@TempDir Path dir) {
     try (Chdb chdb = Chdb.open(StackHome.locate(), dir)) {
       assertThat(Migrations.apply(sql -> chdb.query(sql, "TabSeparated"), "kai"))
-          .containsExactly(1, 2, 3, 4, 5, 6, 7);
+          .containsExactly(1, 2, 3, 4, 5, 6, 7, 8);
       assertThat(Migrations.apply(sql -> chdb.query(sql, "TabSeparated"), "kai")).isEmpty();
       chdb.query(
           "INSERT INTO kai.team_fleet_1m (team, window_start_ms, window_end_ms, gpus_reporting,"
