@@ -160,8 +160,16 @@ class ParsersTest {
     assertThat(p.problems())
         .extracting(Problem::reason)
         .containsExactly(
-            "no integer \"step\"", p.problems().get(1).reason(), "\"loss\" 'nope' is not a number");
+            "no integer \"step\" (or \"global_step\", \"iteration\")",
+            p.problems().get(1).reason(),
+            "\"loss\" 'nope' is not a number");
     assertThat(p.problems().get(1).reason()).startsWith("not a JSON object");
+
+    Parsed<TrainingStep> aliases = new Parsed<>();
+    assertThat(parser.parse("{\"global_step\": 12, \"loss\": 1.5}", "x:1", NOW, aliases))
+        .hasValueSatisfying(s -> assertThat(s.getStep()).isEqualTo(12));
+    assertThat(parser.parse("{\"iteration\": 13}", "x:2", NOW, aliases))
+        .hasValueSatisfying(s -> assertThat(s.getStep()).isEqualTo(13));
   }
 
   @Test

@@ -45,11 +45,14 @@ final class JsonlSteps implements StepLineParser {
       problems.problem(where, "not a JSON object", line);
       return Optional.empty();
     }
-    JsonNode step = n.get("step");
+    JsonNode step =
+        n.has("step")
+            ? n.get("step")
+            : n.has("global_step") ? n.get("global_step") : n.get("iteration");
     if (step == null
         || !step.canConvertToLong()
         || (step.isFloatingPointNumber() && step.asDouble() != Math.rint(step.asDouble()))) {
-      problems.problem(where, "no integer \"step\"", line);
+      problems.problem(where, "no integer \"step\" (or \"global_step\", \"iteration\")", line);
       return Optional.empty();
     }
     try {
