@@ -21,30 +21,52 @@ import org.slf4j.LoggerFactory;
 public final class ClickHouseServer implements AutoCloseable {
   private static final Logger log = LoggerFactory.getLogger(ClickHouseServer.class);
 
-  private final ManagedProcess process;
+  private final Path dir;
+  private final Path config;
   private final int httpPort;
   private final int tcpPort;
+  private final int interserverPort;
+  private volatile ManagedProcess process;
 
-  private ClickHouseServer(ManagedProcess process, int httpPort, int tcpPort) {
-    this.process = process;
+  private ClickHouseServer(Path dir, Path config, int httpPort, int tcpPort, int interserverPort) {
+    this.dir = dir;
+    this.config = config;
     this.httpPort = httpPort;
     this.tcpPort = tcpPort;
+    this.interserverPort = interserverPort;
   }
 
   public static ClickHouseServer start(Path dir, int httpPort, int tcpPort, int interserverPort) {
-    Path binary = StackHome.clickhouseServerBinary();
+    StackHome.clickhouseServerBinary();
+    Path config = writeConfig(dir, httpPort, tcpPort, interserverPort);
+    ClickHouseServer server = new ClickHouseServer(dir, config, httpPort, tcpPort, interserverPort);
+    server.launch();
+    return server;
+  }
+
+  /** Stops the server; its data stays. For outage tests, with {@link #restart()}. */
+  public synchronized void stop() {
+    process.close();
+  }
+
+  /** Starts the server again on the same ports and data after {@link #stop()}. */
+  public synchronized void restart() {
+    launch();
+  }
+
+  private void launch() {
     Ports.requireFree(httpPort, "ClickHouse HTTP");
     Ports.requireFree(tcpPort, "ClickHouse native");
     Ports.requireFree(interserverPort, "ClickHouse interserver");
     long t0 = System.nanoTime();
-    Path config = writeConfig(dir, httpPort, tcpPort, interserverPort);
     ManagedProcess p =
         ManagedProcess.start(
             "clickhouse-server",
-            List.of(binary.toString(), "--config-file=" + config),
+            List.of(StackHome.clickhouseServerBinary().toString(), "--config-file=" + config),
             Map.of(),
             dir);
-    ClickHouseServer server = new ClickHouseServer(p, httpPort, tcpPort);
+    this.process = p;
+    ClickHouseServer server = this;
     try {
       Await.until(
           "ClickHouse to answer /ping on port " + httpPort,
@@ -65,7 +87,6 @@ public final class ClickHouseServer implements AutoCloseable {
       throw new IllegalStateException(
           e.getMessage() + "\nClickHouse log tail:\n" + p.logTail(30) + "\n" + errLogTail(dir), e);
     }
-    return server;
   }
 
   private static String errLogTail(Path dir) {
