@@ -1,13 +1,12 @@
 package kai.telemetry.streams.alerts;
 
-import java.time.Duration;
-import java.util.concurrent.CountDownLatch;
 import kai.telemetry.events.GpuSample;
 import kai.telemetry.events.RunLifecycle;
 import kai.telemetry.events.TrainingStep;
 import kai.telemetry.kpis.Alert;
 import kai.telemetry.kpis.TeamFleetMinute;
 import kai.telemetry.schemas.Topics;
+import kai.telemetry.streams.KpiJobs;
 import kai.telemetry.streams.KpiStreamsConfig;
 import kai.telemetry.streams.support.EventTimeExtractor;
 import kai.telemetry.streams.support.InternalAvroSerde;
@@ -25,8 +24,6 @@ import org.apache.kafka.streams.kstream.Produced;
 import org.apache.kafka.streams.kstream.Repartitioned;
 import org.apache.kafka.streams.state.StoreBuilder;
 import org.apache.kafka.streams.state.Stores;
-import org.slf4j.Logger;
-import org.slf4j.LoggerFactory;
 
 /**
  * The alerts topic: stalled runs, divergence, idle fleets, GPU faults and silent clusters, each an
@@ -34,7 +31,6 @@ import org.slf4j.LoggerFactory;
  * (stalls, silence) are checked on wall-clock time.
  */
 public final class AlertsJob {
-  private static final Logger log = LoggerFactory.getLogger(AlertsJob.class);
   public static final String JOB = "alerts";
 
   /** Thresholds of the alert conditions. */
@@ -156,32 +152,10 @@ public final class AlertsJob {
             topics.teamFleetMinute.valueSerde(config.serdeConfig()),
             topics.alerts.valueSerde(config.serdeConfig()),
             settings(config));
-    KafkaStreams streams = new KafkaStreams(topology, config.streamsProperties(JOB));
-    streams.setUncaughtExceptionHandler(
-        e -> {
-          log.error("alerts job failed; shutting it down", e);
-          return org.apache.kafka.streams.errors.StreamsUncaughtExceptionHandler
-              .StreamThreadExceptionResponse.SHUTDOWN_CLIENT;
-        });
-    streams.setStateListener((now, before) -> log.info("alerts job state {} -> {}", before, now));
-    streams.start();
-    return streams;
+    return KpiJobs.start(JOB, topology, config.streamsProperties(JOB));
   }
 
   public static void main(String[] args) {
-    KafkaStreams streams = start(KpiStreamsConfig.fromArgs(args));
-    CountDownLatch done = new CountDownLatch(1);
-    Runtime.getRuntime()
-        .addShutdownHook(
-            new Thread(
-                () -> {
-                  streams.close(Duration.ofSeconds(30));
-                  done.countDown();
-                }));
-    try {
-      done.await();
-    } catch (InterruptedException e) {
-      Thread.currentThread().interrupt();
-    }
+    KpiJobs.runUntilShutdown(JOB, start(KpiStreamsConfig.fromArgs(args)));
   }
 }

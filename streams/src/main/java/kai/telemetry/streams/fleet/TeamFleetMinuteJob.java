@@ -4,12 +4,11 @@ import java.time.Duration;
 import java.util.ArrayList;
 import java.util.Collections;
 import java.util.List;
-import java.util.Properties;
-import java.util.concurrent.CountDownLatch;
 import kai.telemetry.events.GpuSample;
 import kai.telemetry.kpis.TeamFleetMinute;
 import kai.telemetry.reference.TeamInfo;
 import kai.telemetry.schemas.Topics;
+import kai.telemetry.streams.KpiJobs;
 import kai.telemetry.streams.KpiStreamsConfig;
 import kai.telemetry.streams.support.EventTimeExtractor;
 import kai.telemetry.streams.support.InternalAvroSerde;
@@ -32,8 +31,6 @@ import org.apache.kafka.streams.kstream.Windowed;
 import org.apache.kafka.streams.state.KeyValueStore;
 import org.apache.kafka.streams.state.Stores;
 import org.apache.kafka.streams.state.WindowStore;
-import org.slf4j.Logger;
-import org.slf4j.LoggerFactory;
 
 /**
  * Fleet KPIs per team per 1-minute event-time window, in two stages so that no state holds a whole
@@ -44,7 +41,6 @@ import org.slf4j.LoggerFactory;
  * (dropped-records metric). Every update is emitted with a growing version.
  */
 public final class TeamFleetMinuteJob {
-  private static final Logger log = LoggerFactory.getLogger(TeamFleetMinuteJob.class);
 
   public static final String JOB = "fleet";
   public static final String STORE = "team-fleet-minute-store";
@@ -270,21 +266,7 @@ public final class TeamFleetMinuteJob {
 
   /** Builds the topology from {@code config} and runs it until the JVM is asked to stop. */
   public static void main(String[] args) {
-    KafkaStreams streams = start(KpiStreamsConfig.fromArgs(args));
-    CountDownLatch done = new CountDownLatch(1);
-    Runtime.getRuntime()
-        .addShutdownHook(
-            new Thread(
-                () -> {
-                  log.info("stopping the fleet KPI job");
-                  streams.close(Duration.ofSeconds(30));
-                  done.countDown();
-                }));
-    try {
-      done.await();
-    } catch (InterruptedException e) {
-      Thread.currentThread().interrupt();
-    }
+    KpiJobs.runUntilShutdown(JOB, start(KpiStreamsConfig.fromArgs(args)));
   }
 
   /** Starts the job; the caller closes the returned instance. */
@@ -298,18 +280,6 @@ public final class TeamFleetMinuteJob {
             topics.teamFleetMinute.valueSerde(config.serdeConfig()),
             Duration.ofMillis(config.getLong(KpiStreamsConfig.WINDOW_SIZE_MS)),
             Duration.ofMillis(config.getLong(KpiStreamsConfig.GRACE_MS)));
-    Properties props = config.streamsProperties(JOB);
-    KafkaStreams streams = new KafkaStreams(topology, props);
-    streams.setUncaughtExceptionHandler(
-        e -> {
-          log.error("fleet KPI job failed; shutting it down", e);
-          return org.apache.kafka.streams.errors.StreamsUncaughtExceptionHandler
-              .StreamThreadExceptionResponse.SHUTDOWN_CLIENT;
-        });
-    streams.setStateListener(
-        (now, before) -> log.info("fleet KPI job state {} -> {}", before, now));
-    log.info("fleet KPI job topology:\n{}", topology.describe());
-    streams.start();
-    return streams;
+    return KpiJobs.start(JOB, topology, config.streamsProperties(JOB));
   }
 }

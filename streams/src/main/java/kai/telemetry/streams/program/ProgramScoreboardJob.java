@@ -1,12 +1,11 @@
 package kai.telemetry.streams.program;
 
-import java.time.Duration;
 import java.util.List;
-import java.util.concurrent.CountDownLatch;
 import kai.telemetry.kpis.BenchmarkStanding;
 import kai.telemetry.kpis.PhaseScoreboard;
 import kai.telemetry.schemas.Topic;
 import kai.telemetry.schemas.Topics;
+import kai.telemetry.streams.KpiJobs;
 import kai.telemetry.streams.KpiStreamsConfig;
 import kai.telemetry.streams.support.AnySpecificRecordSerde;
 import kai.telemetry.streams.support.EventTimeExtractor;
@@ -22,8 +21,6 @@ import org.apache.kafka.streams.kstream.KStream;
 import org.apache.kafka.streams.kstream.Named;
 import org.apache.kafka.streams.kstream.Produced;
 import org.apache.kafka.streams.state.Stores;
-import org.slf4j.Logger;
-import org.slf4j.LoggerFactory;
 
 /**
  * Benchmark standings and the phase scoreboard. Its inputs (teams, benchmark catalogue and rules
@@ -33,7 +30,6 @@ import org.slf4j.LoggerFactory;
  * reflected at once, with a higher version.
  */
 public final class ProgramScoreboardJob {
-  private static final Logger log = LoggerFactory.getLogger(ProgramScoreboardJob.class);
   public static final String JOB = "program";
 
   /** The typed serdes of the inputs and outputs, supplied by the caller (registry or not). */
@@ -122,33 +118,10 @@ public final class ProgramScoreboardJob {
                 return topic.valueSerde(config.serdeConfig());
               }
             });
-    KafkaStreams streams = new KafkaStreams(topology, config.streamsProperties(JOB));
-    streams.setUncaughtExceptionHandler(
-        e -> {
-          log.error("program scoreboard job failed; shutting it down", e);
-          return org.apache.kafka.streams.errors.StreamsUncaughtExceptionHandler
-              .StreamThreadExceptionResponse.SHUTDOWN_CLIENT;
-        });
-    streams.setStateListener(
-        (now, before) -> log.info("program scoreboard job state {} -> {}", before, now));
-    streams.start();
-    return streams;
+    return KpiJobs.start(JOB, topology, config.streamsProperties(JOB));
   }
 
   public static void main(String[] args) {
-    KafkaStreams streams = start(KpiStreamsConfig.fromArgs(args));
-    CountDownLatch done = new CountDownLatch(1);
-    Runtime.getRuntime()
-        .addShutdownHook(
-            new Thread(
-                () -> {
-                  streams.close(Duration.ofSeconds(30));
-                  done.countDown();
-                }));
-    try {
-      done.await();
-    } catch (InterruptedException e) {
-      Thread.currentThread().interrupt();
-    }
+    KpiJobs.runUntilShutdown(JOB, start(KpiStreamsConfig.fromArgs(args)));
   }
 }

@@ -1,12 +1,11 @@
 package kai.telemetry.streams.training;
 
 import java.time.Duration;
-import java.util.Properties;
-import java.util.concurrent.CountDownLatch;
 import kai.telemetry.events.RunLifecycle;
 import kai.telemetry.events.TrainingStep;
 import kai.telemetry.kpis.RunMinute;
 import kai.telemetry.schemas.Topics;
+import kai.telemetry.streams.KpiJobs;
 import kai.telemetry.streams.KpiStreamsConfig;
 import kai.telemetry.streams.support.EventTimeExtractor;
 import kai.telemetry.streams.support.InternalAvroSerde;
@@ -28,8 +27,6 @@ import org.apache.kafka.streams.kstream.TimeWindows;
 import org.apache.kafka.streams.kstream.Windowed;
 import org.apache.kafka.streams.state.Stores;
 import org.apache.kafka.streams.state.WindowStore;
-import org.slf4j.Logger;
-import org.slf4j.LoggerFactory;
 
 /**
  * Training KPIs per run per 1-minute event-time window: steps, tokens and tokens/s, loss
@@ -38,7 +35,6 @@ import org.slf4j.LoggerFactory;
  * and partitioning, so no repartition is needed before the per-run state.
  */
 public final class TrainingRunKpiJob {
-  private static final Logger log = LoggerFactory.getLogger(TrainingRunKpiJob.class);
   public static final String JOB = "training";
   public static final String RUN_STATE_STORE = "run-state-store";
   public static final String RUN_MINUTE_STORE = "run-minute-store";
@@ -193,35 +189,10 @@ public final class TrainingRunKpiJob {
             Duration.ofMillis(config.getLong(KpiStreamsConfig.WINDOW_SIZE_MS)),
             Duration.ofMillis(config.getLong(KpiStreamsConfig.GRACE_MS)),
             settings(config));
-    Properties props = config.streamsProperties(JOB);
-    KafkaStreams streams = new KafkaStreams(topology, props);
-    streams.setUncaughtExceptionHandler(
-        e -> {
-          log.error("training KPI job failed; shutting it down", e);
-          return org.apache.kafka.streams.errors.StreamsUncaughtExceptionHandler
-              .StreamThreadExceptionResponse.SHUTDOWN_CLIENT;
-        });
-    streams.setStateListener(
-        (now, before) -> log.info("training KPI job state {} -> {}", before, now));
-    log.info("training KPI job topology:\n{}", topology.describe());
-    streams.start();
-    return streams;
+    return KpiJobs.start(JOB, topology, config.streamsProperties(JOB));
   }
 
   public static void main(String[] args) {
-    KafkaStreams streams = start(KpiStreamsConfig.fromArgs(args));
-    CountDownLatch done = new CountDownLatch(1);
-    Runtime.getRuntime()
-        .addShutdownHook(
-            new Thread(
-                () -> {
-                  streams.close(Duration.ofSeconds(30));
-                  done.countDown();
-                }));
-    try {
-      done.await();
-    } catch (InterruptedException e) {
-      Thread.currentThread().interrupt();
-    }
+    KpiJobs.runUntilShutdown(JOB, start(KpiStreamsConfig.fromArgs(args)));
   }
 }
