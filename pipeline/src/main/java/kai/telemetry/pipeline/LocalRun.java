@@ -85,7 +85,7 @@ public final class LocalRun {
             new Thread(
                 () -> {
                   out.println(
-                      "\nstopping: simulator, KPI job, sink (final flush), then the stack...");
+                      "\nstopping: simulator, KPI jobs, sink (final flush), then the stack...");
                   console.interrupt();
                   simulator.stop();
                   try {
@@ -119,11 +119,13 @@ public final class LocalRun {
       while (!Thread.currentThread().isInterrupted()) {
         try {
           out.print(figures.render(simulator.sent(), pipeline));
+        } catch (RuntimeException e) {
+          log.warn("cannot read live figures: {}", e.toString());
+        }
+        try {
           Thread.sleep(REFRESH.toMillis());
         } catch (InterruptedException e) {
           break;
-        } catch (RuntimeException e) {
-          log.warn("cannot read live figures: {}", e.toString());
         }
       }
     }
