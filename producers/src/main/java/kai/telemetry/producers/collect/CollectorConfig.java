@@ -1,6 +1,5 @@
 package kai.telemetry.producers.collect;
 
-import java.util.HashMap;
 import java.util.Map;
 import kai.telemetry.config.CommonSettings;
 import kai.telemetry.config.ConfigLoader;
@@ -11,7 +10,6 @@ import org.apache.kafka.common.config.ConfigDef;
 import org.apache.kafka.common.config.ConfigDef.Importance;
 import org.apache.kafka.common.config.ConfigDef.Range;
 import org.apache.kafka.common.config.ConfigDef.Type;
-import org.apache.kafka.common.serialization.StringSerializer;
 
 /** Settings of the collectors (dcgm scraper, nvidia-smi reader, log follower, lm-eval importer). */
 public final class CollectorConfig extends AbstractConfig {
@@ -210,19 +208,10 @@ public final class CollectorConfig extends AbstractConfig {
 
   /** Idempotent, acks=all, compressed, batched; a transactional id turns on transactions. */
   public Map<String, Object> producerConfig(String clientId, String transactionalId) {
-    Map<String, Object> p = new HashMap<>();
-    p.put(ProducerConfig.BOOTSTRAP_SERVERS_CONFIG, getString(CommonSettings.BOOTSTRAP_SERVERS));
-    p.put(ProducerConfig.ENABLE_IDEMPOTENCE_CONFIG, true);
-    p.put(ProducerConfig.ACKS_CONFIG, "all");
-    p.put(ProducerConfig.COMPRESSION_TYPE_CONFIG, "lz4");
-    p.put(ProducerConfig.LINGER_MS_CONFIG, 20);
-    p.put(ProducerConfig.BATCH_SIZE_CONFIG, 256 * 1024);
-    p.put(ProducerConfig.CLIENT_ID_CONFIG, clientId);
-    p.put(ProducerConfig.KEY_SERIALIZER_CLASS_CONFIG, StringSerializer.class);
+    Map<String, Object> p = CommonSettings.producerConfig(this, clientId);
     if (transactionalId != null) {
       p.put(ProducerConfig.TRANSACTIONAL_ID_CONFIG, transactionalId);
     }
-    p.putAll(originalsWithPrefix(ConfigLoader.CLIENT_OVERRIDE_PREFIX));
     return p;
   }
 }

@@ -1,16 +1,13 @@
 package kai.telemetry.producers.simulator;
 
-import java.util.HashMap;
 import java.util.Map;
 import kai.telemetry.config.CommonSettings;
 import kai.telemetry.config.ConfigLoader;
-import org.apache.kafka.clients.producer.ProducerConfig;
 import org.apache.kafka.common.config.AbstractConfig;
 import org.apache.kafka.common.config.ConfigDef;
 import org.apache.kafka.common.config.ConfigDef.Importance;
 import org.apache.kafka.common.config.ConfigDef.Range;
 import org.apache.kafka.common.config.ConfigDef.Type;
-import org.apache.kafka.common.serialization.StringSerializer;
 
 /** Settings of the GPU telemetry simulator. */
 public final class SimulatorConfig extends AbstractConfig {
@@ -75,18 +72,7 @@ public final class SimulatorConfig extends AbstractConfig {
 
   /** Producer settings: idempotent, acks=all, compressed, batched. */
   public Map<String, Object> producerConfig() {
-    Map<String, Object> p = new HashMap<>();
-    p.put(ProducerConfig.BOOTSTRAP_SERVERS_CONFIG, getString(CommonSettings.BOOTSTRAP_SERVERS));
-    p.put(ProducerConfig.ENABLE_IDEMPOTENCE_CONFIG, true);
-    p.put(ProducerConfig.ACKS_CONFIG, "all");
-    p.put(ProducerConfig.COMPRESSION_TYPE_CONFIG, "lz4");
-    p.put(ProducerConfig.LINGER_MS_CONFIG, 20);
-    p.put(ProducerConfig.BATCH_SIZE_CONFIG, 256 * 1024);
-    p.put(ProducerConfig.DELIVERY_TIMEOUT_MS_CONFIG, 120_000);
-    p.put(ProducerConfig.CLIENT_ID_CONFIG, "kai-simulator");
-    p.put(ProducerConfig.KEY_SERIALIZER_CLASS_CONFIG, StringSerializer.class);
-    p.putAll(originalsWithPrefix(ConfigLoader.CLIENT_OVERRIDE_PREFIX));
-    return p;
+    return CommonSettings.producerConfig(this, "kai-simulator");
   }
 
   public Map<String, Object> serdeConfig() {

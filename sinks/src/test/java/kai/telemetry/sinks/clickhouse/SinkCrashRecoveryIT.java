@@ -21,7 +21,6 @@ import org.apache.kafka.clients.producer.ProducerConfig;
 import org.apache.kafka.clients.producer.ProducerRecord;
 import org.junit.jupiter.api.Test;
 import org.junit.jupiter.api.extension.ExtendWith;
-import org.junit.jupiter.api.io.TempDir;
 
 /**
  * The sink process is SIGKILLed three times while data flows and restarted; the table read through
@@ -33,8 +32,10 @@ class SinkCrashRecoveryIT {
   private final TestNamespace ns = TestNamespace.of(SinkCrashRecoveryIT.class);
 
   @Test
-  void killedMidStreamAndRestartedLandsEverySampleExactlyOnce(LocalStack stack, @TempDir Path dir)
-      throws Exception {
+  void killedMidStreamAndRestartedLandsEverySampleExactlyOnce(LocalStack stack) throws Exception {
+    // Kept under target/ so that a failure leaves the sink processes' logs to read.
+    Path dir = Path.of(System.getProperty("kai.test.dir", "target/it"), ns.database());
+    java.nio.file.Files.createDirectories(dir);
     Topics topics = Topics.withPrefix(ns.topicPrefix());
     try (Admin admin = stack.kafka().admin()) {
       admin
@@ -95,28 +96,38 @@ class SinkCrashRecoveryIT {
     args.add(SinkConfig.CLICKHOUSE_HTTP_URL + "=" + stack.clickhouse().httpUrl());
     args.add(SinkConfig.CLICKHOUSE_DATABASE + "=" + ns.database());
     args.add(SinkConfig.GROUP_ID + "=" + ns.topicPrefix() + "sink");
-    args.add(SinkConfig.BATCH_MAX_ROWS + "=700");
-    args.add(SinkConfig.BATCH_MAX_MS + "=150");
+    args.add(SinkConfig.BATCH_MAX_ROWS + "=2000");
+    args.add(SinkConfig.BATCH_MAX_MS + "=400");
     // A killed member holds its partitions until its session times out: keep that short here.
     args.add("kafka.session.timeout.ms=6000");
     args.add("kafka.heartbeat.interval.ms=1000");
 
+    List<Process> children = new ArrayList<>();
     try (ClickHouseHttp ch = new ClickHouseHttp(stack.clickhouse().httpUrl())) {
       long seen = 0;
       for (int kill = 1; kill <= 3; kill++) {
-        Process sink = sink(args, dir.resolve("sink-" + kill + ".log"));
+        Path log = dir.resolve("sink-" + kill + ".log");
+        Process sink = sink(args, log);
+        children.add(sink);
         long before = seen;
-        seen =
-            Await.value(
-                "the sink to land more rows (run " + kill + ")",
-                Duration.ofSeconds(60),
-                () -> rows(ch, table),
-                n -> n > before + 2_000);
+        try {
+          seen =
+              Await.value(
+                  "the sink to land more rows (run " + kill + ")",
+                  Duration.ofSeconds(120),
+                  () -> rows(ch, table),
+                  n -> n > before + 1_000);
+        } catch (IllegalStateException e) {
+          throw new AssertionError(
+              e.getMessage() + "; sink log " + log + ":\n" + java.nio.file.Files.readString(log),
+              e);
+        }
         sink.destroyForcibly(); // SIGKILL: no flush, no commit
         assertThat(sink.waitFor(10, TimeUnit.SECONDS)).isTrue();
       }
       producer.join(120_000);
       Process last = sink(args, dir.resolve("sink-final.log"));
+      children.add(last);
       Await.until(
           "every sample once",
           Duration.ofSeconds(120),
@@ -134,6 +145,9 @@ class SinkCrashRecoveryIT {
                               + " FINAL FORMAT TabSeparated")
                       .trim()))
           .isEqualTo(utilSum[0]);
+    } finally {
+      children.forEach(Process::destroyForcibly); // never leave a sink behind, even on failure
+      producer.interrupt();
     }
   }
 

@@ -10,7 +10,7 @@ import kai.telemetry.streams.KpiJobs;
 import kai.telemetry.streams.KpiStreamsConfig;
 import kai.telemetry.streams.support.EventTimeExtractor;
 import kai.telemetry.streams.support.InternalAvroSerde;
-import org.apache.avro.specific.SpecificRecord;
+import kai.telemetry.streams.support.RunEvents;
 import org.apache.kafka.common.serialization.Serde;
 import org.apache.kafka.common.serialization.Serdes;
 import org.apache.kafka.streams.KafkaStreams;
@@ -58,23 +58,8 @@ public final class AlertsJob {
     builder.addStateStore(kv(FleetAlertProcessors.Silence.SEEN_STORE, Serdes.Long()));
     builder.addStateStore(kv(FleetAlertProcessors.Silence.ALERTS_STORE, alertStateSerde));
 
-    KStream<String, SpecificRecord> steps =
-        builder.stream(
-                topics.trainingSteps.name(),
-                Consumed.with(Serdes.String(), stepSerde)
-                    .withTimestampExtractor(new EventTimeExtractor())
-                    .withName("alerts-steps-source"))
-            .mapValues(v -> (SpecificRecord) v, Named.as("alert-steps-as-events"));
-    KStream<String, SpecificRecord> lifecycle =
-        builder.stream(
-                topics.runLifecycle.name(),
-                Consumed.with(Serdes.String(), lifecycleSerde)
-                    .withTimestampExtractor(new EventTimeExtractor())
-                    .withName("alerts-lifecycle-source"))
-            .mapValues(v -> (SpecificRecord) v, Named.as("alert-lifecycle-as-events"));
     KStream<String, Alert> runAlerts =
-        steps
-            .merge(lifecycle, Named.as("alert-run-events"))
+        RunEvents.stream(builder, topics, stepSerde, lifecycleSerde)
             .process(
                 () -> new RunAlertProcessor(settings.stallMs(), settings.checkMs()),
                 Named.as("run-alerts"),

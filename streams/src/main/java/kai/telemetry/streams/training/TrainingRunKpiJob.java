@@ -7,9 +7,8 @@ import kai.telemetry.kpis.RunMinute;
 import kai.telemetry.schemas.Topics;
 import kai.telemetry.streams.KpiJobs;
 import kai.telemetry.streams.KpiStreamsConfig;
-import kai.telemetry.streams.support.EventTimeExtractor;
 import kai.telemetry.streams.support.InternalAvroSerde;
-import org.apache.avro.specific.SpecificRecord;
+import kai.telemetry.streams.support.RunEvents;
 import org.apache.kafka.common.serialization.Serde;
 import org.apache.kafka.common.serialization.Serdes;
 import org.apache.kafka.common.utils.Bytes;
@@ -17,9 +16,7 @@ import org.apache.kafka.streams.KafkaStreams;
 import org.apache.kafka.streams.KeyValue;
 import org.apache.kafka.streams.StreamsBuilder;
 import org.apache.kafka.streams.Topology;
-import org.apache.kafka.streams.kstream.Consumed;
 import org.apache.kafka.streams.kstream.Grouped;
-import org.apache.kafka.streams.kstream.KStream;
 import org.apache.kafka.streams.kstream.Materialized;
 import org.apache.kafka.streams.kstream.Named;
 import org.apache.kafka.streams.kstream.Produced;
@@ -57,22 +54,7 @@ public final class TrainingRunKpiJob {
             Stores.persistentKeyValueStore(RUN_STATE_STORE),
             Serdes.String(),
             new InternalAvroSerde<>(RunState.class)));
-    KStream<String, SpecificRecord> steps =
-        builder.stream(
-                topics.trainingSteps.name(),
-                Consumed.with(Serdes.String(), stepSerde)
-                    .withTimestampExtractor(new EventTimeExtractor())
-                    .withName("training-steps-source"))
-            .mapValues(v -> (SpecificRecord) v, Named.as("steps-as-events"));
-    KStream<String, SpecificRecord> lifecycle =
-        builder.stream(
-                topics.runLifecycle.name(),
-                Consumed.with(Serdes.String(), lifecycleSerde)
-                    .withTimestampExtractor(new EventTimeExtractor())
-                    .withName("run-lifecycle-source"))
-            .mapValues(v -> (SpecificRecord) v, Named.as("lifecycle-as-events"));
-    steps
-        .merge(lifecycle, Named.as("run-events"))
+    RunEvents.stream(builder, topics, stepSerde, lifecycleSerde)
         .processValues(() -> new StepEnricher(settings), Named.as("enrich-steps"), RUN_STATE_STORE)
         .groupByKey(Grouped.with("by-run", Serdes.String(), enrichedSerde))
         .windowedBy(TimeWindows.ofSizeAndGrace(windowSize, grace))
