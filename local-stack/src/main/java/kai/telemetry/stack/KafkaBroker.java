@@ -122,6 +122,44 @@ public final class KafkaBroker implements AutoCloseable {
     }
   }
 
+  /**
+   * Creates {@code topics} and returns once every partition answers at its leader. A produce sent
+   * the moment creation returns can meet a partition whose leader is not ready yet; an idempotent
+   * producer whose first batch is refused that way may then never get past the broker's sequence
+   * check, so tests and the local run wait for this first.
+   */
+  public void createTopics(java.util.Collection<org.apache.kafka.clients.admin.NewTopic> topics) {
+    try (Admin admin = admin()) {
+      admin.createTopics(topics).all().get();
+      java.util.Map<
+              org.apache.kafka.common.TopicPartition, org.apache.kafka.clients.admin.OffsetSpec>
+          partitions = new java.util.HashMap<>();
+      for (org.apache.kafka.clients.admin.NewTopic t : topics) {
+        for (int p = 0; p < t.numPartitions(); p++) {
+          partitions.put(
+              new org.apache.kafka.common.TopicPartition(t.name(), p),
+              org.apache.kafka.clients.admin.OffsetSpec.latest());
+        }
+      }
+      Await.until(
+          "every new partition to answer at its leader",
+          Duration.ofSeconds(60),
+          () -> {
+            try {
+              admin.listOffsets(partitions).all().get();
+              return true;
+            } catch (Exception e) {
+              return false;
+            }
+          });
+    } catch (InterruptedException e) {
+      Thread.currentThread().interrupt();
+      throw new IllegalStateException(e);
+    } catch (java.util.concurrent.ExecutionException e) {
+      throw new IllegalStateException("cannot create topics: " + e.getCause(), e.getCause());
+    }
+  }
+
   public String bootstrapServers() {
     return bootstrapServers;
   }

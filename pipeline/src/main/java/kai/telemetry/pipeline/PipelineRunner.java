@@ -110,7 +110,7 @@ public final class PipelineRunner implements AutoCloseable {
               .map((Topic<?, ?> t) -> t.newTopic((short) 1))
               .toList();
       if (!missing.isEmpty()) {
-        admin.createTopics(missing).all().get();
+        stack.kafka().createTopics(missing);
         log.info("created topics {}", missing.stream().map(NewTopic::name).toList());
       }
     } catch (InterruptedException e) {

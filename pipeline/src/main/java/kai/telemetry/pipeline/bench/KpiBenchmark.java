@@ -52,12 +52,7 @@ public final class KpiBenchmark {
     Path dir = home.dir().resolve("bench/kpi-" + ProcessHandle.current().pid());
     try (LocalStack stack = LocalStack.start(home, dir, LocalStack.StackPorts.free())) {
       Topics topics = Topics.withPrefix("bench.");
-      try (Admin admin = stack.kafka().admin()) {
-        admin
-            .createTopics(topics.all().stream().map(t -> t.newTopic((short) 1)).toList())
-            .all()
-            .get();
-      }
+      stack.kafka().createTopics(topics.all().stream().map(t -> t.newTopic((short) 1)).toList());
       Map<String, Object> common = new HashMap<>();
       common.put(CommonSettings.BOOTSTRAP_SERVERS, stack.bootstrapServers());
       common.put(CommonSettings.SCHEMA_REGISTRY_URL, stack.schemaRegistryUrl());

@@ -22,7 +22,6 @@ import kai.telemetry.schemas.Topic;
 import kai.telemetry.schemas.Topics;
 import kai.telemetry.stack.LocalStack;
 import kai.telemetry.stack.StackHome;
-import org.apache.kafka.clients.admin.Admin;
 import org.apache.kafka.clients.producer.KafkaProducer;
 import org.apache.kafka.clients.producer.ProducerConfig;
 import org.apache.kafka.clients.producer.ProducerRecord;
@@ -55,16 +54,13 @@ public final class ProducerBenchmark {
       Topics topics = Topics.withPrefix("bench.");
       Topic<String, GpuSample> topic = topics.gpuSamples;
       String perfTopic = "bench.producer-performance";
-      try (Admin admin = stack.kafka().admin()) {
-        admin
-            .createTopics(
-                List.of(
-                    topic.newTopic((short) 1),
-                    new org.apache.kafka.clients.admin.NewTopic(
-                        perfTopic, topic.partitions(), (short) 1)))
-            .all()
-            .get();
-      }
+      stack
+          .kafka()
+          .createTopics(
+              List.of(
+                  topic.newTopic((short) 1),
+                  new org.apache.kafka.clients.admin.NewTopic(
+                      perfTopic, topic.partitions(), (short) 1)));
       Map<String, Object> simSettings = new HashMap<>();
       simSettings.put(CommonSettings.BOOTSTRAP_SERVERS, stack.bootstrapServers());
       simSettings.put(CommonSettings.SCHEMA_REGISTRY_URL, stack.schemaRegistryUrl());

@@ -28,7 +28,6 @@ import kai.telemetry.stack.Await;
 import kai.telemetry.stack.LocalStack;
 import kai.telemetry.stack.RealStackExtension;
 import kai.telemetry.stack.TestNamespace;
-import org.apache.kafka.clients.admin.Admin;
 import org.apache.kafka.clients.consumer.ConsumerRecord;
 import org.junit.jupiter.api.BeforeEach;
 import org.junit.jupiter.api.Test;
@@ -45,12 +44,7 @@ class CollectorsIT {
   void topics(LocalStack stack) throws Exception {
     ns = TestNamespace.of(CollectorsIT.class);
     topics = Topics.withPrefix(ns.topicPrefix());
-    try (Admin admin = stack.kafka().admin()) {
-      admin
-          .createTopics(topics.all().stream().map(t -> t.newTopic((short) 1)).toList())
-          .all()
-          .get();
-    }
+    stack.kafka().createTopics(topics.all().stream().map(t -> t.newTopic((short) 1)).toList());
   }
 
   private Map<String, Object> settings(LocalStack stack, String team) {

@@ -12,7 +12,6 @@ import kai.telemetry.stack.Await;
 import kai.telemetry.stack.LocalStack;
 import kai.telemetry.stack.RealStackExtension;
 import kai.telemetry.stack.TestNamespace;
-import org.apache.kafka.clients.admin.Admin;
 import org.apache.kafka.clients.producer.KafkaProducer;
 import org.apache.kafka.clients.producer.ProducerConfig;
 import org.apache.kafka.clients.producer.ProducerRecord;
@@ -28,12 +27,7 @@ class ClickHouseOutageIT {
   @Test
   void aThirtySecondOutageLosesNothing(LocalStack stack) throws Exception {
     Topics topics = Topics.withPrefix(ns.topicPrefix());
-    try (Admin admin = stack.kafka().admin()) {
-      admin
-          .createTopics(topics.all().stream().map(t -> t.newTopic((short) 1)).toList())
-          .all()
-          .get();
-    }
+    stack.kafka().createTopics(topics.all().stream().map(t -> t.newTopic((short) 1)).toList());
     Map<String, Object> serde =
         Map.of(CommonSettings.SCHEMA_REGISTRY_URL, stack.schemaRegistryUrl());
     double[] utilSum = new double[1];

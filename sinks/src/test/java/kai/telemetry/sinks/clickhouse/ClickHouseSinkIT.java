@@ -16,7 +16,6 @@ import kai.telemetry.stack.Await;
 import kai.telemetry.stack.LocalStack;
 import kai.telemetry.stack.RealStackExtension;
 import kai.telemetry.stack.TestNamespace;
-import org.apache.kafka.clients.admin.Admin;
 import org.apache.kafka.clients.consumer.ConsumerConfig;
 import org.apache.kafka.clients.consumer.ConsumerRecord;
 import org.apache.kafka.clients.consumer.KafkaConsumer;
@@ -50,12 +49,7 @@ class ClickHouseSinkIT {
   void goodRecordsLandAndAPoisonRecordIsDeadLetteredWithItsBytesAndReason(LocalStack stack)
       throws Exception {
     Topics topics = Topics.withPrefix(ns.topicPrefix());
-    try (Admin admin = stack.kafka().admin()) {
-      admin
-          .createTopics(topics.all().stream().map(t -> t.newTopic((short) 1)).toList())
-          .all()
-          .get();
-    }
+    stack.kafka().createTopics(topics.all().stream().map(t -> t.newTopic((short) 1)).toList());
     Map<String, Object> serde =
         Map.of(CommonSettings.SCHEMA_REGISTRY_URL, stack.schemaRegistryUrl());
     var valueSerializer = topics.gpuSamples.valueSerde(serde).serializer();

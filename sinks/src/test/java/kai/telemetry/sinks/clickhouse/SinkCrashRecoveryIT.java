@@ -15,7 +15,6 @@ import kai.telemetry.stack.Await;
 import kai.telemetry.stack.LocalStack;
 import kai.telemetry.stack.RealStackExtension;
 import kai.telemetry.stack.TestNamespace;
-import org.apache.kafka.clients.admin.Admin;
 import org.apache.kafka.clients.producer.KafkaProducer;
 import org.apache.kafka.clients.producer.ProducerConfig;
 import org.apache.kafka.clients.producer.ProducerRecord;
@@ -37,12 +36,7 @@ class SinkCrashRecoveryIT {
     Path dir = Path.of(System.getProperty("kai.test.dir", "target/it"), ns.database());
     java.nio.file.Files.createDirectories(dir);
     Topics topics = Topics.withPrefix(ns.topicPrefix());
-    try (Admin admin = stack.kafka().admin()) {
-      admin
-          .createTopics(topics.all().stream().map(t -> t.newTopic((short) 1)).toList())
-          .all()
-          .get();
-    }
+    stack.kafka().createTopics(topics.all().stream().map(t -> t.newTopic((short) 1)).toList());
     Map<String, Object> serde =
         Map.of(CommonSettings.SCHEMA_REGISTRY_URL, stack.schemaRegistryUrl());
     String table = ns.database() + ".gpu_samples";
