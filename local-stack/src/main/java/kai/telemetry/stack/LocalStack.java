@@ -33,14 +33,8 @@ public final class LocalStack implements AutoCloseable {
 
     /** Free ports picked now, for tests. */
     public static StackPorts free() {
-      return new StackPorts(
-          Ports.free(),
-          Ports.free(),
-          Ports.free(),
-          Ports.free(),
-          Ports.free(),
-          Ports.free(),
-          Ports.free());
+      int[] p = Ports.free(7);
+      return new StackPorts(p[0], p[1], p[2], p[3], p[4], p[5], p[6]);
     }
   }
 

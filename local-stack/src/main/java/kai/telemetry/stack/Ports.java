@@ -19,6 +19,31 @@ public final class Ports {
     }
   }
 
+  /** {@code n} distinct free ports: all held open at once, so none is handed out twice. */
+  public static int[] free(int n) {
+    ServerSocket[] sockets = new ServerSocket[n];
+    try {
+      int[] ports = new int[n];
+      for (int i = 0; i < n; i++) {
+        sockets[i] = new ServerSocket(0, 1, InetAddress.getLoopbackAddress());
+        ports[i] = sockets[i].getLocalPort();
+      }
+      return ports;
+    } catch (IOException e) {
+      throw new UncheckedIOException(e);
+    } finally {
+      for (ServerSocket s : sockets) {
+        if (s != null) {
+          try {
+            s.close();
+          } catch (IOException ignored) {
+            // closing a probe socket
+          }
+        }
+      }
+    }
+  }
+
   public static boolean inUse(int port) {
     try (Socket s = new Socket(InetAddress.getLoopbackAddress(), port)) {
       return true;
