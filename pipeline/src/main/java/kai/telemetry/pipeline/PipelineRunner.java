@@ -39,14 +39,11 @@ public final class PipelineRunner implements AutoCloseable {
   private final List<KafkaStreams> jobs;
   private final ClickHouseSink sink;
   private final Thread sinkThread;
-  private final Options options;
 
-  private PipelineRunner(
-      List<KafkaStreams> jobs, ClickHouseSink sink, Thread sinkThread, Options options) {
+  private PipelineRunner(List<KafkaStreams> jobs, ClickHouseSink sink, Thread sinkThread) {
     this.jobs = jobs;
     this.sink = sink;
     this.sinkThread = sinkThread;
-    this.options = options;
   }
 
   /** Creates the topics, starts the KPI jobs and the sink; returns once all run. */
@@ -98,7 +95,7 @@ public final class PipelineRunner implements AutoCloseable {
         "pipeline running (topics prefix '{}', database {})",
         options.topicPrefix(),
         options.database());
-    return new PipelineRunner(jobs, sink, sinkThread, options);
+    return new PipelineRunner(jobs, sink, sinkThread);
   }
 
   static void createTopics(LocalStack stack, Topics topics) {
@@ -127,10 +124,6 @@ public final class PipelineRunner implements AutoCloseable {
 
   public ClickHouseSink sink() {
     return sink;
-  }
-
-  public Options options() {
-    return options;
   }
 
   /** Stops the job and the sink; the sink flushes and commits what it has read. */

@@ -127,14 +127,14 @@ public final class KpiStreamsConfig extends AbstractConfig {
               10.0,
               Range.between(0.0, 100.0),
               Importance.MEDIUM,
-              "A team whose mean utilization stays under this ...")
+              "Idle fleet: a team's mean utilization (%) under this, for alert.idle.fleet.minutes minutes.")
           .define(
               ALERT_IDLE_MINUTES,
               Type.INT,
               10,
               Range.between(1, 24 * 60),
               Importance.MEDIUM,
-              "... for this many consecutive minutes has an idle fleet.")
+              "Idle fleet: consecutive minute windows under alert.idle.fleet.util.pct.")
           .define(
               ALERT_CHECK_MS,
               Type.LONG,

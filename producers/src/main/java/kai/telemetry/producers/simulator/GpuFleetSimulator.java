@@ -96,10 +96,6 @@ public final class GpuFleetSimulator {
     return out;
   }
 
-  GpuSample sample(SimGpu gpu, long tick, long tsMs) {
-    return sample(gpu, tick, tsMs, false, 0);
-  }
-
   private GpuSample sample(SimGpu gpu, long tick, long tsMs, boolean runDown, Integer xid) {
     SplittableRandom r = new SplittableRandom(mix(seed, gpu.ordinal(), tick));
     boolean idle = runDown || teamIdle(gpu.team().id(), tick);

@@ -99,15 +99,6 @@ public final class SchemaRegistryClient {
     return body.path("is_compatible").asBoolean(false);
   }
 
-  /** Sets the compatibility level of one subject (BACKWARD, FULL, NONE, ...). */
-  public void setCompatibility(String subject, String level) {
-    send(
-        "PUT",
-        "/config/" + encode(subject),
-        JSON.createObjectNode().put("compatibility", level).toString(),
-        subject);
-  }
-
   private static String schemaBody(Schema schema) {
     return JSON.createObjectNode().put("schema", schema.toString()).toString();
   }
