@@ -1,6 +1,7 @@
 package kai.telemetry.stack;
 
 import java.io.IOException;
+import java.io.InputStream;
 import java.io.UncheckedIOException;
 import java.net.URI;
 import java.net.http.HttpClient;
@@ -8,6 +9,7 @@ import java.net.http.HttpRequest;
 import java.net.http.HttpResponse;
 import java.nio.file.Files;
 import java.nio.file.Path;
+import java.nio.file.StandardCopyOption;
 import java.time.Duration;
 import java.util.List;
 import java.util.Map;
@@ -168,6 +170,17 @@ public final class ClickHouseServer implements AutoCloseable {
             </quotas>
           </yandex>
           """);
+      // The product's users (sink, grafana, analyst), merged by the server from users.d/.
+      Files.createDirectories(dir.resolve("users.d"));
+      try (InputStream users =
+          ClickHouseServer.class.getResourceAsStream(ClickHouseUser.USERS_FILE)) {
+        if (users == null) {
+          throw new IllegalStateException(
+              ClickHouseUser.USERS_FILE + " is missing from the classpath");
+        }
+        Files.copy(
+            users, dir.resolve("users.d/kai-users.xml"), StandardCopyOption.REPLACE_EXISTING);
+      }
       return config;
     } catch (IOException e) {
       throw new UncheckedIOException("cannot write the ClickHouse config under " + dir, e);

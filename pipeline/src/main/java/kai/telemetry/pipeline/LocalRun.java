@@ -17,6 +17,7 @@ import kai.telemetry.config.ConfigLoader;
 import kai.telemetry.producers.simulator.ProgramSimulator;
 import kai.telemetry.producers.simulator.SimulatorConfig;
 import kai.telemetry.sinks.clickhouse.ClickHouseHttp;
+import kai.telemetry.stack.ClickHouseUser;
 import kai.telemetry.stack.LocalStack;
 import kai.telemetry.stack.StackHome;
 import org.slf4j.Logger;
@@ -31,7 +32,7 @@ import org.slf4j.LoggerFactory;
  */
 public final class LocalRun {
   private static final Logger log = LoggerFactory.getLogger(LocalRun.class);
-  static final String DATABASE = "kai";
+  private static final String DATABASE = ClickHouseUser.DATABASE;
   private static final Duration REFRESH = Duration.ofSeconds(5);
 
   private LocalRun() {}
@@ -105,8 +106,8 @@ public final class LocalRun {
 
     out.printf(
         "%nrunning: %d GPUs in %d teams, one sample per GPU every %d ms. Ctrl-C stops.%n"
-            + "query meanwhile:  clickhouse-client --port %d -q \"SELECT * FROM %s.team_fleet_1m FINAL ORDER BY window_start_ms DESC, team LIMIT 10\"%n"
-            + "             or:  curl -s 'http://127.0.0.1:%d/' --data-binary \"SELECT team, count() FROM %s.gpu_samples GROUP BY team FORMAT PrettyCompact\"%n%n",
+            + "query meanwhile:  clickhouse-client --port %d --user analyst --password analyst-local -q \"SELECT * FROM %s.v_team_fleet_1m ORDER BY window_start_ms DESC, team LIMIT 10\"%n"
+            + "             or:  curl -s -u analyst:analyst-local 'http://127.0.0.1:%d/' --data-binary \"SELECT team, count() FROM %s.gpu_samples GROUP BY team FORMAT PrettyCompact\"%n%n",
         simulator.fleet().gpus().size(),
         simulator.fleet().gpus().stream().map(g -> g.team().id()).distinct().count(),
         simConfig.getLong(SimulatorConfig.INTERVAL_MS),
@@ -114,7 +115,11 @@ public final class LocalRun {
         DATABASE,
         ports.clickhouseHttp(),
         DATABASE);
-    try (ClickHouseHttp ch = new ClickHouseHttp(stack.clickhouse().httpUrl())) {
+    try (ClickHouseHttp ch =
+        new ClickHouseHttp(
+            stack.clickhouse().httpUrl(),
+            ClickHouseUser.ANALYST.user(),
+            ClickHouseUser.ANALYST.localPassword())) {
       LiveFigures figures = new LiveFigures(ch, DATABASE);
       while (!Thread.currentThread().isInterrupted()) {
         try {

@@ -14,6 +14,7 @@ import kai.telemetry.sinks.clickhouse.ClickHouseSink;
 import kai.telemetry.sinks.clickhouse.ClickHouseSinkApp;
 import kai.telemetry.sinks.clickhouse.SinkConfig;
 import kai.telemetry.stack.Await;
+import kai.telemetry.stack.ClickHouseUser;
 import kai.telemetry.stack.LocalStack;
 import kai.telemetry.streams.KpiStreamsConfig;
 import kai.telemetry.streams.alerts.AlertsJob;
@@ -72,6 +73,12 @@ public final class PipelineRunner implements AutoCloseable {
     sinkSettings.put(SinkConfig.CLICKHOUSE_URL, stack.clickhouse().jdbcUrl());
     sinkSettings.put(SinkConfig.CLICKHOUSE_HTTP_URL, stack.clickhouse().httpUrl());
     sinkSettings.put(SinkConfig.CLICKHOUSE_DATABASE, options.database());
+    // The product's database is written by its own confined user, as in production; a test's
+    // scratch database (which that user may not touch) by the server's administrator.
+    if (options.database().equals(ClickHouseUser.DATABASE)) {
+      sinkSettings.put(SinkConfig.CLICKHOUSE_USER, ClickHouseUser.SINK.user());
+      sinkSettings.put(SinkConfig.CLICKHOUSE_PASSWORD, ClickHouseUser.SINK.localPassword());
+    }
     sinkSettings.put(SinkConfig.GROUP_ID, options.topicPrefix() + "kai-clickhouse-sink");
     ClickHouseSink sink = ClickHouseSinkApp.create(new SinkConfig(sinkSettings));
     Thread sinkThread = new Thread(sink, "clickhouse-sink");

@@ -4,7 +4,9 @@ import static org.assertj.core.api.Assertions.assertThat;
 import static org.assertj.core.api.Assertions.assertThatThrownBy;
 
 import java.nio.file.Path;
+import java.util.List;
 import kai.telemetry.stack.Chdb;
+import kai.telemetry.stack.ClickHouseUser;
 import kai.telemetry.stack.LocalStack;
 import kai.telemetry.stack.RealStackExtension;
 import kai.telemetry.stack.StackHome;
@@ -16,13 +18,28 @@ import org.junit.jupiter.api.io.TempDir;
 /** The migrations on both engines: the distribution's ClickHouse server and current chDB. */
 @ExtendWith(RealStackExtension.class)
 class ClickHouseSchemaIT {
+  static final List<String> ANALYST_VIEWS =
+      List.of(
+          "v_alerts",
+          "v_benchmark_results",
+          "v_benchmark_standings",
+          "v_benchmarks",
+          "v_cluster_fleet_1m",
+          "v_derivative_models",
+          "v_phase_scoreboard",
+          "v_run_1m",
+          "v_run_status",
+          "v_team_fleet_1m",
+          "v_teams",
+          "v_training_curves",
+          "v_training_steps");
   private final TestNamespace ns = TestNamespace.of(ClickHouseSchemaIT.class);
 
   @Test
   void migrationsApplyOnceAndAreRecordedOnTheServer(LocalStack stack) {
     try (ClickHouseHttp ch = new ClickHouseHttp(stack.clickhouse().httpUrl())) {
       assertThat(Migrations.apply(ch::execute, ns.database()))
-          .containsExactly(1, 2, 3, 4, 5, 6, 7, 8);
+          .containsExactly(1, 2, 3, 4, 5, 6, 7, 8, 9, 10);
       assertThat(Migrations.apply(ch::execute, ns.database())).isEmpty();
       assertThat(
               ch.execute(
@@ -30,14 +47,20 @@ class ClickHouseSchemaIT {
                       + ns.database()
                       + ".schema_migrations ORDER BY version FORMAT TabSeparated"))
           .isEqualTo(
-              "1\tgpu_samples_and_team_fleet_1m\n2\tgpu_samples_dcgm_fields\n3\trun_1m\n4\tprogram_kpis\n5\tteam_fleet_1m_v2\n6\talerts\n7\tcluster_fleet_1m\n8\traw_events_and_reference\n");
+              "1\tgpu_samples_and_team_fleet_1m\n2\tgpu_samples_dcgm_fields\n3\trun_1m\n4\tprogram_kpis\n5\tteam_fleet_1m_v2\n6\talerts\n7\tcluster_fleet_1m\n8\traw_events_and_reference\n9\ttraining_curves\n10\tanalyst_views\n");
       assertThat(
               ch.execute(
                   "SELECT name FROM system.tables WHERE database = '"
                       + ns.database()
-                      + "' ORDER BY name FORMAT TabSeparated"))
+                      + "' AND engine != 'View' ORDER BY name FORMAT TabSeparated"))
           .isEqualTo(
-              "alerts\nbenchmark_results\nbenchmark_standings\nbenchmarks\ncluster_fleet_1m\ncollector_rejects\nderivative_models\nevaluation_rules\nevaluation_scores\ngpu_samples\nphase_scoreboard\nrun_1m\nrun_lifecycle\nschema_migrations\nteam_fleet_1m\nteams\ntraining_steps\n");
+              "alerts\nbenchmark_results\nbenchmark_standings\nbenchmarks\ncluster_fleet_1m\ncollector_rejects\nderivative_models\nevaluation_rules\nevaluation_scores\ngpu_samples\nphase_scoreboard\nrun_1m\nrun_lifecycle\nschema_migrations\nteam_fleet_1m\nteams\ntraining_curve\ntraining_curve_by_step\ntraining_curve_by_tokens\ntraining_steps\n");
+      assertThat(
+              ch.execute(
+                  "SELECT name FROM system.tables WHERE database = '"
+                      + ns.database()
+                      + "' AND engine = 'View' ORDER BY name FORMAT TabSeparated"))
+          .isEqualTo(String.join("\n", ANALYST_VIEWS) + "\n");
       // The derived event time follows ts_ms.
       ch.execute(
           "INSERT INTO "
@@ -50,14 +73,58 @@ class ClickHouseSchemaIT {
                       + ns.database()
                       + ".gpu_samples FORMAT TabSeparated"))
           .isEqualTo("2026-01-15 09:00:00\n");
+      assertCurvesKeepMinMaxLast(ch::execute, ns.database());
     }
+  }
+
+  /**
+   * The product's users on the server: the sink migrates and writes database kai and nothing else;
+   * grafana and analyst read it (views included) but cannot write, create or read elsewhere.
+   */
+  @Test
+  void productUsersAreConfinedToTheirRights(LocalStack stack) {
+    String url = stack.clickhouse().httpUrl();
+    String kai = ClickHouseUser.DATABASE;
+    try (ClickHouseHttp admin = new ClickHouseHttp(url);
+        ClickHouseHttp sink = login(url, ClickHouseUser.SINK);
+        ClickHouseHttp grafana = login(url, ClickHouseUser.GRAFANA);
+        ClickHouseHttp analyst = login(url, ClickHouseUser.ANALYST)) {
+      Migrations.apply(sink::execute, kai);
+      sink.execute(
+          "INSERT INTO kai.teams (id, name_ko, name_en, gpu_allocation, gpu_type, status,"
+              + " updated_ms) VALUES ('upstage', '업스테이지', 'Upstage', 8, 'H100', 'ACTIVE', 1)");
+      admin.execute("CREATE DATABASE IF NOT EXISTS " + ns.database());
+      assertThatThrownBy(
+              () ->
+                  sink.execute(
+                      "CREATE TABLE "
+                          + ns.database()
+                          + ".x (a Int64) ENGINE = MergeTree ORDER BY a"))
+          .hasMessageContaining("Access denied");
+      for (ClickHouseHttp reader : List.of(grafana, analyst)) {
+        assertThat(reader.execute("SELECT id, name_en FROM kai.v_teams FORMAT TabSeparated"))
+            .isEqualTo("upstage\tUpstage\n");
+        assertThatThrownBy(() -> reader.execute("INSERT INTO kai.teams (id) VALUES ('x')"))
+            .hasMessageContaining("readonly");
+        assertThatThrownBy(() -> reader.execute("DROP TABLE kai.teams"))
+            .hasMessageContaining("readonly");
+        assertThatThrownBy(
+                () -> reader.execute("SELECT count() FROM " + ns.database() + ".schema_migrations"))
+            .hasMessageContaining("Access denied");
+      }
+      assertThat(admin.count("SELECT count() FROM kai.teams")).isEqualTo(1);
+    }
+  }
+
+  private static ClickHouseHttp login(String url, ClickHouseUser user) {
+    return new ClickHouseHttp(url, user.user(), user.localPassword());
   }
 
   @Test
   void migrationsRunOnCurrentClickHouse(@TempDir Path dir) {
     try (Chdb chdb = Chdb.open(StackHome.locate(), dir)) {
       assertThat(Migrations.apply(sql -> chdb.query(sql, "TabSeparated"), "kai"))
-          .containsExactly(1, 2, 3, 4, 5, 6, 7, 8);
+          .containsExactly(1, 2, 3, 4, 5, 6, 7, 8, 9, 10);
       assertThat(Migrations.apply(sql -> chdb.query(sql, "TabSeparated"), "kai")).isEmpty();
       chdb.query(
           "INSERT INTO kai.team_fleet_1m (team, window_start_ms, window_end_ms, gpus_reporting,"
@@ -70,7 +137,61 @@ class ClickHouseSchemaIT {
                   "SELECT gpus_reporting, samples, utilization_mean_pct FROM kai.team_fleet_1m FINAL",
                   "TabSeparated"))
           .isEqualTo("2\t3\t90\n");
+      assertCurvesKeepMinMaxLast(sql -> chdb.query(sql, "TabSeparated"), "kai");
+      assertThat(
+              chdb.query(
+                  "SELECT name FROM system.tables WHERE database = 'kai' AND engine = 'View'"
+                      + " ORDER BY name",
+                  "TabSeparated"))
+          .isEqualTo(String.join("\n", ANALYST_VIEWS) + "\n");
     }
+  }
+
+  /**
+   * Steps 0..19 of one run with a spike at step 13, a NaN at step 5 and every step inserted twice
+   * (a sink replay): the step-axis curve at width 8 must keep each bucket's min, max and last
+   * finite loss, mark the NaN, and not change with the replay. Loss at step s is 10 - s / 8.
+   */
+  static void assertCurvesKeepMinMaxLast(Migrations.Executor db, String database) {
+    StringBuilder values = new StringBuilder();
+    for (int step = 0; step < 20; step++) {
+      String loss = step == 5 ? "nan" : step == 13 ? "50" : Double.toString(10 - step * 0.125);
+      values
+          .append(values.isEmpty() ? "" : ", ")
+          .append("('kai', 'run-c', ")
+          .append(step)
+          .append(", ")
+          .append(1_768_467_600_000L + step * 1000L)
+          .append(", ")
+          .append(step * 1_048_576L)
+          .append(", ")
+          .append(loss)
+          .append(", 1.5, 'test')");
+    }
+    String insert =
+        "INSERT INTO "
+            + database
+            + ".training_steps (team, run_id, step, ts_ms, tokens, loss, grad_norm, source) VALUES "
+            + values;
+    db.run(insert);
+    db.run(insert); // replayed
+    String curve =
+        db.run(
+            "SELECT bucket, x_last, loss_min, loss_max, loss_last, has_nonfinite FROM "
+                + database
+                + ".v_training_curves WHERE run_id = 'run-c' AND axis = 'step' AND width = 8"
+                + " ORDER BY bucket FORMAT TabSeparated");
+    assertThat(curve)
+        .isEqualTo(
+            "0\t7\t9.125\t10\t9.125\t1\n8\t15\t8.125\t50\t8.125\t0\n16\t19\t7.625\t8\t7.625\t0\n");
+    // Token axis, finest width (2^20 tokens = one step here): the spike is its own bucket.
+    assertThat(
+            db.run(
+                "SELECT count(), max(loss_max), countIf(loss_last IS NULL) FROM "
+                    + database
+                    + ".v_training_curves WHERE run_id = 'run-c' AND axis = 'tokens'"
+                    + " AND width = 1048576 FORMAT TabSeparated"))
+        .isEqualTo("20\t50\t1\n");
   }
 
   @Test
