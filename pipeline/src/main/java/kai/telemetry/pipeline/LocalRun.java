@@ -33,6 +33,10 @@ import org.slf4j.LoggerFactory;
 public final class LocalRun {
   private static final Logger log = LoggerFactory.getLogger(LocalRun.class);
   private static final String DATABASE = ClickHouseUser.DATABASE;
+
+  /** Next to the stack's fixed ports (19xxx), away from the usual 9464. */
+  static final int SINK_METRICS_PORT = 19464;
+
   private static final Duration REFRESH = Duration.ofSeconds(5);
 
   private LocalRun() {}
@@ -70,7 +74,11 @@ public final class LocalRun {
           PipelineRunner.start(
               stack,
               new PipelineRunner.Options(
-                  "", DATABASE, Duration.ofMinutes(2), runDir.resolve("streams-state")));
+                  "",
+                  DATABASE,
+                  Duration.ofMinutes(2),
+                  runDir.resolve("streams-state"),
+                  SINK_METRICS_PORT));
       simulator = new ProgramSimulator(simConfig);
     } catch (RuntimeException e) {
       stack.close();
@@ -107,14 +115,16 @@ public final class LocalRun {
     out.printf(
         "%nrunning: %d GPUs in %d teams, one sample per GPU every %d ms. Ctrl-C stops.%n"
             + "query meanwhile:  clickhouse-client --port %d --user analyst --password analyst-local -q \"SELECT * FROM %s.v_team_fleet_1m ORDER BY window_start_ms DESC, team LIMIT 10\"%n"
-            + "             or:  curl -s -u analyst:analyst-local 'http://127.0.0.1:%d/' --data-binary \"SELECT team, count() FROM %s.gpu_samples GROUP BY team FORMAT PrettyCompact\"%n%n",
+            + "             or:  curl -s -u analyst:analyst-local 'http://127.0.0.1:%d/' --data-binary \"SELECT team, count() FROM %s.gpu_samples GROUP BY team FORMAT PrettyCompact\"%n"
+            + "sink metrics:     curl -s http://127.0.0.1:%d/metrics%n%n",
         simulator.fleet().gpus().size(),
         simulator.fleet().gpus().stream().map(g -> g.team().id()).distinct().count(),
         simConfig.getLong(SimulatorConfig.INTERVAL_MS),
         ports.clickhouseTcp(),
         DATABASE,
         ports.clickhouseHttp(),
-        DATABASE);
+        DATABASE,
+        SINK_METRICS_PORT);
     try (ClickHouseHttp ch =
         new ClickHouseHttp(
             stack.clickhouse().httpUrl(),

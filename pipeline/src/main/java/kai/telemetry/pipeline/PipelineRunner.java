@@ -35,7 +35,8 @@ public final class PipelineRunner implements AutoCloseable {
   private static final Logger log = LoggerFactory.getLogger(PipelineRunner.class);
 
   /** What differs between the local run and a test: names, grace, where state lives. */
-  public record Options(String topicPrefix, String database, Duration grace, Path stateDir) {}
+  public record Options(
+      String topicPrefix, String database, Duration grace, Path stateDir, int sinkMetricsPort) {}
 
   private final List<KafkaStreams> jobs;
   private final ClickHouseSink sink;
@@ -80,6 +81,7 @@ public final class PipelineRunner implements AutoCloseable {
       sinkSettings.put(SinkConfig.CLICKHOUSE_PASSWORD, ClickHouseUser.SINK.localPassword());
     }
     sinkSettings.put(SinkConfig.GROUP_ID, options.topicPrefix() + "kai-clickhouse-sink");
+    sinkSettings.put(SinkConfig.METRICS_PORT, options.sinkMetricsPort());
     ClickHouseSink sink = ClickHouseSinkApp.create(new SinkConfig(sinkSettings));
     Thread sinkThread = new Thread(sink, "clickhouse-sink");
     sinkThread.setUncaughtExceptionHandler(

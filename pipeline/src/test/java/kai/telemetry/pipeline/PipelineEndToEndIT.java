@@ -58,7 +58,7 @@ class PipelineEndToEndIT {
         PipelineRunner.start(
             stack,
             new PipelineRunner.Options(
-                ns.topicPrefix(), ns.database(), Duration.ofHours(1), state))) {
+                ns.topicPrefix(), ns.database(), Duration.ofHours(1), state, 0))) {
       long produced;
       try (ProgramSimulator sim = new ProgramSimulator(simulatorConfig(stack))) {
         produced = sim.backfill(START_MS, TICKS);

@@ -7,6 +7,7 @@ import java.util.HashMap;
 import java.util.LinkedHashMap;
 import java.util.List;
 import java.util.Map;
+import java.util.OptionalLong;
 import java.util.concurrent.CountDownLatch;
 import kai.telemetry.sinks.clickhouse.DeadLetters.Source;
 import org.apache.kafka.clients.consumer.Consumer;
@@ -118,7 +119,7 @@ public final class ClickHouseSink implements Runnable, AutoCloseable {
   /** One poll, and a flush if the batch is full or old enough. */
   void pollOnce(Duration timeout) {
     for (ConsumerRecord<byte[], byte[]> rec : consumer.poll(timeout)) {
-      metrics.recordsIn.incrementAndGet();
+      metrics.recordIn(rec.topic());
       Source source =
           new Source(
               rec.topic(), rec.partition(), rec.offset(), rec.timestamp(), rec.key(), rec.value());
@@ -136,6 +137,13 @@ public final class ClickHouseSink implements Runnable, AutoCloseable {
           new TopicPartition(rec.topic(), rec.partition()),
           new OffsetAndMetadata(rec.offset() + 1));
     }
+    for (TopicPartition tp : consumer.assignment()) {
+      OptionalLong behind = consumer.currentLag(tp);
+      if (behind.isPresent()) {
+        metrics.lag(tp.topic(), tp.partition(), behind.getAsLong());
+      }
+    }
+    metrics.buffered(bufferedRows);
     long now = System.currentTimeMillis();
     if (bufferedRows >= settings.batchMaxRows()
         || (now - lastFlushMs >= settings.batchMaxMs() && !pendingOffsets.isEmpty())) {
@@ -149,15 +157,17 @@ public final class ClickHouseSink implements Runnable, AutoCloseable {
     if (pendingOffsets.isEmpty()) {
       return;
     }
+    long started = System.nanoTime();
     for (Map.Entry<String, List<Pending>> e : buffers.entrySet()) {
       write(routeFor(e.getKey()), e.getValue());
     }
     deadLetters.flush();
     consumer.commitSync(pendingOffsets);
-    metrics.flushes.incrementAndGet();
     buffers.clear();
     pendingOffsets.clear();
     bufferedRows = 0;
+    metrics.flushed(System.nanoTime() - started);
+    metrics.buffered(0);
   }
 
   private TableRoute<?> routeFor(String table) {
@@ -173,7 +183,7 @@ public final class ClickHouseSink implements Runnable, AutoCloseable {
     while (true) {
       try {
         writer.insert(route.table(), route.columns(), rows.stream().map(Pending::row).toList());
-        metrics.rowsWritten.addAndGet(rows.size());
+        metrics.rowsWritten(route.table(), rows.size());
         return;
       } catch (RowWriter.WriteException e) {
         if (e.retriable()) {
@@ -186,7 +196,7 @@ public final class ClickHouseSink implements Runnable, AutoCloseable {
                     + e.getMessage(),
                 e);
           }
-          metrics.retries.incrementAndGet();
+          metrics.retried();
           log.warn("retriable insert failure, retrying in {} ms: {}", backoff, e.getMessage());
           pause(backoff);
           backoff = Math.min(BACKOFF_MAX_MS, backoff * 2);
@@ -208,7 +218,7 @@ public final class ClickHouseSink implements Runnable, AutoCloseable {
     log.warn(
         "dead-lettering {}-{}@{}: {}", source.topic(), source.partition(), source.offset(), reason);
     deadLetters.send(source, reason);
-    metrics.deadLettered.incrementAndGet();
+    metrics.deadLettered(source.topic());
   }
 
   private void pause(long ms) {
@@ -239,6 +249,7 @@ public final class ClickHouseSink implements Runnable, AutoCloseable {
     }
     writer.close();
     deadLetters.close();
+    metrics.close();
   }
 
   /** The sink cannot go on without risking data; it stops, and offsets stay uncommitted. */

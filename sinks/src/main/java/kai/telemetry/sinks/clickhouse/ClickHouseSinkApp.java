@@ -61,22 +61,33 @@ public final class ClickHouseSinkApp {
           applied.isEmpty() ? "schema up to date" : "applied migrations " + applied);
     }
     Topics topics = config.topics();
-    return new ClickHouseSink(
-        new KafkaConsumer<>(config.consumerConfig()),
-        routes(topics, config.serdeConfig()),
-        new JdbcRowWriter(
-            config.getString(SinkConfig.CLICKHOUSE_URL),
-            user,
-            password,
-            config.database(),
-            config.getInt(SinkConfig.INSERT_TIMEOUT_MS)),
-        new KafkaDeadLetters(
-            config.getString(CommonSettings.BOOTSTRAP_SERVERS), topics.sinkDeadLetters),
-        new ClickHouseSink.Settings(
-            config.getInt(SinkConfig.BATCH_MAX_ROWS),
-            config.getLong(SinkConfig.BATCH_MAX_MS),
-            config.getLong(SinkConfig.RETRY_MAX_MS)),
-        Thread::sleep);
+    ClickHouseSink sink =
+        new ClickHouseSink(
+            new KafkaConsumer<>(config.consumerConfig()),
+            routes(topics, config.serdeConfig()),
+            new JdbcRowWriter(
+                config.getString(SinkConfig.CLICKHOUSE_URL),
+                user,
+                password,
+                config.database(),
+                config.getInt(SinkConfig.INSERT_TIMEOUT_MS)),
+            new KafkaDeadLetters(
+                config.getString(CommonSettings.BOOTSTRAP_SERVERS), topics.sinkDeadLetters),
+            new ClickHouseSink.Settings(
+                config.getInt(SinkConfig.BATCH_MAX_ROWS),
+                config.getLong(SinkConfig.BATCH_MAX_MS),
+                config.getLong(SinkConfig.RETRY_MAX_MS)),
+            Thread::sleep);
+    int port = config.getInt(SinkConfig.METRICS_PORT);
+    if (port >= 0) {
+      try {
+        log.info("sink metrics for Prometheus on port {} at /metrics", sink.metrics().serve(port));
+      } catch (RuntimeException e) {
+        sink.close();
+        throw e;
+      }
+    }
+    return sink;
   }
 
   public static void main(String[] args) {

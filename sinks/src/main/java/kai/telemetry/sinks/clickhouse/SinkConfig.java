@@ -27,6 +27,7 @@ public final class SinkConfig extends AbstractConfig {
   public static final String INSERT_TIMEOUT_MS = "sink.insert.timeout.ms";
   public static final String RETRY_MAX_MS = "sink.retry.max.ms";
   public static final String MAX_POLL_INTERVAL_MS = "sink.max.poll.interval.ms";
+  public static final String METRICS_PORT = "sink.metrics.port";
 
   public static final ConfigDef DEF =
       CommonSettings.define(new ConfigDef())
@@ -94,7 +95,15 @@ public final class SinkConfig extends AbstractConfig {
               600_000,
               Range.between(10_000, 3_600_000),
               Importance.LOW,
-              "Consumer max.poll.interval.ms; must exceed the retry budget plus one insert.");
+              "Consumer max.poll.interval.ms; must exceed the retry budget plus one insert.")
+          .define(
+              METRICS_PORT,
+              Type.INT,
+              9464,
+              Range.between(-1, 65_535),
+              Importance.MEDIUM,
+              "Port serving the sink's metrics for Prometheus at /metrics; 0 picks a free port,"
+                  + " -1 serves none.");
 
   public SinkConfig(Map<String, ?> values) {
     super(DEF, values, false);

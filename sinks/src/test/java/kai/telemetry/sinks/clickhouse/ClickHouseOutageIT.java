@@ -76,6 +76,7 @@ class ClickHouseOutageIT {
     settings.put(SinkConfig.CLICKHOUSE_DATABASE, ns.database());
     settings.put(SinkConfig.GROUP_ID, ns.topicPrefix() + "sink");
     settings.put(SinkConfig.BATCH_MAX_MS, 200L);
+    settings.put(SinkConfig.METRICS_PORT, 0);
     settings.put(SinkConfig.INSERT_TIMEOUT_MS, 5_000);
     ClickHouseSink sink = ClickHouseSinkApp.create(new SinkConfig(settings));
     Thread sinkThread = new Thread(sink, "sink-under-test");

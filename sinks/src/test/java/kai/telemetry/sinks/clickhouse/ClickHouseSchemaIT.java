@@ -192,6 +192,18 @@ class ClickHouseSchemaIT {
                     + ".v_training_curves WHERE run_id = 'run-c' AND axis = 'tokens'"
                     + " AND width = 1048576 FORMAT TabSeparated"))
         .isEqualTo("20\t50\t1\n");
+    // The reader picks the finest width that fits: every finite step here, width 8 for 3 points.
+    String fine =
+        db.run(
+            TrainingCurves.sql(database, "kai", "run-c", TrainingCurves.Axis.STEP, 2000)
+                + " FORMAT TabSeparated");
+    assertThat(fine.split("\n")).hasSize(19);
+    assertThat(
+            db.run(
+                TrainingCurves.sql(database, "kai", "run-c", TrainingCurves.Axis.STEP, 3)
+                    + " FORMAT TabSeparated"))
+        .startsWith("7\t9.125\t10\t9.125\t7\t")
+        .contains("\n15\t8.125\t50\t8.125\t15\t");
   }
 
   @Test

@@ -3,6 +3,10 @@ package kai.telemetry.sinks.clickhouse;
 import static org.assertj.core.api.Assertions.assertThat;
 
 import com.fasterxml.jackson.databind.JsonNode;
+import java.net.URI;
+import java.net.http.HttpClient;
+import java.net.http.HttpRequest;
+import java.net.http.HttpResponse;
 import java.nio.charset.StandardCharsets;
 import java.time.Duration;
 import java.util.ArrayList;
@@ -79,6 +83,7 @@ class ClickHouseSinkIT {
     settings.put(SinkConfig.CLICKHOUSE_DATABASE, ns.database());
     settings.put(SinkConfig.GROUP_ID, ns.topicPrefix() + "sink");
     settings.put(SinkConfig.BATCH_MAX_MS, 100L);
+    settings.put(SinkConfig.METRICS_PORT, 0);
     ClickHouseSink sink = ClickHouseSinkApp.create(new SinkConfig(settings));
     Thread thread = new Thread(sink, "sink-under-test");
     thread.start();
@@ -103,6 +108,16 @@ class ClickHouseSinkIT {
                       + r.get("utilization_pct").asDouble())
           .containsExactly("G1/1000/10.0", "G1/2000/20.0", "G2/2000/30.0");
       assertThat(rows).allSatisfy(r -> assertThat(r.get("power_w").isNull()).isTrue());
+      // The same outcome, as Prometheus sees it.
+      String metrics = scrape(sink);
+      assertThat(metrics)
+          .contains("kai_sink_records_in_total{topic=\"" + topics.gpuSamples.name() + "\"} 4.0")
+          .contains("kai_sink_rows_written_total{table=\"gpu_samples\"} 3.0")
+          .contains("kai_sink_dead_lettered_total{topic=\"" + topics.gpuSamples.name() + "\"} 1.0")
+          .contains(
+              "kai_sink_consumer_lag_records{partition=\"0\",topic=\""
+                  + topics.gpuSamples.name()
+                  + "\"} 0.0");
     } finally {
       assertThat(sink.stopAndAwait(Duration.ofSeconds(30))).isTrue();
       sink.close();
@@ -137,6 +152,17 @@ class ClickHouseSinkIT {
     assertThat(header(d, KafkaDeadLetters.SOURCE_OFFSET)).isEqualTo("1");
     assertThat(header(d, KafkaDeadLetters.REASON))
         .startsWith("undecodable record: not in the registry wire format");
+  }
+
+  private static String scrape(ClickHouseSink sink) throws Exception {
+    try (HttpClient http = HttpClient.newHttpClient()) {
+      return http.send(
+              HttpRequest.newBuilder(
+                      URI.create("http://127.0.0.1:" + sink.metrics().port() + "/metrics"))
+                  .build(),
+              HttpResponse.BodyHandlers.ofString())
+          .body();
+    }
   }
 
   private static String header(ConsumerRecord<byte[], byte[]> r, String key) {

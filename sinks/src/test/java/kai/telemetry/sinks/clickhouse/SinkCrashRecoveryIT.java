@@ -92,6 +92,7 @@ class SinkCrashRecoveryIT {
     args.add(SinkConfig.GROUP_ID + "=" + ns.topicPrefix() + "sink");
     args.add(SinkConfig.BATCH_MAX_ROWS + "=2000");
     args.add(SinkConfig.BATCH_MAX_MS + "=400");
+    args.add(SinkConfig.METRICS_PORT + "=0");
     // A killed member holds its partitions until its session times out: keep that short here.
     args.add("kafka.session.timeout.ms=6000");
     args.add("kafka.heartbeat.interval.ms=1000");

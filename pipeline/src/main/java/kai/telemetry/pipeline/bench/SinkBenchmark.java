@@ -1,0 +1,226 @@
+package kai.telemetry.pipeline.bench;
+
+import java.io.IOException;
+import java.nio.file.Files;
+import java.nio.file.Path;
+import java.time.Duration;
+import java.util.ArrayList;
+import java.util.HashMap;
+import java.util.List;
+import java.util.Map;
+import kai.telemetry.config.CommonSettings;
+import kai.telemetry.events.GpuSample;
+import kai.telemetry.producers.program.ProgramFile;
+import kai.telemetry.producers.simulator.GpuFleetSimulator;
+import kai.telemetry.producers.simulator.SimulatorConfig;
+import kai.telemetry.schemas.Topic;
+import kai.telemetry.schemas.Topics;
+import kai.telemetry.sinks.clickhouse.ClickHouseHttp;
+import kai.telemetry.sinks.clickhouse.ClickHouseSinkApp;
+import kai.telemetry.sinks.clickhouse.Migrations;
+import kai.telemetry.sinks.clickhouse.SinkConfig;
+import kai.telemetry.sinks.clickhouse.Tables;
+import kai.telemetry.sinks.clickhouse.TrainingCurves;
+import kai.telemetry.stack.LocalStack;
+import kai.telemetry.stack.StackHome;
+import org.apache.kafka.clients.producer.KafkaProducer;
+import org.apache.kafka.clients.producer.ProducerRecord;
+
+/**
+ * ClickHouse sink throughput next to the server's own limit, and the training-curve query on a long
+ * run. The sink runs in a JVM of its own (as deployed) and drains a topic of GPU samples into
+ * {@code gpu_samples}; then clickhouse-client bulk-inserts the very same rows (exported as
+ * TabSeparated) into an empty copy of the table on the same server. Both rates and their ratio are
+ * printed. Then a 1,000,000-step run is written to {@code training_steps} (the curve views fill as
+ * in production) and its downsampled curve is queried 20 times.
+ *
+ * <p>Arguments: {@code records=N} (default 500,000), {@code gpus=N} (default 2,000), {@code
+ * steps=N} (default 1,000,000), and {@code sink.*} settings passed to the sink.
+ */
+public final class SinkBenchmark {
+  private SinkBenchmark() {}
+
+  public static void main(String[] args) throws Exception {
+    Map<String, String> a = new HashMap<>();
+    for (String arg : args) {
+      String[] kv = arg.split("=", 2);
+      a.put(kv[0], kv.length > 1 ? kv[1] : "");
+    }
+    long records = Long.parseLong(a.getOrDefault("records", "500000"));
+    int gpus = Integer.parseInt(a.getOrDefault("gpus", "2000"));
+    long steps = Long.parseLong(a.getOrDefault("steps", "1000000"));
+    StackHome home = StackHome.locate();
+    Path dir = home.dir().resolve("bench/sink-" + ProcessHandle.current().pid());
+    try (LocalStack stack = LocalStack.start(home, dir, LocalStack.StackPorts.free());
+        ClickHouseHttp ch = new ClickHouseHttp(stack.clickhouse().httpUrl())) {
+      Topics topics = Topics.withPrefix("bench.");
+      stack.kafka().createTopics(topics.all().stream().map(t -> t.newTopic((short) 1)).toList());
+      Map<String, Object> common = new HashMap<>();
+      common.put(CommonSettings.BOOTSTRAP_SERVERS, stack.bootstrapServers());
+      common.put(CommonSettings.SCHEMA_REGISTRY_URL, stack.schemaRegistryUrl());
+      common.put(CommonSettings.TOPIC_PREFIX, "bench.");
+      produce(new SimulatorConfig(common), topics.gpuSamples, records, gpus);
+      System.out.printf(
+          "sink benchmark: %,d GPU samples of %,d GPUs in the topic; ClickHouse %s%n",
+          records, gpus, ch.version());
+
+      double sinkRate = runSink(stack, ch, dir, a, records);
+      System.out.printf("sink (own JVM, JDBC batches):             %,12.0f rows/s%n", sinkRate);
+      double clientRate = clientBulkInsert(stack, ch, dir, records);
+      System.out.printf("clickhouse-client bulk INSERT (TSV file): %,12.0f rows/s%n", clientRate);
+      System.out.printf("ratio: %.2f (target >= 0.70)%n", sinkRate / clientRate);
+
+      curveQuery(ch, steps);
+    }
+  }
+
+  private static void produce(
+      SimulatorConfig sim, Topic<String, GpuSample> topic, long records, int gpus) {
+    ProgramFile program = ProgramFile.launchDefault();
+    GpuFleetSimulator fleet =
+        new GpuFleetSimulator(program.activeTeams(), gpus / program.activeTeams().size(), 7);
+    long start = System.currentTimeMillis() - Duration.ofDays(1).toMillis();
+    try (KafkaProducer<String, GpuSample> producer =
+        new KafkaProducer<>(
+            sim.producerConfig(),
+            topic.keySerde(sim.serdeConfig()).serializer(),
+            topic.valueSerde(sim.serdeConfig()).serializer())) {
+      long sent = 0;
+      for (long t = 0; sent < records; t++) {
+        for (GpuSample s : fleet.tick(t, start + t * 30_000)) {
+          if (sent++ >= records) {
+            break;
+          }
+          producer.send(new ProducerRecord<>(topic.name(), null, s.getTsMs(), s.getGpuUuid(), s));
+        }
+      }
+    }
+  }
+
+  /** Rows per second from the first row landed to the last (start-up and migrations excluded). */
+  private static double runSink(
+      LocalStack stack, ClickHouseHttp ch, Path dir, Map<String, String> a, long records)
+      throws Exception {
+    List<String> cmd = new ArrayList<>();
+    cmd.add(Path.of(System.getProperty("java.home"), "bin", "java").toString());
+    cmd.add("-cp");
+    cmd.add(System.getProperty("java.class.path"));
+    cmd.add(ClickHouseSinkApp.class.getName());
+    cmd.add(CommonSettings.BOOTSTRAP_SERVERS + "=" + stack.bootstrapServers());
+    cmd.add(CommonSettings.SCHEMA_REGISTRY_URL + "=" + stack.schemaRegistryUrl());
+    cmd.add(CommonSettings.TOPIC_PREFIX + "=bench.");
+    cmd.add(SinkConfig.CLICKHOUSE_URL + "=" + stack.clickhouse().jdbcUrl());
+    cmd.add(SinkConfig.CLICKHOUSE_HTTP_URL + "=" + stack.clickhouse().httpUrl());
+    cmd.add(SinkConfig.CLICKHOUSE_DATABASE + "=bench");
+    cmd.add(SinkConfig.METRICS_PORT + "=0");
+    a.forEach(
+        (k, v) -> {
+          if (k.startsWith("sink.")) {
+            cmd.add(k + "=" + v);
+          }
+        });
+    Path log = dir.resolve("sink.log");
+    ProcessBuilder pb =
+        new ProcessBuilder(cmd).redirectErrorStream(true).redirectOutput(log.toFile());
+    pb.environment().remove("LD_PRELOAD");
+    Process sink = pb.start();
+    try {
+      String table = Tables.qualified("bench", Tables.GPU_SAMPLES);
+      long firstRows = 0;
+      long firstNs = 0;
+      long deadline = System.nanoTime() + Duration.ofMinutes(30).toNanos();
+      long rows = 0;
+      while (rows < records) {
+        if (!sink.isAlive()) {
+          throw new IllegalStateException("the sink exited; see " + log);
+        }
+        if (System.nanoTime() > deadline) {
+          throw new IllegalStateException("the sink did not land every row in 30 min");
+        }
+        rows = count(ch, table);
+        if (rows > 0 && firstNs == 0) {
+          firstNs = System.nanoTime();
+          firstRows = rows;
+        }
+        Thread.sleep(rows == 0 ? 50 : 20);
+      }
+      return (rows - firstRows) / ((System.nanoTime() - firstNs) / 1e9);
+    } finally {
+      sink.destroy();
+      sink.waitFor();
+    }
+  }
+
+  private static long count(ClickHouseHttp ch, String table) {
+    try {
+      return ch.count("SELECT count() FROM " + table);
+    } catch (RuntimeException e) {
+      return 0; // before the sink has applied its migrations
+    }
+  }
+
+  /** The same rows, exported to a file, bulk-inserted by clickhouse-client into a fresh table. */
+  private static double clientBulkInsert(
+      LocalStack stack, ClickHouseHttp ch, Path dir, long records) throws Exception {
+    Migrations.apply(ch::execute, "bench_client");
+    Path file = dir.resolve("gpu_samples.tsv");
+    Files.writeString(file, ch.execute("SELECT * FROM bench.gpu_samples FORMAT TabSeparated"));
+    long t0 = System.nanoTime();
+    Process client =
+        new ProcessBuilder(
+                "clickhouse-client",
+                "--port",
+                Integer.toString(stack.clickhouse().tcpPort()),
+                "--query",
+                "INSERT INTO bench_client.gpu_samples FORMAT TabSeparated")
+            .redirectInput(file.toFile())
+            .redirectErrorStream(true)
+            .redirectOutput(dir.resolve("client.log").toFile())
+            .start();
+    if (client.waitFor() != 0) {
+      throw new IOException("clickhouse-client failed; see " + dir.resolve("client.log"));
+    }
+    double seconds = (System.nanoTime() - t0) / 1e9;
+    long landed = ch.count("SELECT count() FROM bench_client.gpu_samples");
+    if (landed != records) {
+      throw new IllegalStateException("clickhouse-client landed " + landed + " of " + records);
+    }
+    return records / seconds;
+  }
+
+  private static void curveQuery(ClickHouseHttp ch, long steps) {
+    long t0 = System.nanoTime();
+    ch.execute(
+        "INSERT INTO bench.training_steps (team, run_id, step, ts_ms, tokens, loss, grad_norm,"
+            + " source) SELECT 'upstage', 'bench-run', toInt64(number),"
+            + " toInt64(1760000000000 + number * 2000), toInt64(number * 4194304),"
+            + " 1.8 + 9.0 / sqrt(number + 1) + if(number = 777777, 5.0, 0.0), 1.0, 'bench'"
+            + " FROM system.numbers LIMIT "
+            + steps);
+    System.out.printf(
+        "training run of %,d steps written (curves included) in %.1f s%n",
+        steps, (System.nanoTime() - t0) / 1e9);
+    String sql =
+        TrainingCurves.sql("bench", "upstage", "bench-run", TrainingCurves.Axis.STEP, 2000);
+    List<Double> ms = new ArrayList<>();
+    int points = 0;
+    double spike = 0;
+    for (int i = 0; i < 20; i++) {
+      long q0 = System.nanoTime();
+      String out = ch.execute(sql + " FORMAT TabSeparated");
+      ms.add((System.nanoTime() - q0) / 1e6);
+      String[] lines = out.split("\n");
+      points = lines.length;
+      spike = 0;
+      for (String line : lines) {
+        spike = Math.max(spike, Double.parseDouble(line.split("\t")[2]));
+      }
+    }
+    ms.sort(Double::compare);
+    System.out.printf(
+        "curve query (step axis): %d points, max loss in band %.2f (the spike at step 777,777"
+            + " is kept); median %.1f ms, slowest %.1f ms over 20 runs (target < 100 ms,"
+            + " <= 2,000 points)%n",
+        points, spike, ms.get(ms.size() / 2), ms.get(ms.size() - 1));
+  }
+}
