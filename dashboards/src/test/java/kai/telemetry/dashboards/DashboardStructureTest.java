@@ -14,7 +14,10 @@ class DashboardStructureTest {
   @Test
   void dashboardsAreWellFormedAndReferToTheProvisionedDatasource() {
     List<Path> files = Dashboards.files();
-    assertThat(files).isNotEmpty();
+    assertThat(files)
+        .extracting(f -> f.getFileName().toString())
+        .containsExactly(
+            "benchmarks.json", "gpu-fleet.json", "program-overview.json", "training-curves.json");
     Set<String> provisionedUids = new HashSet<>();
     for (JsonNode ds : Dashboards.datasources()) {
       assertThat(ds.get("type").asText()).isEqualTo("grafana-clickhouse-datasource");
@@ -26,8 +29,17 @@ class DashboardStructureTest {
       assertThat(dashboardUids.add(d.get("uid").asText())).as("unique uid in %s", file).isTrue();
       Set<String> defined = new HashSet<>();
       for (JsonNode v : d.path("templating").path("list")) {
+        if (v.get("type").asText().equals("query")) {
+          assertThat(provisionedUids).contains(v.path("datasource").path("uid").asText());
+          // A variable's query may use only the variables defined before it.
+          assertThat(defined)
+              .as("variables before $%s in %s", v.get("name").asText(), file)
+              .containsAll(GrafanaSql.variablesUsed(v.get("query").asText()));
+        } else {
+          assertThat(v.get("type").asText()).isEqualTo("custom");
+          assertThat(v.path("options")).as("options of $%s", v.get("name").asText()).isNotEmpty();
+        }
         defined.add(v.get("name").asText());
-        assertThat(provisionedUids).contains(v.path("datasource").path("uid").asText());
       }
       Set<Integer> ids = new HashSet<>();
       boolean[][] grid = new boolean[200][24];

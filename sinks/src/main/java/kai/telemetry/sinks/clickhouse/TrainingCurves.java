@@ -68,18 +68,20 @@ public final class TrainingCurves {
         + table
         + " WHERE "
         + run
-        // The run's last x, read from the few coarsest buckets.
-        + " AND width = arrayFirst(w -> intDiv(toUInt64((SELECT maxMerge(x_last_state) FROM "
+        // The width, from the run's last x read off its few coarsest buckets: a scalar subquery
+        // (evaluated once, so the primary key applies) over a plain one (18.16 cannot merge
+        // aggregate states inside a lambda).
+        + " AND width = (SELECT arrayFirst(w -> intDiv(last_x, w) < "
+        + maxPoints
+        + ", ["
+        + widths
+        + "]) FROM (SELECT toUInt64(maxMerge(x_last_state)) AS last_x FROM "
         + table
         + " WHERE "
         + run
         + " AND width = "
         + coarsest
-        + ")), w) < "
-        + maxPoints
-        + ", ["
-        + widths
-        + "])"
+        + "))"
         + " GROUP BY bucket"
         + " HAVING maxMerge(finite_state) = 1"
         + " ORDER BY x";

@@ -11,12 +11,17 @@ import java.util.List;
 import java.util.stream.Stream;
 
 /** The dashboards and provisioning files as shipped under dashboards/grafana. */
-final class Dashboards {
-  static final Path DIR = Path.of(System.getProperty("kai.grafana.dir", "grafana"));
+public final class Dashboards {
+  /** dashboards/grafana, from the module, from a sibling module, or as kai.grafana.dir says. */
+  public static final Path DIR =
+      Path.of(
+          System.getProperty(
+              "kai.grafana.dir",
+              Files.isDirectory(Path.of("grafana")) ? "grafana" : "../dashboards/grafana"));
 
   private Dashboards() {}
 
-  static List<Path> files() {
+  public static List<Path> files() {
     try (Stream<Path> s = Files.list(DIR.resolve("dashboards"))) {
       return s.filter(p -> p.toString().endsWith(".json")).sorted().toList();
     } catch (IOException e) {
@@ -24,7 +29,7 @@ final class Dashboards {
     }
   }
 
-  static JsonNode read(Path file) {
+  public static JsonNode read(Path file) {
     try {
       return new ObjectMapper().readTree(file.toFile());
     } catch (IOException e) {
@@ -32,7 +37,7 @@ final class Dashboards {
     }
   }
 
-  static JsonNode datasources() {
+  public static JsonNode datasources() {
     try {
       return new YAMLMapper()
           .readTree(DIR.resolve("provisioning/datasources/clickhouse.yaml").toFile())
@@ -43,7 +48,7 @@ final class Dashboards {
   }
 
   /** Every panel, nested rows included. */
-  static List<JsonNode> panels(JsonNode dashboard) {
+  public static List<JsonNode> panels(JsonNode dashboard) {
     List<JsonNode> out = new java.util.ArrayList<>();
     for (JsonNode p : dashboard.path("panels")) {
       out.add(p);

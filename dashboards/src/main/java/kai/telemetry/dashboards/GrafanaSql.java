@@ -10,15 +10,36 @@ import java.util.stream.Collectors;
  * Expands the grafana-clickhouse-datasource macros and template variables in a panel's SQL the way
  * the plugin does, so the SQL can be executed outside Grafana.
  */
-final class GrafanaSql {
+public final class GrafanaSql {
   private static final Pattern TIME_FILTER = Pattern.compile("\\$__timeFilter\\(([^)]+)\\)");
   private static final Pattern TIME_FILTER_MS = Pattern.compile("\\$__timeFilter_ms\\(([^)]+)\\)");
+  private static final Pattern TIME_INTERVAL = Pattern.compile("\\$__timeInterval\\(([^)]+)\\)");
   private static final Pattern VARIABLE =
       Pattern.compile("\\$\\{(\\w+)(?::(singlequote|csv|raw))?}|\\$(\\w+)");
 
   private GrafanaSql() {}
 
-  static String expand(String sql, long fromMs, long toMs, Map<String, List<String>> variables) {
+  /** Expands with the interval Grafana would pick for about 1,000 points over the range. */
+  public static String expand(
+      String sql, long fromMs, long toMs, Map<String, List<String>> variables) {
+    long intervalSeconds = Math.max(1, (toMs - fromMs) / 1000 / 1000);
+    String out =
+        TIME_INTERVAL
+            .matcher(sql)
+            .replaceAll(
+                m ->
+                    Matcher.quoteReplacement(
+                        "toStartOfInterval(toDateTime("
+                            + m.group(1)
+                            + "), INTERVAL "
+                            + intervalSeconds
+                            + " second)"));
+    out = out.replace("$__interval_s", Long.toString(intervalSeconds));
+    return expandFilters(out, fromMs, toMs, variables);
+  }
+
+  private static String expandFilters(
+      String sql, long fromMs, long toMs, Map<String, List<String>> variables) {
     String out =
         TIME_FILTER_MS
             .matcher(sql)
@@ -74,7 +95,7 @@ final class GrafanaSql {
   }
 
   /** Names of the variables a SQL text uses. */
-  static List<String> variablesUsed(String sql) {
+  public static List<String> variablesUsed(String sql) {
     Matcher m = VARIABLE.matcher(sql);
     List<String> names = new java.util.ArrayList<>();
     while (m.find()) {
