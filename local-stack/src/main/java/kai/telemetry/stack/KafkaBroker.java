@@ -70,6 +70,9 @@ public final class KafkaBroker implements AutoCloseable {
       p.put("group.initial.rebalance.delay.ms", "0");
       p.put("num.partitions", "1");
       p.put("auto.create.topics.enable", "false");
+      // Keep everything: records carry event time, and backfills and fixtures are older than any
+      // time retention, which would delete them at the broker's next retention check.
+      p.put("log.retention.ms", "-1");
       p.put("log.flush.interval.messages", "1");
       Path props = dataDir.resolve("server.properties");
       try (OutputStream out = Files.newOutputStream(props)) {
