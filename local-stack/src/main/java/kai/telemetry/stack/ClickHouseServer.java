@@ -20,7 +20,7 @@ import org.slf4j.LoggerFactory;
  * A real ClickHouse server (the distribution's clickhouse-server) run as a child process from a
  * config written here, on dedicated ports, with all its data under one folder of ours.
  */
-public final class ClickHouseServer implements AutoCloseable {
+public final class ClickHouseServer implements ClickHouseEndpoint {
   private static final Logger log = LoggerFactory.getLogger(ClickHouseServer.class);
 
   private final Path dir;
@@ -47,11 +47,13 @@ public final class ClickHouseServer implements AutoCloseable {
   }
 
   /** Stops the server; its data stays. For outage tests, with {@link #restart()}. */
+  @Override
   public synchronized void stop() {
     process.close();
   }
 
   /** Starts the server again on the same ports and data after {@link #stop()}. */
+  @Override
   public synchronized void restart() {
     launch();
   }
@@ -191,25 +193,24 @@ public final class ClickHouseServer implements AutoCloseable {
     return httpPort;
   }
 
+  @Override
   public int tcpPort() {
     return tcpPort;
   }
 
-  /** JDBC URL for com.clickhouse:clickhouse-jdbc (v2) over HTTP. */
-  public String jdbcUrl() {
-    return "jdbc:clickhouse:http://127.0.0.1:" + httpPort;
-  }
-
   /** Base URL of the HTTP interface. */
+  @Override
   public String httpUrl() {
     return "http://127.0.0.1:" + httpPort;
   }
 
   /** True when the server answers /ping. */
+  @Override
   public boolean ping() {
     return get("/ping").startsWith("Ok.");
   }
 
+  @Override
   public String version() {
     return get("/?query=SELECT%20version()").trim();
   }

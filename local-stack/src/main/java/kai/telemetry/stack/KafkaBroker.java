@@ -9,13 +9,11 @@ import java.nio.charset.StandardCharsets;
 import java.nio.file.Files;
 import java.nio.file.Path;
 import java.time.Duration;
-import java.util.Map;
 import java.util.Properties;
 import kafka.server.KafkaConfig;
 import kafka.server.KafkaRaftServer;
 import kafka.tools.StorageTool;
 import org.apache.kafka.clients.admin.Admin;
-import org.apache.kafka.clients.admin.AdminClientConfig;
 import org.apache.kafka.common.utils.Time;
 import org.slf4j.Logger;
 import org.slf4j.LoggerFactory;
@@ -25,7 +23,7 @@ import org.slf4j.LoggerFactory;
  * data survives a restart on the same folder: the cluster id is fixed and the storage is only
  * formatted when it has not been.
  */
-public final class KafkaBroker implements AutoCloseable {
+public final class KafkaBroker implements KafkaEndpoint {
   private static final Logger log = LoggerFactory.getLogger(KafkaBroker.class);
 
   /** Fixed so a data folder formatted once can be reopened (re-formatting with a new id fails). */
@@ -125,54 +123,9 @@ public final class KafkaBroker implements AutoCloseable {
     }
   }
 
-  /**
-   * Creates {@code topics} and returns once every partition answers at its leader. A produce sent
-   * the moment creation returns can meet a partition whose leader is not ready yet; an idempotent
-   * producer whose first batch is refused that way may then never get past the broker's sequence
-   * check, so tests and the local run wait for this first.
-   */
-  public void createTopics(java.util.Collection<org.apache.kafka.clients.admin.NewTopic> topics) {
-    try (Admin admin = admin()) {
-      admin.createTopics(topics).all().get();
-      java.util.Map<
-              org.apache.kafka.common.TopicPartition, org.apache.kafka.clients.admin.OffsetSpec>
-          partitions = new java.util.HashMap<>();
-      for (org.apache.kafka.clients.admin.NewTopic t : topics) {
-        for (int p = 0; p < t.numPartitions(); p++) {
-          partitions.put(
-              new org.apache.kafka.common.TopicPartition(t.name(), p),
-              org.apache.kafka.clients.admin.OffsetSpec.latest());
-        }
-      }
-      Await.until(
-          "every new partition to answer at its leader",
-          Duration.ofSeconds(60),
-          () -> {
-            try {
-              admin.listOffsets(partitions).all().get();
-              return true;
-            } catch (Exception e) {
-              return false;
-            }
-          });
-    } catch (InterruptedException e) {
-      Thread.currentThread().interrupt();
-      throw new IllegalStateException(e);
-    } catch (java.util.concurrent.ExecutionException e) {
-      throw new IllegalStateException("cannot create topics: " + e.getCause(), e.getCause());
-    }
-  }
-
+  @Override
   public String bootstrapServers() {
     return bootstrapServers;
-  }
-
-  public Admin admin() {
-    return Admin.create(
-        Map.of(
-            AdminClientConfig.BOOTSTRAP_SERVERS_CONFIG, bootstrapServers,
-            AdminClientConfig.REQUEST_TIMEOUT_MS_CONFIG, 10_000,
-            AdminClientConfig.DEFAULT_API_TIMEOUT_MS_CONFIG, 30_000));
   }
 
   @Override

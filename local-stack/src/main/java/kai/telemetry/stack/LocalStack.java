@@ -38,20 +38,23 @@ public final class LocalStack implements AutoCloseable {
     }
   }
 
-  private final KafkaBroker kafka;
-  private final SchemaRegistryServer registry;
-  private final ClickHouseServer clickhouse;
+  private final KafkaEndpoint kafka;
+  private final AutoCloseable registry;
+  private final String registryUrl;
+  private final ClickHouseEndpoint clickhouse;
   private final StackHome home;
   private final Path dir;
 
-  private LocalStack(
-      KafkaBroker kafka,
-      SchemaRegistryServer registry,
-      ClickHouseServer clickhouse,
+  LocalStack(
+      KafkaEndpoint kafka,
+      AutoCloseable registry,
+      String registryUrl,
+      ClickHouseEndpoint clickhouse,
       StackHome home,
       Path dir) {
     this.kafka = kafka;
     this.registry = registry;
+    this.registryUrl = registryUrl;
     this.clickhouse = clickhouse;
     this.home = home;
     this.dir = dir;
@@ -90,7 +93,7 @@ public final class LocalStack implements AutoCloseable {
       started.add(kafka);
       SchemaRegistryServer r = registry.join();
       log.info("local stack up in {} ms under {}", (System.nanoTime() - t0) / 1_000_000, dir);
-      return new LocalStack(kafka, r, clickhouse, home, dir);
+      return new LocalStack(kafka, r, r.url(), clickhouse, home, dir);
     } catch (RuntimeException e) {
       List<AutoCloseable> toStop = new ArrayList<>(started);
       Collections.reverse(toStop);
@@ -113,14 +116,14 @@ public final class LocalStack implements AutoCloseable {
 
   /** Value for schema.registry.url. */
   public String schemaRegistryUrl() {
-    return registry.url();
+    return registryUrl;
   }
 
-  public ClickHouseServer clickhouse() {
+  public ClickHouseEndpoint clickhouse() {
     return clickhouse;
   }
 
-  public KafkaBroker kafka() {
+  public KafkaEndpoint kafka() {
     return kafka;
   }
 

@@ -48,7 +48,11 @@ public final class RealStackExtension implements ParameterResolver {
     StackResource() {
       String testDir = System.getProperty("kai.test.dir", "target/it");
       Path dir = Path.of(testDir, "stack-" + ProcessHandle.current().pid());
-      stack = LocalStack.start(StackHome.locate(), dir, LocalStack.StackPorts.free());
+      // -Pcontainers: the production images through Testcontainers, where Docker runs.
+      stack =
+          "containers".equals(System.getProperty("kai.stack"))
+              ? ContainerStack.start(StackHome.locate(), dir)
+              : LocalStack.start(StackHome.locate(), dir, LocalStack.StackPorts.free());
     }
 
     @Override

@@ -20,6 +20,7 @@ import kai.telemetry.schemas.Topic;
 import kai.telemetry.schemas.Topics;
 import kai.telemetry.sinks.clickhouse.SinkConfig;
 import kai.telemetry.stack.ClickHouseUser;
+import kai.telemetry.stack.StackImages;
 import kai.telemetry.streams.KpiStreamsConfig;
 import org.apache.kafka.clients.admin.NewTopic;
 import org.apache.kafka.common.config.ConfigDef;
@@ -46,6 +47,16 @@ class ComposeFileTest {
       created.add(m.group(1) + " " + m.group(2) + " " + m.group(3));
     }
     assertThat(created).isEqualTo(expected);
+  }
+
+  @Test
+  void imagesAreTheOnesTheContainerStackTests() {
+    assertThat(services.get("kafka").get("image").asText()).isEqualTo(StackImages.KAFKA);
+    assertThat(services.get("topics").get("image").asText()).isEqualTo(StackImages.KAFKA);
+    assertThat(services.get("schema-registry").get("image").asText())
+        .isEqualTo(StackImages.SCHEMA_REGISTRY);
+    assertThat(services.get("clickhouse").get("image").asText()).isEqualTo(StackImages.CLICKHOUSE);
+    assertThat(services.get("grafana").get("image").asText()).isEqualTo(StackImages.GRAFANA);
   }
 
   @Test

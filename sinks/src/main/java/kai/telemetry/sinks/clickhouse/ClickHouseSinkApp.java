@@ -2,6 +2,7 @@ package kai.telemetry.sinks.clickhouse;
 
 import java.time.Duration;
 import java.util.List;
+import java.util.concurrent.Executors;
 import kai.telemetry.config.CommonSettings;
 import kai.telemetry.schemas.Topic;
 import kai.telemetry.schemas.Topics;
@@ -77,7 +78,13 @@ public final class ClickHouseSinkApp {
                 config.getInt(SinkConfig.BATCH_MAX_ROWS),
                 config.getLong(SinkConfig.BATCH_MAX_MS),
                 config.getLong(SinkConfig.RETRY_MAX_MS)),
-            Thread::sleep);
+            Thread::sleep,
+            Executors.newSingleThreadExecutor(
+                r -> {
+                  Thread t = new Thread(r, "clickhouse-sink-insert");
+                  t.setDaemon(true);
+                  return t;
+                }));
     int port = config.getInt(SinkConfig.METRICS_PORT);
     if (port >= 0) {
       try {

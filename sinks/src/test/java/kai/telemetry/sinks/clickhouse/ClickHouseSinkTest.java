@@ -119,7 +119,8 @@ class ClickHouseSinkTest {
         writer,
         dlq,
         new ClickHouseSink.Settings(maxRows, 60_000, retryMaxMs),
-        sleeps::add);
+        sleeps::add,
+        Runnable::run); // inserts on the polling thread: each step's outcome is visible at once
   }
 
   private void add(long offset, String value) {
@@ -147,6 +148,59 @@ class ClickHouseSinkTest {
     assertThat(writer.inserted.get(0).get(2)).containsExactly("c", 3L);
     assertThat(committed()).isEqualTo(3L);
     assertThat(sink.metrics().rowsWritten()).isEqualTo(3);
+  }
+
+  @Test
+  void aBatchInFlightIsCommittedOnlyOnceItsInsertHasLanded() {
+    java.util.ArrayDeque<Runnable> insertThread = new java.util.ArrayDeque<>();
+    TableRoute<Event> route = new TableRoute<>(TOPIC, "events_table", TEXT, List.of("name", "n"));
+    ClickHouseSink sink =
+        new ClickHouseSink(
+            consumer,
+            List.of(route),
+            writer,
+            dlq,
+            new ClickHouseSink.Settings(2, 60_000, 1_000),
+            sleeps::add,
+            insertThread::add);
+    add(0, "a:1");
+    add(1, "b:2");
+    sink.pollOnce(Duration.ZERO); // batch full: handed to the insert thread, still running
+    assertThat(insertThread).hasSize(1);
+    assertThat(writer.inserted).isEmpty();
+    assertThat(committed()).isNull();
+
+    add(2, "c:3");
+    sink.pollOnce(Duration.ZERO); // reading goes on meanwhile; nothing is committed yet
+    assertThat(committed()).isNull();
+
+    insertThread.poll().run(); // the insert lands
+    sink.pollOnce(Duration.ZERO);
+    assertThat(writer.names()).containsExactly("a", "b");
+    assertThat(committed()).isEqualTo(2L); // c:3 is read but not landed: not committed
+  }
+
+  @Test
+  void aFailedBatchInFlightStopsTheSinkWithoutCommitting() {
+    java.util.ArrayDeque<Runnable> insertThread = new java.util.ArrayDeque<>();
+    writer.retriableFailuresLeft = Integer.MAX_VALUE;
+    TableRoute<Event> route = new TableRoute<>(TOPIC, "events_table", TEXT, List.of("name", "n"));
+    ClickHouseSink sink =
+        new ClickHouseSink(
+            consumer,
+            List.of(route),
+            writer,
+            dlq,
+            new ClickHouseSink.Settings(1, 60_000, 0),
+            sleeps::add,
+            insertThread::add);
+    add(0, "a:1");
+    sink.pollOnce(Duration.ZERO);
+    insertThread.poll().run(); // gives up: the retry budget is 0
+    assertThatThrownBy(() -> sink.pollOnce(Duration.ZERO))
+        .isInstanceOf(ClickHouseSink.SinkFailedException.class)
+        .hasMessageContaining("stopping without committing");
+    assertThat(committed()).isNull();
   }
 
   @Test
