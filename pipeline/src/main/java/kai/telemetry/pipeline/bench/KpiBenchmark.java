@@ -27,6 +27,8 @@ import org.apache.kafka.clients.producer.KafkaProducer;
 import org.apache.kafka.clients.producer.ProducerRecord;
 import org.apache.kafka.common.TopicPartition;
 import org.apache.kafka.streams.KafkaStreams;
+import org.apache.kafka.streams.StreamsBuilder;
+import org.apache.kafka.streams.kstream.Consumed;
 
 /**
  * Throughput of the fleet KPI job (the heaviest: every GPU sample, two aggregation stages,
@@ -100,6 +102,12 @@ public final class KpiBenchmark {
               kpi.put(k, v);
             }
           });
+      // The floor of any job here: Kafka Streams that only deserializes, under the same settings.
+      double floor = deserializeOnlyStreams(stack, topic, new KpiStreamsConfig(kpi), records);
+      System.out.printf(
+          "Kafka Streams, deserialize only (same settings): %,8.0f records/s (ratio %.2f)%n",
+          floor, floor / plain);
+
       long t0 = System.nanoTime();
       try (KafkaStreams job = TeamFleetMinuteJob.start(new KpiStreamsConfig(kpi))) {
         String group = "bench-kpi-" + TeamFleetMinuteJob.JOB;
@@ -135,6 +143,31 @@ public final class KpiBenchmark {
       }
     }
     return n / ((System.nanoTime() - t0) / 1e9);
+  }
+
+  private static double deserializeOnlyStreams(
+      LocalStack stack, Topic<String, GpuSample> topic, KpiStreamsConfig config, long records) {
+    StreamsBuilder builder = new StreamsBuilder();
+    builder.stream(
+            topic.name(),
+            Consumed.with(
+                topic.keySerde(config.serdeConfig()), topic.valueSerde(config.serdeConfig())))
+        .foreach((k, v) -> {});
+    String job = "floor";
+    long t0 = System.nanoTime();
+    try (KafkaStreams streams = new KafkaStreams(builder.build(), config.streamsProperties(job))) {
+      streams.start();
+      String group = config.getString(KpiStreamsConfig.APPLICATION_ID) + "-" + job;
+      try (Admin admin = stack.kafka().admin()) {
+        Await.until(
+            "the deserialize-only job to consume every sample",
+            Duration.ofMinutes(30),
+            () -> committed(admin, group, topic.name()) >= records);
+      }
+      double rate = records / ((System.nanoTime() - t0) / 1e9);
+      streams.close(Duration.ofSeconds(30));
+      return rate;
+    }
   }
 
   private static long committed(Admin admin, String group, String topic) {
