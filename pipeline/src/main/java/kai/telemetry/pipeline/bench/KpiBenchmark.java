@@ -92,7 +92,6 @@ public final class KpiBenchmark {
       Map<String, Object> kpi = new HashMap<>(common);
       kpi.put(KpiStreamsConfig.APPLICATION_ID, "bench-kpi");
       kpi.put(KpiStreamsConfig.STATE_DIR, dir.resolve("streams-state").toString());
-      kpi.put(KpiStreamsConfig.GRACE_MS, Duration.ofDays(2).toMillis());
       if (a.containsKey("guarantee")) {
         kpi.put(KpiStreamsConfig.PROCESSING_GUARANTEE, a.get("guarantee"));
       }

@@ -16,39 +16,38 @@ import org.apache.kafka.common.serialization.Serde;
 import org.apache.kafka.common.serialization.Serdes;
 import org.apache.kafka.common.utils.Bytes;
 import org.apache.kafka.streams.KafkaStreams;
-import org.apache.kafka.streams.KeyValue;
 import org.apache.kafka.streams.StreamsBuilder;
 import org.apache.kafka.streams.Topology;
 import org.apache.kafka.streams.kstream.Consumed;
-import org.apache.kafka.streams.kstream.GlobalKTable;
-import org.apache.kafka.streams.kstream.Grouped;
-import org.apache.kafka.streams.kstream.KTable;
 import org.apache.kafka.streams.kstream.Materialized;
 import org.apache.kafka.streams.kstream.Named;
 import org.apache.kafka.streams.kstream.Produced;
-import org.apache.kafka.streams.kstream.TimeWindows;
-import org.apache.kafka.streams.kstream.Windowed;
+import org.apache.kafka.streams.kstream.Repartitioned;
 import org.apache.kafka.streams.state.KeyValueStore;
 import org.apache.kafka.streams.state.Stores;
-import org.apache.kafka.streams.state.WindowStore;
 
 /**
- * Fleet KPIs per team per 1-minute event-time window, in two stages so that no state holds a whole
- * fleet: first per GPU and window (samples are keyed by GPU UUID, so no repartition), then per team
- * and window by adding each GPU's window and subtracting its previous version. Energy is metered
- * per GPU between consecutive samples first. Allocation and coverage come from the teams reference
- * topic. Samples later than the grace period are dropped and counted by Kafka Streams
- * (dropped-records metric). Every update is emitted with a growing version.
+ * Fleet KPIs per team, and per team cluster, per 1-minute event-time window, in two stages so that
+ * no state holds a whole fleet and little is written per sample. Stage one runs on the input
+ * partitions (samples keyed by GPU UUID): each GPU's energy meter and open minutes are one store
+ * entry, and the partition's share of each team cluster-minute is sent on, keyed by team, only for
+ * minutes that changed and at most once per emit interval ({@link GpuMinutesProcessor}). Stage two
+ * adds the partitions' shares up per team and emits the cluster's and the team's row ({@link
+ * TeamMinutesProcessor}). Allocation and coverage come from the teams reference topic. Samples
+ * later than the grace period are dropped and counted. Rows carry a version (their sample count)
+ * that grows with every update.
  */
 public final class TeamFleetMinuteJob {
 
   public static final String JOB = "fleet";
   public static final String STORE = "team-fleet-minute-store";
-  public static final String CLUSTER_STORE = "cluster-fleet-minute-store";
-  public static final String GPU_STORE = "gpu-minute-store";
-  public static final String METER_STORE = "gpu-meter-store";
+  public static final String GPU_STORE = "gpu-state-store";
+  public static final String DIRTY_STORE = "fleet-changed-shares-store";
   public static final String TEAMS_STORE = "fleet-teams-store";
   static final double IDLE_BELOW_PCT = 5.0;
+
+  /** How often stage one sends the shares that changed: what "live" means for the fleet rows. */
+  public static final Duration EMIT_INTERVAL = Duration.ofSeconds(1);
 
   private TeamFleetMinuteJob() {}
 
@@ -59,92 +58,76 @@ public final class TeamFleetMinuteJob {
       Serde<TeamFleetMinute> kpiSerde,
       Duration windowSize,
       Duration grace) {
-    Serde<GpuMinuteState> gpuSerde = new InternalAvroSerde<>(GpuMinuteState.class);
-    Serde<TeamFleetState> teamStateSerde = new InternalAvroSerde<>(TeamFleetState.class);
     StreamsBuilder builder = new StreamsBuilder();
     builder.addStateStore(
         Stores.keyValueStoreBuilder(
-                Stores.persistentKeyValueStore(METER_STORE),
+                Stores.inMemoryKeyValueStore(GPU_STORE),
                 Serdes.String(),
-                new InternalAvroSerde<>(GpuMeter.class))
-            // A GPU's meter changes with every sample: write it out once per commit.
+                new InternalAvroSerde<>(GpuState.class))
+            // A GPU's entry changes with every sample: write it out once per commit.
             .withCachingEnabled());
-    GlobalKTable<String, TeamInfo> teams =
-        builder.globalTable(
-            topics.teams.name(),
-            Consumed.with(Serdes.String(), teamSerde).withName("fleet-teams-source"),
-            Materialized.<String, TeamInfo, KeyValueStore<Bytes, byte[]>>as(TEAMS_STORE)
+    builder.addStateStore(
+        Stores.keyValueStoreBuilder(
+                Stores.inMemoryKeyValueStore(DIRTY_STORE), Serdes.String(), Serdes.Long())
+            .withCachingEnabled());
+    builder.addStateStore(
+        Stores.keyValueStoreBuilder(
+                Stores.persistentKeyValueStore(STORE),
+                Serdes.String(),
+                new InternalAvroSerde<>(FleetMerge.class))
+            .withCachingEnabled());
+    builder.globalTable(
+        topics.teams.name(),
+        Consumed.with(Serdes.String(), teamSerde).withName("fleet-teams-source"),
+        Materialized.<String, TeamInfo, KeyValueStore<Bytes, byte[]>>as(TEAMS_STORE)
+            .withKeySerde(Serdes.String())
+            .withValueSerde(teamSerde));
+    Duration retention = windowSize.plus(grace).plus(Duration.ofHours(1));
+    String teamTopic = topics.teamFleetMinute.name();
+    String clusterTopic = topics.clusterFleetMinute.name();
+    builder.stream(
+            topics.gpuSamples.name(),
+            Consumed.with(Serdes.String(), sampleSerde)
+                .withTimestampExtractor(new EventTimeExtractor())
+                .withName("gpu-samples-source"))
+        .process(
+            () -> new GpuMinutesProcessor(windowSize, grace, EMIT_INTERVAL),
+            Named.as("gpu-minutes"),
+            GPU_STORE,
+            DIRTY_STORE)
+        .repartition(
+            Repartitioned.<String, FleetPartial>as("by-team")
                 .withKeySerde(Serdes.String())
-                .withValueSerde(teamSerde));
-    KTable<Windowed<String>, GpuMinuteState> perGpu =
-        builder.stream(
-                topics.gpuSamples.name(),
-                Consumed.with(Serdes.String(), sampleSerde)
-                    .withTimestampExtractor(new EventTimeExtractor())
-                    .withName("gpu-samples-source"))
-            .processValues(GpuMeterProcessor::new, Named.as("meter-energy"), METER_STORE)
-            .groupByKey(
-                Grouped.with("by-gpu", Serdes.String(), new InternalAvroSerde<>(FleetSample.class)))
-            .windowedBy(TimeWindows.ofSizeAndGrace(windowSize, grace))
-            .aggregate(
-                () -> GpuMinuteState.newBuilder().build(),
-                (gpu, sample, state) -> addSample(state, sample),
-                Named.as("gpu-minute-aggregate"),
-                Materialized.<String, GpuMinuteState, WindowStore<Bytes, byte[]>>as(GPU_STORE)
-                    .withKeySerde(Serdes.String())
-                    .withValueSerde(gpuSerde)
-                    .withRetention(windowSize.plus(grace).plus(Duration.ofHours(1))));
-    // Team totals (cluster *) and per-cluster rows: the same second stage over two groupings.
-    fleetLevel(perGpu, teams, "by-team", STORE, windowSize, gpuSerde, teamStateSerde, false)
+                .withValueSerde(new InternalAvroSerde<>(FleetPartial.class)))
+        .process(
+            () -> new TeamMinutesProcessor(windowSize, retention), Named.as("team-minutes"), STORE)
         .to(
-            topics.teamFleetMinute.name(),
-            Produced.with(Serdes.String(), kpiSerde).withName("team-fleet-minute-sink"));
-    fleetLevel(
-            perGpu, teams, "by-cluster", CLUSTER_STORE, windowSize, gpuSerde, teamStateSerde, true)
-        .to(
-            topics.clusterFleetMinute.name(),
-            Produced.with(Serdes.String(), kpiSerde).withName("cluster-fleet-minute-sink"));
+            (key, kpi, ctx) -> kpi.getCluster().equals("*") ? teamTopic : clusterTopic,
+            Produced.with(Serdes.String(), kpiSerde).withName("fleet-minute-sink"));
     return builder.build();
   }
 
-  private static org.apache.kafka.streams.kstream.KStream<String, TeamFleetMinute> fleetLevel(
-      KTable<Windowed<String>, GpuMinuteState> perGpu,
-      GlobalKTable<String, TeamInfo> teams,
-      String name,
-      String store,
-      Duration windowSize,
-      Serde<GpuMinuteState> gpuSerde,
-      Serde<TeamFleetState> stateSerde,
-      boolean perCluster) {
-    return perGpu
-        .groupBy(
-            (window, gpu) ->
-                KeyValue.pair(
-                    gpu.getTeam()
-                        + "@"
-                        + (perCluster ? gpu.getCluster() : "*")
-                        + "@"
-                        + window.window().start(),
-                    gpu),
-            Grouped.with(name, Serdes.String(), gpuSerde))
-        .aggregate(
-            () -> TeamFleetState.newBuilder().build(),
-            (key, gpu, team) -> plus(key, team, gpu, 1),
-            (key, gpu, team) -> plus(key, team, gpu, -1),
-            Named.as(name + "-aggregate"),
-            Materialized.<String, TeamFleetState, KeyValueStore<Bytes, byte[]>>as(store)
-                .withKeySerde(Serdes.String())
-                .withValueSerde(stateSerde))
-        .toStream(Named.as(name + "-updates"))
-        .filter((key, state) -> state != null && state.getGpus() > 0, Named.as(name + "-with-gpus"))
-        .leftJoin(
-            teams,
-            (key, state) -> state.getTeam(),
-            (state, team) -> toKpi(state, perCluster ? null : team, windowSize),
-            Named.as(name + "-with-allocation"))
-        .selectKey(
-            (key, kpi) -> perCluster ? kpi.getTeam() + "/" + kpi.getCluster() : kpi.getTeam(),
-            Named.as(name + "-key"));
+  /** Adds one share of a minute to a sum of shares (histograms merged bucket by bucket). */
+  static void add(TeamFleetState sum, TeamFleetState s) {
+    for (int i = 0; i < s.getHistBuckets().size(); i++) {
+      addToHistogram(
+          sum.getHistBuckets(),
+          sum.getHistCounts(),
+          s.getHistBuckets().get(i),
+          s.getHistCounts().get(i));
+    }
+    sum.setGpus(sum.getGpus() + s.getGpus());
+    sum.setSamples(sum.getSamples() + s.getSamples());
+    sum.setUtilSum(sum.getUtilSum() + s.getUtilSum());
+    sum.setIdleGpus(sum.getIdleGpus() + s.getIdleGpus());
+    sum.setPowerW(sum.getPowerW() + s.getPowerW());
+    sum.setPowerGpus(sum.getPowerGpus() + s.getPowerGpus());
+    sum.setSmSum(sum.getSmSum() + s.getSmSum());
+    sum.setSmN(sum.getSmN() + s.getSmN());
+    sum.setTensorSum(sum.getTensorSum() + s.getTensorSum());
+    sum.setTensorN(sum.getTensorN() + s.getTensorN());
+    sum.setEnergyMj(sum.getEnergyMj() + s.getEnergyMj());
+    sum.setXidGpus(sum.getXidGpus() + s.getXidGpus());
   }
 
   static GpuMinuteState addSample(GpuMinuteState s, FleetSample f) {

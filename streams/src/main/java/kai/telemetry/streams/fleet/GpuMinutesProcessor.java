@@ -1,0 +1,218 @@
+package kai.telemetry.streams.fleet;
+
+import java.time.Duration;
+import java.util.ArrayList;
+import java.util.HashMap;
+import java.util.LinkedHashSet;
+import java.util.List;
+import java.util.Map;
+import java.util.Set;
+import kai.telemetry.events.GpuSample;
+import org.apache.kafka.common.metrics.Sensor;
+import org.apache.kafka.streams.KeyValue;
+import org.apache.kafka.streams.processor.PunctuationType;
+import org.apache.kafka.streams.processor.api.Processor;
+import org.apache.kafka.streams.processor.api.ProcessorContext;
+import org.apache.kafka.streams.processor.api.Record;
+import org.apache.kafka.streams.state.KeyValueIterator;
+import org.apache.kafka.streams.state.KeyValueStore;
+
+/**
+ * Stage one of the fleet job, on the input partitions (samples keyed by GPU): each GPU's energy
+ * meter and its open minutes live in one store entry per GPU ({@link
+ * TeamFleetMinuteJob#GPU_STORE}); this partition's share of every team's cluster-minute is kept up
+ * to date from them and sent on, keyed by team, every {@code emitInterval} of wall-clock time for
+ * the minutes that changed. So the cost per sample is one store update, and what is written
+ * downstream is bounded by minutes changed per interval, not by samples.
+ *
+ * <p>Crash safety: the shares are derived state, rebuilt from the GPU store on start; which shares
+ * changed since they were last sent is itself stored ({@link TeamFleetMinuteJob#DIRTY_STORE}), so a
+ * change committed before its share was sent is sent after a restart. A GPU's minute is dropped
+ * from the store only once the minute is closed and its share sent, so a share to be sent is always
+ * rebuilt whole. Samples later than the grace period are dropped and counted (sensor
+ * late-sample-dropped).
+ */
+final class GpuMinutesProcessor implements Processor<String, GpuSample, String, FleetPartial> {
+  private final long size;
+  private final long grace;
+  private final Duration emitInterval;
+
+  private ProcessorContext<String, FleetPartial> context;
+  private KeyValueStore<String, GpuState> gpus;
+  private KeyValueStore<String, Long> dirtyStore;
+  private String source;
+  private Sensor late;
+
+  /** Read-through copy of the GPU store: spares a deserialization per sample. */
+  private final Map<String, GpuState> gpuCache = new HashMap<>();
+
+  /** This partition's share of each team@cluster@minute. */
+  private final Map<String, TeamFleetState> shares = new HashMap<>();
+
+  private final Set<String> dirty = new LinkedHashSet<>();
+
+  /** Minutes starting at or before this are closed and their shares sent. */
+  private long purgeThrough = Long.MIN_VALUE;
+
+  GpuMinutesProcessor(Duration windowSize, Duration grace, Duration emitInterval) {
+    this.size = windowSize.toMillis();
+    this.grace = grace.toMillis();
+    this.emitInterval = emitInterval;
+  }
+
+  @Override
+  public void init(ProcessorContext<String, FleetPartial> context) {
+    this.context = context;
+    this.gpus = context.getStateStore(TeamFleetMinuteJob.GPU_STORE);
+    this.dirtyStore = context.getStateStore(TeamFleetMinuteJob.DIRTY_STORE);
+    this.source = context.taskId().toString();
+    this.late =
+        context
+            .metrics()
+            .addRateTotalSensor(
+                "kai-fleet", source, "late-sample-dropped", Sensor.RecordingLevel.INFO);
+    try (KeyValueIterator<String, GpuState> it = gpus.all()) {
+      while (it.hasNext()) {
+        KeyValue<String, GpuState> e = it.next();
+        for (GpuMinuteState w : e.value.getWindows()) {
+          String key = shareKey(w.getTeam(), w.getCluster(), w.getWindowStartMs());
+          TeamFleetMinuteJob.plus(key, shares.computeIfAbsent(key, k -> emptyShare()), w, 1);
+        }
+      }
+    }
+    try (KeyValueIterator<String, Long> it = dirtyStore.all()) {
+      while (it.hasNext()) {
+        dirty.add(it.next().key);
+      }
+    }
+    context.schedule(emitInterval, PunctuationType.WALL_CLOCK_TIME, now -> emit());
+  }
+
+  @Override
+  public void process(Record<String, GpuSample> record) {
+    GpuSample s = record.value();
+    if (s == null) {
+      return;
+    }
+    long start = s.getTsMs() - Math.floorMod(s.getTsMs(), size);
+    long streamTime = context.currentStreamTimeMs();
+    if (start + size + grace <= streamTime) {
+      late.record();
+      return;
+    }
+    if (streamTime - size - grace >= purgeThrough + size && purgeThrough != Long.MIN_VALUE) {
+      // A minute has closed since the last send (a backfill or catch-up runs through event time
+      // faster than the wall clock): send now, so GPU entries keep only open minutes.
+      emit();
+    }
+    String gpu = s.getGpuUuid();
+    GpuState state = gpuCache.get(gpu);
+    if (state == null) {
+      state = gpus.get(gpu);
+      if (state == null) {
+        state = GpuState.newBuilder().setWindows(new ArrayList<>()).build();
+      }
+    }
+    long energyDelta = meter(state, s);
+    Integer xid = s.getXidLast();
+    FleetSample f =
+        FleetSample.newBuilder()
+            .setTeam(s.getTeam())
+            .setCluster(s.getCluster())
+            .setTsMs(s.getTsMs())
+            .setUtilizationPct(s.getUtilizationPct())
+            .setPowerW(s.getPowerW())
+            .setSmActive(s.getSmActive())
+            .setTensorActive(s.getTensorActive())
+            .setXid(xid != null && xid != 0)
+            .setEnergyDeltaMj(energyDelta)
+            .build();
+
+    List<GpuMinuteState> windows = new ArrayList<>(state.getWindows().size() + 1);
+    GpuMinuteState before = null;
+    for (GpuMinuteState w : state.getWindows()) {
+      if (w.getWindowStartMs() == start) {
+        before = w;
+      } else if (w.getWindowStartMs() > purgeThrough) {
+        windows.add(w); // minutes closed and sent are dropped here
+      }
+    }
+    GpuMinuteState after =
+        TeamFleetMinuteJob.addSample(
+            before != null ? before : GpuMinuteState.newBuilder().setWindowStartMs(start).build(),
+            f);
+    windows.add(after);
+    state.setWindows(windows);
+    gpus.put(gpu, state);
+    gpuCache.put(gpu, state);
+
+    if (before != null) {
+      String old = shareKey(before.getTeam(), before.getCluster(), start);
+      TeamFleetMinuteJob.plus(old, shares.computeIfAbsent(old, k -> emptyShare()), before, -1);
+      markDirty(old);
+    }
+    String now = shareKey(after.getTeam(), after.getCluster(), start);
+    TeamFleetMinuteJob.plus(now, shares.computeIfAbsent(now, k -> emptyShare()), after, 1);
+    markDirty(now);
+  }
+
+  /**
+   * Energy since the GPU's previous sample: the increase of DCGM's counter or, across a counter
+   * reset or without a counter, mean power x elapsed time. It lands in the later sample's minute,
+   * so minutes add up to the GPU's whole consumption with none counted twice. A sample older than
+   * the GPU's previous one meters nothing.
+   */
+  private static long meter(GpuState state, GpuSample s) {
+    GpuMeter prev = state.getMeter();
+    if (prev != null && s.getTsMs() <= prev.getTsMs()) {
+      return 0;
+    }
+    long delta = 0;
+    if (prev != null) {
+      Long now = s.getEnergyMj();
+      if (now != null && prev.getEnergyMj() != null && now >= prev.getEnergyMj()) {
+        delta = now - prev.getEnergyMj();
+      } else {
+        Double w = s.getPowerW() != null ? s.getPowerW() : prev.getPowerW();
+        delta = w == null ? 0 : Math.round(w * (s.getTsMs() - prev.getTsMs())); // W x ms = mJ
+      }
+    }
+    state.setMeter(new GpuMeter(s.getTsMs(), s.getEnergyMj(), s.getPowerW()));
+    return delta;
+  }
+
+  private void markDirty(String key) {
+    if (dirty.add(key)) {
+      dirtyStore.put(key, 1L);
+    }
+  }
+
+  /** Sends every changed share; forgets the shares of closed minutes once sent. */
+  private void emit() {
+    for (String key : dirty) {
+      TeamFleetState share = shares.get(key);
+      if (share != null) {
+        context.forward(
+            new Record<>(
+                share.getTeam(),
+                new FleetPartial(source, share),
+                Math.max(0, share.getWindowStartMs())));
+      }
+      dirtyStore.delete(key);
+    }
+    dirty.clear();
+    long closedThrough = context.currentStreamTimeMs() - size - grace;
+    if (closedThrough > purgeThrough) {
+      purgeThrough = closedThrough;
+      shares.values().removeIf(s -> s.getWindowStartMs() <= closedThrough);
+    }
+  }
+
+  private static String shareKey(String team, String cluster, long windowStart) {
+    return team + "@" + cluster + "@" + windowStart;
+  }
+
+  private static TeamFleetState emptyShare() {
+    return TeamFleetState.newBuilder().build();
+  }
+}
