@@ -228,6 +228,12 @@ class TeamFleetMinuteJobTest {
     assertThat(w.get("nc-ai@60000").getSamples()).isEqualTo(2);
     assertThat(w.get("nc-ai@60000").getUtilizationMeanPct()).isEqualTo(80.0);
     assertThat(kpis.isEmpty()).isTrue();
+    double dropped =
+        driver.metrics().entrySet().stream()
+            .filter(e -> e.getKey().name().equals("late-sample-dropped-total"))
+            .mapToDouble(e -> ((Number) e.getValue().metricValue()).doubleValue())
+            .sum();
+    assertThat(dropped).isEqualTo(1.0); // the sample of 59 s, not the one of 50 s
   }
 
   @Test
