@@ -66,12 +66,7 @@ public final class ClickHouseSinkApp {
         new ClickHouseSink(
             new KafkaConsumer<>(config.consumerConfig()),
             routes(topics, config.serdeConfig()),
-            new JdbcRowWriter(
-                config.getString(SinkConfig.CLICKHOUSE_URL),
-                user,
-                password,
-                config.database(),
-                config.getInt(SinkConfig.INSERT_TIMEOUT_MS)),
+            writer(config, user, password),
             new KafkaDeadLetters(
                 config.getString(CommonSettings.BOOTSTRAP_SERVERS), topics.sinkDeadLetters),
             new ClickHouseSink.Settings(
@@ -95,6 +90,26 @@ public final class ClickHouseSinkApp {
       }
     }
     return sink;
+  }
+
+  private static RowWriter writer(SinkConfig config, String user, String password) {
+    int timeoutMs = config.getInt(SinkConfig.INSERT_TIMEOUT_MS);
+    return switch (config.getString(SinkConfig.INSERT_PATH)) {
+      case "http-tsv" ->
+          new HttpTsvRowWriter(
+              config.getString(SinkConfig.CLICKHOUSE_HTTP_URL),
+              user,
+              password,
+              config.database(),
+              timeoutMs);
+      default ->
+          new JdbcRowWriter(
+              config.getString(SinkConfig.CLICKHOUSE_URL),
+              user,
+              password,
+              config.database(),
+              timeoutMs);
+    };
   }
 
   public static void main(String[] args) {

@@ -28,6 +28,7 @@ public final class SinkConfig extends AbstractConfig {
   public static final String RETRY_MAX_MS = "sink.retry.max.ms";
   public static final String MAX_POLL_INTERVAL_MS = "sink.max.poll.interval.ms";
   public static final String METRICS_PORT = "sink.metrics.port";
+  public static final String INSERT_PATH = "sink.insert.path";
 
   public static final ConfigDef DEF =
       CommonSettings.define(new ConfigDef())
@@ -96,6 +97,15 @@ public final class SinkConfig extends AbstractConfig {
               Range.between(10_000, 3_600_000),
               Importance.LOW,
               "Consumer max.poll.interval.ms; must exceed the retry budget plus one insert.")
+          .define(
+              INSERT_PATH,
+              Type.STRING,
+              "jdbc",
+              ConfigDef.ValidString.in("jdbc", "http-tsv"),
+              Importance.MEDIUM,
+              "How batches are inserted: 'jdbc' (clickhouse-jdbc v2, bound parameters) or"
+                  + " 'http-tsv' (one TabSeparated insert over HTTP, encoded by the sink; faster,"
+                  + " see README Figures).")
           .define(
               METRICS_PORT,
               Type.INT,
