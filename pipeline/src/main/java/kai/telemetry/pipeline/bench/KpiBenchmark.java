@@ -8,8 +8,6 @@ import java.util.List;
 import java.util.Map;
 import kai.telemetry.config.CommonSettings;
 import kai.telemetry.events.GpuSample;
-import kai.telemetry.producers.program.ProgramFile;
-import kai.telemetry.producers.simulator.GpuFleetSimulator;
 import kai.telemetry.producers.simulator.SimulatorConfig;
 import kai.telemetry.schemas.Topic;
 import kai.telemetry.schemas.Topics;
@@ -23,8 +21,6 @@ import org.apache.kafka.clients.admin.ListConsumerGroupOffsetsResult;
 import org.apache.kafka.clients.consumer.ConsumerConfig;
 import org.apache.kafka.clients.consumer.KafkaConsumer;
 import org.apache.kafka.clients.consumer.OffsetAndMetadata;
-import org.apache.kafka.clients.producer.KafkaProducer;
-import org.apache.kafka.clients.producer.ProducerRecord;
 import org.apache.kafka.common.TopicPartition;
 import org.apache.kafka.streams.KafkaStreams;
 import org.apache.kafka.streams.StreamsBuilder;
@@ -43,11 +39,7 @@ public final class KpiBenchmark {
   private KpiBenchmark() {}
 
   public static void main(String[] args) throws Exception {
-    Map<String, String> a = new HashMap<>();
-    for (String arg : args) {
-      String[] kv = arg.split("=", 2);
-      a.put(kv[0], kv.length > 1 ? kv[1] : "");
-    }
+    Map<String, String> a = BenchInput.arguments(args);
     long records = Long.parseLong(a.getOrDefault("records", "500000"));
     int gpus = Integer.parseInt(a.getOrDefault("gpus", "2000"));
     StackHome home = StackHome.locate();
@@ -63,28 +55,10 @@ public final class KpiBenchmark {
       Topic<String, GpuSample> topic = topics.gpuSamples;
 
       // The input: a simulated fleet, tick after tick, as much as asked for.
-      ProgramFile program = ProgramFile.launchDefault();
-      GpuFleetSimulator fleet =
-          new GpuFleetSimulator(program.activeTeams(), gpus / program.activeTeams().size(), 7);
-      long start = System.currentTimeMillis() - Duration.ofDays(1).toMillis();
-      try (KafkaProducer<String, GpuSample> producer =
-          new KafkaProducer<>(
-              sim.producerConfig(),
-              topic.keySerde(sim.serdeConfig()).serializer(),
-              topic.valueSerde(sim.serdeConfig()).serializer())) {
-        long sent = 0;
-        for (long t = 0; sent < records; t++) {
-          for (GpuSample s : fleet.tick(t, start + t * 30_000)) {
-            if (sent++ >= records) {
-              break;
-            }
-            producer.send(new ProducerRecord<>(topic.name(), null, s.getTsMs(), s.getGpuUuid(), s));
-          }
-        }
-      }
+      int fleetGpus = BenchInput.produceGpuSamples(sim, topic, records, gpus);
       System.out.printf(
           "KPI benchmark: %,d GPU samples of %,d GPUs (30 s apart, one day of event time)%n",
-          records, fleet.gpus().size());
+          records, fleetGpus);
 
       double plain = plainConsumer(stack, topic, sim.serdeConfig(), records);
       System.out.printf("plain consumer (deserialize only):          %,12.0f records/s%n", plain);

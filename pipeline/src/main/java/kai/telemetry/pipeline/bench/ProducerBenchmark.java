@@ -41,11 +41,7 @@ public final class ProducerBenchmark {
   private ProducerBenchmark() {}
 
   public static void main(String[] args) throws Exception {
-    Map<String, String> a = new HashMap<>();
-    for (String arg : args) {
-      String[] kv = arg.split("=", 2);
-      a.put(kv[0], kv.length > 1 ? kv[1] : "");
-    }
+    Map<String, String> a = BenchInput.arguments(args);
     long records = Long.parseLong(a.getOrDefault("records", "1000000"));
     int gpus = Integer.parseInt(a.getOrDefault("gpus", "2048"));
     StackHome home = StackHome.locate();

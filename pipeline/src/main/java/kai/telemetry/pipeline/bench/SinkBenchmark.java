@@ -9,11 +9,7 @@ import java.util.HashMap;
 import java.util.List;
 import java.util.Map;
 import kai.telemetry.config.CommonSettings;
-import kai.telemetry.events.GpuSample;
-import kai.telemetry.producers.program.ProgramFile;
-import kai.telemetry.producers.simulator.GpuFleetSimulator;
 import kai.telemetry.producers.simulator.SimulatorConfig;
-import kai.telemetry.schemas.Topic;
 import kai.telemetry.schemas.Topics;
 import kai.telemetry.sinks.clickhouse.ClickHouseHttp;
 import kai.telemetry.sinks.clickhouse.ClickHouseSinkApp;
@@ -23,8 +19,6 @@ import kai.telemetry.sinks.clickhouse.Tables;
 import kai.telemetry.sinks.clickhouse.TrainingCurves;
 import kai.telemetry.stack.LocalStack;
 import kai.telemetry.stack.StackHome;
-import org.apache.kafka.clients.producer.KafkaProducer;
-import org.apache.kafka.clients.producer.ProducerRecord;
 
 /**
  * ClickHouse sink throughput next to the server's own limit, and the training-curve query on a long
@@ -41,11 +35,7 @@ public final class SinkBenchmark {
   private SinkBenchmark() {}
 
   public static void main(String[] args) throws Exception {
-    Map<String, String> a = new HashMap<>();
-    for (String arg : args) {
-      String[] kv = arg.split("=", 2);
-      a.put(kv[0], kv.length > 1 ? kv[1] : "");
-    }
+    Map<String, String> a = BenchInput.arguments(args);
     long records = Long.parseLong(a.getOrDefault("records", "500000"));
     int gpus = Integer.parseInt(a.getOrDefault("gpus", "2000"));
     long steps = Long.parseLong(a.getOrDefault("steps", "1000000"));
@@ -59,7 +49,7 @@ public final class SinkBenchmark {
       common.put(CommonSettings.BOOTSTRAP_SERVERS, stack.bootstrapServers());
       common.put(CommonSettings.SCHEMA_REGISTRY_URL, stack.schemaRegistryUrl());
       common.put(CommonSettings.TOPIC_PREFIX, "bench.");
-      produce(new SimulatorConfig(common), topics.gpuSamples, records, gpus);
+      BenchInput.produceGpuSamples(new SimulatorConfig(common), topics.gpuSamples, records, gpus);
       System.out.printf(
           "sink benchmark: %,d GPU samples of %,d GPUs in the topic; ClickHouse %s%n",
           records, gpus, ch.version());
@@ -73,29 +63,6 @@ public final class SinkBenchmark {
       System.out.printf("ratio: %.2f (target >= 0.70)%n", sinkRate / clientRate);
 
       curveQuery(ch, steps);
-    }
-  }
-
-  private static void produce(
-      SimulatorConfig sim, Topic<String, GpuSample> topic, long records, int gpus) {
-    ProgramFile program = ProgramFile.launchDefault();
-    GpuFleetSimulator fleet =
-        new GpuFleetSimulator(program.activeTeams(), gpus / program.activeTeams().size(), 7);
-    long start = System.currentTimeMillis() - Duration.ofDays(1).toMillis();
-    try (KafkaProducer<String, GpuSample> producer =
-        new KafkaProducer<>(
-            sim.producerConfig(),
-            topic.keySerde(sim.serdeConfig()).serializer(),
-            topic.valueSerde(sim.serdeConfig()).serializer())) {
-      long sent = 0;
-      for (long t = 0; sent < records; t++) {
-        for (GpuSample s : fleet.tick(t, start + t * 30_000)) {
-          if (sent++ >= records) {
-            break;
-          }
-          producer.send(new ProducerRecord<>(topic.name(), null, s.getTsMs(), s.getGpuUuid(), s));
-        }
-      }
     }
   }
 

@@ -47,19 +47,11 @@ public final class HttpTsvRowWriter implements RowWriter {
     if (rows.isEmpty()) {
       return;
     }
-    StringBuilder sql =
-        new StringBuilder("INSERT INTO ").append(Tables.qualified(database, table)).append(" (");
-    for (int i = 0; i < columns.size(); i++) {
-      sql.append(i == 0 ? "" : ", ").append(Tables.identifier(columns.get(i)));
-    }
-    sql.append(") FORMAT TabSeparated");
+    String sql = Tables.insertInto(database, table, columns) + " FORMAT TabSeparated";
     byte[] body = encode(rows);
     HttpRequest request =
         HttpRequest.newBuilder(
-                URI.create(
-                    baseUrl
-                        + "/?query="
-                        + URLEncoder.encode(sql.toString(), StandardCharsets.UTF_8)))
+                URI.create(baseUrl + "/?query=" + URLEncoder.encode(sql, StandardCharsets.UTF_8)))
             .timeout(timeout)
             .header("Authorization", authorization)
             .POST(HttpRequest.BodyPublishers.ofByteArray(body))

@@ -53,15 +53,14 @@ public final class JdbcRowWriter implements RowWriter {
     if (rows.isEmpty()) {
       return;
     }
-    StringBuilder sql =
-        new StringBuilder("INSERT INTO ").append(Tables.qualified(database, table)).append(" (");
-    for (int i = 0; i < columns.size(); i++) {
-      sql.append(i == 0 ? "" : ", ").append(Tables.identifier(columns.get(i)));
-    }
-    sql.append(") VALUES (").append("?, ".repeat(columns.size() - 1)).append("?)");
+    String sql =
+        Tables.insertInto(database, table, columns)
+            + " VALUES ("
+            + "?, ".repeat(columns.size() - 1)
+            + "?)";
     try {
       Connection c = connection();
-      try (PreparedStatement ps = c.prepareStatement(sql.toString())) {
+      try (PreparedStatement ps = c.prepareStatement(sql)) {
         for (Object[] row : rows) {
           for (int i = 0; i < row.length; i++) {
             bind(ps, i + 1, row[i]);

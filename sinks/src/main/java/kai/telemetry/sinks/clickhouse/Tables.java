@@ -1,5 +1,6 @@
 package kai.telemetry.sinks.clickhouse;
 
+import java.util.List;
 import java.util.regex.Pattern;
 
 /** ClickHouse table names: the one place they are spelled. Column names follow the Avro fields. */
@@ -35,6 +36,16 @@ public final class Tables {
               + "' is not a valid ClickHouse identifier (letters, digits, '_', not starting with a digit)");
     }
     return name;
+  }
+
+  /** {@code INSERT INTO db.table (c1, c2, ...)}, every name validated. */
+  public static String insertInto(String database, String table, List<String> columns) {
+    StringBuilder sql =
+        new StringBuilder("INSERT INTO ").append(qualified(database, table)).append(" (");
+    for (int i = 0; i < columns.size(); i++) {
+      sql.append(i == 0 ? "" : ", ").append(identifier(columns.get(i)));
+    }
+    return sql.append(')').toString();
   }
 
   /** {@code db.table}, both validated. */

@@ -1,0 +1,54 @@
+package kai.telemetry.pipeline.bench;
+
+import java.time.Duration;
+import java.util.HashMap;
+import java.util.Map;
+import kai.telemetry.events.GpuSample;
+import kai.telemetry.producers.program.ProgramFile;
+import kai.telemetry.producers.simulator.GpuFleetSimulator;
+import kai.telemetry.producers.simulator.SimulatorConfig;
+import kai.telemetry.schemas.Topic;
+import org.apache.kafka.clients.producer.KafkaProducer;
+import org.apache.kafka.clients.producer.ProducerRecord;
+
+/** What the benchmarks share: their {@code key=value} arguments and their input. */
+final class BenchInput {
+  private BenchInput() {}
+
+  static Map<String, String> arguments(String[] args) {
+    Map<String, String> a = new HashMap<>();
+    for (String arg : args) {
+      String[] kv = arg.split("=", 2);
+      a.put(kv[0], kv.length > 1 ? kv[1] : "");
+    }
+    return a;
+  }
+
+  /**
+   * Produces {@code records} samples of a simulated fleet of {@code gpus} GPUs (the launch teams),
+   * tick after tick 30 s apart, starting a day ago; returns the fleet's GPU count.
+   */
+  static int produceGpuSamples(
+      SimulatorConfig sim, Topic<String, GpuSample> topic, long records, int gpus) {
+    ProgramFile program = ProgramFile.launchDefault();
+    GpuFleetSimulator fleet =
+        new GpuFleetSimulator(program.activeTeams(), gpus / program.activeTeams().size(), 7);
+    long start = System.currentTimeMillis() - Duration.ofDays(1).toMillis();
+    try (KafkaProducer<String, GpuSample> producer =
+        new KafkaProducer<>(
+            sim.producerConfig(),
+            topic.keySerde(sim.serdeConfig()).serializer(),
+            topic.valueSerde(sim.serdeConfig()).serializer())) {
+      long sent = 0;
+      for (long t = 0; sent < records; t++) {
+        for (GpuSample s : fleet.tick(t, start + t * 30_000)) {
+          if (sent++ >= records) {
+            break;
+          }
+          producer.send(new ProducerRecord<>(topic.name(), null, s.getTsMs(), s.getGpuUuid(), s));
+        }
+      }
+    }
+    return fleet.gpus().size();
+  }
+}
