@@ -66,7 +66,7 @@ class ComposeFileTest {
         .forEachRemaining(
             s -> {
               String image = s.getValue().get("image").asText();
-              assertThat(image).as(s.getKey()).matches("[^:]+:[0-9][^:]*");
+              assertThat(image).as(s.getKey()).matches("[^:]+:v?[0-9][^:]*");
               s.getValue()
                   .path("depends_on")
                   .fields()
@@ -160,6 +160,14 @@ class ComposeFileTest {
     assertThat(sink.get("KAI_SINK_METRICS_PORT").asText()).isEqualTo(metricsPort.toString());
     assertThat(services.get("clickhouse-sink").get("ports").get(0).asText())
         .isEqualTo(metricsPort + ":" + metricsPort);
+    // Prometheus scrapes the sink where it serves.
+    String prometheusFile = "./dashboards/prometheus/prometheus.yml";
+    assertThat(services.get("prometheus").get("volumes").get(0).asText())
+        .startsWith(prometheusFile + ":/etc/prometheus/prometheus.yml");
+    JsonNode scrape =
+        new YAMLMapper().readTree(ROOT.resolve(prometheusFile).toFile()).get("scrape_configs");
+    assertThat(scrape.get(0).get("static_configs").get(0).get("targets").get(0).asText())
+        .isEqualTo("clickhouse-sink:" + metricsPort);
   }
 
   private static JsonNode compose() {
