@@ -146,13 +146,21 @@ final class GpuMinutesProcessor implements Processor<String, GpuSample, String, 
     gpus.put(gpu, state);
     gpuCache.put(gpu, state);
 
-    if (before != null) {
-      String old = shareKey(before.getTeam(), before.getCluster(), start);
-      TeamFleetMinuteJob.plus(old, shares.computeIfAbsent(old, k -> emptyShare()), before, -1);
-      markDirty(old);
-    }
     String now = shareKey(after.getTeam(), after.getCluster(), start);
-    TeamFleetMinuteJob.plus(now, shares.computeIfAbsent(now, k -> emptyShare()), after, 1);
+    TeamFleetState share = shares.computeIfAbsent(now, k -> emptyShare());
+    if (before != null
+        && !share.getTeam().isEmpty()
+        && before.getTeam().equals(after.getTeam())
+        && before.getCluster().equals(after.getCluster())) {
+      TeamFleetMinuteJob.replace(share, before, after);
+    } else {
+      if (before != null) { // the GPU moved to another team or cluster within the minute
+        String old = shareKey(before.getTeam(), before.getCluster(), start);
+        TeamFleetMinuteJob.plus(old, shares.computeIfAbsent(old, k -> emptyShare()), before, -1);
+        markDirty(old);
+      }
+      TeamFleetMinuteJob.plus(now, share, after, 1);
+    }
     markDirty(now);
   }
 

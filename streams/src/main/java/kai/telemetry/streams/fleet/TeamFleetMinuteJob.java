@@ -192,6 +192,39 @@ public final class TeamFleetMinuteJob {
     return t;
   }
 
+  /**
+   * Replaces one GPU's minute {@code before} by {@code after} (the same minute with samples
+   * appended by {@link #addSample}) in its share {@code t}: the same result as removing one and
+   * adding the other with {@link #plus}, at the cost of the new samples only.
+   */
+  static void replace(TeamFleetState t, GpuMinuteState before, GpuMinuteState after) {
+    List<Integer> tenths = after.getUtilTenths();
+    for (int i = before.getUtilTenths().size(); i < tenths.size(); i++) {
+      addToHistogram(t.getHistBuckets(), t.getHistCounts(), tenths.get(i), 1);
+    }
+    t.setSamples(t.getSamples() + after.getSamples() - before.getSamples());
+    t.setUtilSum(t.getUtilSum() + after.getUtilSum() - before.getUtilSum());
+    t.setIdleGpus(t.getIdleGpus() + idle(after) - idle(before));
+    t.setPowerW(t.getPowerW() + meanPower(after) - meanPower(before));
+    t.setPowerGpus(
+        t.getPowerGpus() + (after.getPowerN() > 0 ? 1 : 0) - (before.getPowerN() > 0 ? 1 : 0));
+    t.setSmSum(t.getSmSum() + after.getSmSum() - before.getSmSum());
+    t.setSmN(t.getSmN() + after.getSmN() - before.getSmN());
+    t.setTensorSum(t.getTensorSum() + after.getTensorSum() - before.getTensorSum());
+    t.setTensorN(t.getTensorN() + after.getTensorN() - before.getTensorN());
+    t.setEnergyMj(t.getEnergyMj() + after.getEnergyMj() - before.getEnergyMj());
+    t.setXidGpus(t.getXidGpus() + (after.getXid() ? 1 : 0) - (before.getXid() ? 1 : 0));
+    t.setUpdates(t.getUpdates() + 1);
+  }
+
+  private static int idle(GpuMinuteState g) {
+    return g.getUtilMax() < IDLE_BELOW_PCT ? 1 : 0;
+  }
+
+  private static double meanPower(GpuMinuteState g) {
+    return g.getPowerN() > 0 ? g.getPowerSum() / g.getPowerN() : 0;
+  }
+
   /** Sparse histogram: ascending buckets with their counts; empty buckets are removed. */
   static void addToHistogram(List<Integer> buckets, List<Integer> counts, int bucket, int delta) {
     int at = Collections.binarySearch(buckets, bucket);

@@ -237,6 +237,58 @@ class TeamFleetMinuteJobTest {
   }
 
   @Test
+  void replacingAGpuMinuteEqualsRemovingItAndAddingTheNewOne() {
+    java.util.Random random = new java.util.Random(11);
+    String key = "t@c@0";
+    TeamFleetState viaReplace = TeamFleetState.newBuilder().build();
+    TeamFleetState viaPlus = TeamFleetState.newBuilder().build();
+    GpuMinuteState other = GpuMinuteState.newBuilder().build();
+    for (int i = 0; i < 3; i++) { // another GPU in the share
+      other = TeamFleetMinuteJob.addSample(other, fleetSample(random));
+    }
+    TeamFleetMinuteJob.plus(key, viaReplace, other, 1);
+    TeamFleetMinuteJob.plus(key, viaPlus, other, 1);
+    GpuMinuteState g =
+        TeamFleetMinuteJob.addSample(GpuMinuteState.newBuilder().build(), fleetSample(random));
+    TeamFleetMinuteJob.plus(key, viaReplace, g, 1);
+    TeamFleetMinuteJob.plus(key, viaPlus, g, 1);
+    for (int i = 0; i < 40; i++) {
+      GpuMinuteState next = TeamFleetMinuteJob.addSample(g, fleetSample(random));
+      TeamFleetMinuteJob.replace(viaReplace, g, next);
+      TeamFleetMinuteJob.plus(key, viaPlus, g, -1);
+      TeamFleetMinuteJob.plus(key, viaPlus, next, 1);
+      g = next;
+      assertThat(viaReplace.getSamples()).isEqualTo(viaPlus.getSamples());
+      assertThat(viaReplace.getHistBuckets()).isEqualTo(viaPlus.getHistBuckets());
+      assertThat(viaReplace.getHistCounts()).isEqualTo(viaPlus.getHistCounts());
+      assertThat(viaReplace.getIdleGpus()).isEqualTo(viaPlus.getIdleGpus());
+      assertThat(viaReplace.getPowerGpus()).isEqualTo(viaPlus.getPowerGpus());
+      assertThat(viaReplace.getXidGpus()).isEqualTo(viaPlus.getXidGpus());
+      assertThat(viaReplace.getEnergyMj()).isEqualTo(viaPlus.getEnergyMj());
+      assertThat(viaReplace.getSmN()).isEqualTo(viaPlus.getSmN());
+      assertThat(viaReplace.getUtilSum()).isCloseTo(viaPlus.getUtilSum(), within(1e-9));
+      assertThat(viaReplace.getPowerW()).isCloseTo(viaPlus.getPowerW(), within(1e-9));
+      assertThat(viaReplace.getSmSum()).isCloseTo(viaPlus.getSmSum(), within(1e-9));
+    }
+    assertThat(viaReplace.getIdleGpus() + viaReplace.getXidGpus()).isPositive(); // not all zero
+  }
+
+  /** Utilization mostly under the idle line, power and activity sometimes missing, rare XIDs. */
+  private static FleetSample fleetSample(java.util.Random r) {
+    return FleetSample.newBuilder()
+        .setTeam("t")
+        .setCluster("c")
+        .setTsMs(0)
+        .setUtilizationPct(r.nextInt(10) < 8 ? r.nextInt(50) / 10.0 : r.nextInt(1001) / 10.0)
+        .setPowerW(r.nextBoolean() ? 100.0 + r.nextInt(600) : null)
+        .setSmActive(r.nextBoolean() ? r.nextDouble() : null)
+        .setTensorActive(null)
+        .setXid(r.nextInt(20) == 0)
+        .setEnergyDeltaMj(r.nextInt(1_000_000))
+        .build();
+  }
+
+  @Test
   void percentileIsNearestRankAtTenthOfAPercent() {
     var buckets = new java.util.ArrayList<Integer>();
     var counts = new java.util.ArrayList<Integer>();
