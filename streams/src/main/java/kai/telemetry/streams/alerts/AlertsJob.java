@@ -4,6 +4,7 @@ import kai.telemetry.events.GpuSample;
 import kai.telemetry.events.RunLifecycle;
 import kai.telemetry.events.TrainingStep;
 import kai.telemetry.kpis.Alert;
+import kai.telemetry.kpis.RunMinute;
 import kai.telemetry.kpis.TeamFleetMinute;
 import kai.telemetry.schemas.Topics;
 import kai.telemetry.streams.KpiJobs;
@@ -45,6 +46,7 @@ public final class AlertsJob {
       Serde<RunLifecycle> lifecycleSerde,
       Serde<GpuSample> sampleSerde,
       Serde<TeamFleetMinute> fleetSerde,
+      Serde<RunMinute> runMinuteSerde,
       Serde<Alert> alertSerde,
       Settings settings) {
     StreamsBuilder builder = new StreamsBuilder();
@@ -57,6 +59,8 @@ public final class AlertsJob {
     builder.addStateStore(kv(FleetAlertProcessors.GpuFault.ALERTS_STORE, alertStateSerde));
     builder.addStateStore(kv(FleetAlertProcessors.Silence.SEEN_STORE, Serdes.Long()));
     builder.addStateStore(kv(FleetAlertProcessors.Silence.ALERTS_STORE, alertStateSerde));
+    builder.addStateStore(kv(LossSpikeAlertProcessor.NEWEST_STORE, Serdes.Long()));
+    builder.addStateStore(kv(LossSpikeAlertProcessor.ALERTS_STORE, alertStateSerde));
 
     KStream<String, Alert> runAlerts =
         RunEvents.stream(builder, topics, stepSerde, lifecycleSerde)
@@ -65,6 +69,16 @@ public final class AlertsJob {
                 Named.as("run-alerts"),
                 RunAlertProcessor.WATCH_STORE,
                 RunAlertProcessor.ALERTS_STORE);
+
+    KStream<String, Alert> spikeAlerts =
+        builder.stream(
+                topics.runMinute.name(),
+                Consumed.with(Serdes.String(), runMinuteSerde).withName("alerts-run-minute-source"))
+            .process(
+                LossSpikeAlertProcessor::new,
+                Named.as("loss-spike-alerts"),
+                LossSpikeAlertProcessor.NEWEST_STORE,
+                LossSpikeAlertProcessor.ALERTS_STORE);
 
     KStream<String, Alert> idleAlerts =
         builder.stream(
@@ -106,6 +120,7 @@ public final class AlertsJob {
         .merge(idleAlerts, Named.as("merge-idle"))
         .merge(gpuAlerts, Named.as("merge-gpu"))
         .merge(silenceAlerts, Named.as("merge-silence"))
+        .merge(spikeAlerts, Named.as("merge-spike"))
         .to(
             topics.alerts.name(),
             Produced.with(Serdes.String(), alertSerde).withName("alerts-sink"));
@@ -135,6 +150,7 @@ public final class AlertsJob {
             topics.runLifecycle.valueSerde(config.serdeConfig()),
             topics.gpuSamples.valueSerde(config.serdeConfig()),
             topics.teamFleetMinute.valueSerde(config.serdeConfig()),
+            topics.runMinute.valueSerde(config.serdeConfig()),
             topics.alerts.valueSerde(config.serdeConfig()),
             settings(config));
     return KpiJobs.start(JOB, topology, config.streamsProperties(JOB));

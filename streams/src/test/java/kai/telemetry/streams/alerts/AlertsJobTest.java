@@ -14,6 +14,7 @@ import kai.telemetry.kpis.Alert;
 import kai.telemetry.kpis.AlertKind;
 import kai.telemetry.kpis.AlertSeverity;
 import kai.telemetry.kpis.AlertState;
+import kai.telemetry.kpis.RunMinute;
 import kai.telemetry.kpis.TeamFleetMinute;
 import kai.telemetry.schemas.Topics;
 import kai.telemetry.streams.support.InternalAvroSerde;
@@ -35,6 +36,7 @@ class AlertsJobTest {
   private TestInputTopic<String, RunLifecycle> lifecycle;
   private TestInputTopic<String, GpuSample> samples;
   private TestInputTopic<String, TeamFleetMinute> fleet;
+  private TestInputTopic<String, RunMinute> runMinutes;
   private TestOutputTopic<String, Alert> alerts;
 
   @BeforeEach
@@ -43,6 +45,7 @@ class AlertsJobTest {
     var lifeSerde = new InternalAvroSerde<>(RunLifecycle.class);
     var sampleSerde = new InternalAvroSerde<>(GpuSample.class);
     var fleetSerde = new InternalAvroSerde<>(TeamFleetMinute.class);
+    var runMinuteSerde = new InternalAvroSerde<>(RunMinute.class);
     var alertSerde = new InternalAvroSerde<>(Alert.class);
     Properties props = new Properties();
     props.put(StreamsConfig.APPLICATION_ID_CONFIG, "alerts-test");
@@ -55,6 +58,7 @@ class AlertsJobTest {
                 lifeSerde,
                 sampleSerde,
                 fleetSerde,
+                runMinuteSerde,
                 alertSerde,
                 new AlertsJob.Settings(60_000, 30_000, 10.0, 3, 1_000)),
             props,
@@ -71,6 +75,9 @@ class AlertsJobTest {
     fleet =
         driver.createInputTopic(
             topics.teamFleetMinute.name(), Serdes.String().serializer(), fleetSerde.serializer());
+    runMinutes =
+        driver.createInputTopic(
+            topics.runMinute.name(), Serdes.String().serializer(), runMinuteSerde.serializer());
     alerts =
         driver.createOutputTopic(
             topics.alerts.name(), Serdes.String().deserializer(), alertSerde.deserializer());
@@ -120,6 +127,43 @@ class AlertsJobTest {
             .setUtilizationMeanPct(util)
             .setVersion(16)
             .build());
+  }
+
+  private void runMinute(long start, long version, long spikes) {
+    runMinutes.pipeInput(
+        "lg-ai-research/exaone-pt-3",
+        RunMinute.newBuilder()
+            .setTeam("lg-ai-research")
+            .setRunId("exaone-pt-3")
+            .setWindowStartMs(start)
+            .setWindowEndMs(start + 60_000)
+            .setSteps(version)
+            .setLastStep(start / 1_000 + version)
+            .setLastTsMs(start + version * 1_000)
+            .setNanInfCount(0)
+            .setSpikeCount(spikes)
+            .setLossMax(spikes > 0 ? 9.5 : 2.1)
+            .setVersion(version)
+            .build());
+  }
+
+  @Test
+  void lossSpikesOpenOneEpisodeUntilAMinuteWithoutSpikes() {
+    runMinute(0, 5, 0); // a calm minute
+    runMinute(60_000, 3, 0); // the next one, before its spike
+    runMinute(60_000, 6, 1); // the spike arrives
+    runMinute(60_000, 9, 2); // another in the same minute: the same episode
+    runMinute(0, 7, 0); // a late update of the calm minute decides nothing
+    runMinute(120_000, 4, 1); // spikes go on in the next minute: still the same episode
+    assertThat(alerts.readValuesToList())
+        .extracting(AlertsJobTest::describe)
+        .containsExactly("LOSS_SPIKE OPEN lg-ai-research exaone-pt-3");
+    runMinute(180_000, 2, 0); // a minute without spikes
+    List<Alert> out = alerts.readValuesToList();
+    assertThat(out)
+        .extracting(AlertsJobTest::describe)
+        .containsExactly("LOSS_SPIKE RESOLVED lg-ai-research exaone-pt-3");
+    assertThat(out.get(0).getSeverity()).isEqualTo(AlertSeverity.WARNING);
   }
 
   private static String describe(Alert a) {
