@@ -2,7 +2,10 @@ package kai.telemetry.streams.fleet;
 
 import java.time.Duration;
 import java.util.ArrayList;
+import java.util.Collections;
+import java.util.HashMap;
 import java.util.List;
+import java.util.Map;
 import kai.telemetry.kpis.TeamFleetMinute;
 import kai.telemetry.reference.TeamInfo;
 import org.apache.kafka.streams.KeyValue;
@@ -23,12 +26,15 @@ import org.apache.kafka.streams.state.ValueAndTimestamp;
  */
 final class TeamMinutesProcessor
     implements Processor<String, FleetPartial, String, TeamFleetMinute> {
+  private static final long GONE_AFTER_MS = Duration.ofDays(1).toMillis();
   private final Duration windowSize;
   private final long retentionMs;
   private ProcessorContext<String, TeamFleetMinute> context;
   private KeyValueStore<String, FleetMerge> minutes;
   private KeyValueStore<String, Object> teams;
-  private long newestWindow = Long.MIN_VALUE;
+
+  /** Newest minute each stage-one task has sent: how far each input partition has come. */
+  private final Map<String, Long> newestBySource = new HashMap<>();
 
   TeamMinutesProcessor(Duration windowSize, Duration retention) {
     this.windowSize = windowSize;
@@ -67,7 +73,7 @@ final class TeamMinutesProcessor
       shares.add(share);
     }
     minutes.put(key, new FleetMerge(shares));
-    newestWindow = Math.max(newestWindow, s.getWindowStartMs());
+    newestBySource.merge(share.getSource(), s.getWindowStartMs(), Math::max);
 
     TeamFleetState cluster = sum(shares, s.getCluster());
     TeamFleetState team = sum(shares, null);
@@ -116,11 +122,22 @@ final class TeamMinutesProcessor
     return v instanceof TeamInfo t ? t : null;
   }
 
+  /**
+   * Forgets minutes older than the retention behind the slowest input partition, so no share can
+   * arrive for a minute already forgotten (a partition re-sends at most a grace period back). A
+   * partition a day behind the newest is taken as gone and no longer holds the horizon back.
+   */
   private void expire() {
-    if (newestWindow == Long.MIN_VALUE) {
+    if (newestBySource.isEmpty()) {
       return;
     }
-    long horizon = newestWindow - retentionMs;
+    long newest = Collections.max(newestBySource.values());
+    long slowest =
+        newestBySource.values().stream()
+            .filter(w -> w >= newest - GONE_AFTER_MS)
+            .min(Long::compare)
+            .orElse(newest);
+    long horizon = slowest - retentionMs;
     List<String> old = new ArrayList<>();
     try (KeyValueIterator<String, FleetMerge> it = minutes.all()) {
       while (it.hasNext()) {
