@@ -6,7 +6,6 @@ import java.nio.file.Files;
 import java.nio.file.Path;
 import java.time.Duration;
 import java.util.ArrayList;
-import java.util.HashMap;
 import java.util.HashSet;
 import java.util.List;
 import java.util.Map;
@@ -24,13 +23,9 @@ import kai.telemetry.stack.RealStackExtension;
 import kai.telemetry.stack.TestNamespace;
 import kai.telemetry.streams.KpiStreamsConfig;
 import kai.telemetry.streams.fleet.TeamFleetMinuteJob;
-import org.apache.kafka.clients.consumer.ConsumerConfig;
-import org.apache.kafka.clients.consumer.ConsumerRecord;
-import org.apache.kafka.clients.consumer.KafkaConsumer;
 import org.apache.kafka.clients.producer.KafkaProducer;
 import org.apache.kafka.clients.producer.ProducerConfig;
 import org.apache.kafka.clients.producer.ProducerRecord;
-import org.apache.kafka.common.TopicPartition;
 import org.junit.jupiter.api.Test;
 import org.junit.jupiter.api.extension.ExtendWith;
 
@@ -104,11 +99,11 @@ class FleetJobCrashRecoveryIT {
             "the job to run (run " + kill + ")",
             Duration.ofSeconds(120),
             () -> logSays(log, "-> RUNNING"));
-        int before = readAll(stack, teamRows, serde).size();
+        int before = TopicContents.readAll(stack, teamRows).size();
         Await.value(
             "the job to emit more rows (run " + kill + ")",
             Duration.ofSeconds(120),
-            () -> readAll(stack, teamRows, serde).size(),
+            () -> TopicContents.readAll(stack, teamRows).size(),
             n -> n > before + 20);
         job.destroyForcibly(); // SIGKILL: no commit, no flush
         assertThat(job.waitFor(10, TimeUnit.SECONDS)).isTrue();
@@ -122,8 +117,8 @@ class FleetJobCrashRecoveryIT {
           "every team and cluster minute to add up",
           Duration.ofSeconds(120),
           () ->
-              matches(newest(readAll(stack, teamRows, serde)), teamExpected)
-                  && matches(newest(readAll(stack, clusterRows, serde)), clusterExpected));
+              matches(newest(TopicContents.readAll(stack, teamRows)), teamExpected)
+                  && matches(newest(TopicContents.readAll(stack, clusterRows)), clusterExpected));
       last.destroy();
       assertThat(last.waitFor(30, TimeUnit.SECONDS)).isTrue();
     } finally {
@@ -198,36 +193,6 @@ class FleetJobCrashRecoveryIT {
       }
     }
     return true;
-  }
-
-  private static List<TeamFleetMinute> readAll(
-      LocalStack stack, Topic<String, TeamFleetMinute> topic, Map<String, Object> serde) {
-    Map<String, Object> c = new HashMap<>();
-    c.put(ConsumerConfig.BOOTSTRAP_SERVERS_CONFIG, stack.bootstrapServers());
-    c.put(ConsumerConfig.ISOLATION_LEVEL_CONFIG, "read_committed");
-    List<TeamFleetMinute> out = new ArrayList<>();
-    try (KafkaConsumer<String, TeamFleetMinute> consumer =
-        new KafkaConsumer<>(
-            c, topic.keySerde(serde).deserializer(), topic.valueSerde(serde).deserializer())) {
-      List<TopicPartition> parts = new ArrayList<>();
-      for (int p = 0; p < topic.partitions(); p++) {
-        parts.add(new TopicPartition(topic.name(), p));
-      }
-      consumer.assign(parts);
-      consumer.seekToBeginning(parts);
-      Map<TopicPartition, Long> end = consumer.endOffsets(parts);
-      Await.until(
-          topic.name() + " read to its end",
-          Duration.ofSeconds(30),
-          () -> {
-            for (ConsumerRecord<String, TeamFleetMinute> r :
-                consumer.poll(Duration.ofMillis(100))) {
-              out.add(r.value());
-            }
-            return parts.stream().allMatch(p -> consumer.position(p) >= end.get(p));
-          });
-    }
-    return out;
   }
 
   private static boolean logSays(Path log, String text) {

@@ -7,7 +7,6 @@ import com.fasterxml.jackson.databind.JsonNode;
 import java.nio.file.Path;
 import java.time.Duration;
 import java.time.Instant;
-import java.util.ArrayList;
 import java.util.HashMap;
 import java.util.HashSet;
 import java.util.List;
@@ -25,10 +24,6 @@ import kai.telemetry.stack.Await;
 import kai.telemetry.stack.LocalStack;
 import kai.telemetry.stack.RealStackExtension;
 import kai.telemetry.stack.TestNamespace;
-import org.apache.kafka.clients.consumer.ConsumerConfig;
-import org.apache.kafka.clients.consumer.ConsumerRecord;
-import org.apache.kafka.clients.consumer.KafkaConsumer;
-import org.apache.kafka.common.TopicPartition;
 import org.junit.jupiter.api.Test;
 import org.junit.jupiter.api.extension.ExtendWith;
 import org.junit.jupiter.api.io.TempDir;
@@ -65,7 +60,7 @@ class PipelineEndToEndIT {
       }
       assertThat(produced).isEqualTo(EXPECTED_SAMPLES);
 
-      List<GpuSample> raw = readAll(stack, topics);
+      List<GpuSample> raw = TopicContents.readAll(stack, topics.gpuSamples);
       assertThat(raw).hasSize((int) EXPECTED_SAMPLES);
 
       try (ClickHouseHttp ch = new ClickHouseHttp(stack.clickhouse().httpUrl())) {
@@ -82,7 +77,7 @@ class PipelineEndToEndIT {
         assertRawRowsEqual(ch, samplesTable, raw);
         assertKpisEqual(ch, kpiTable, raw);
 
-        List<TrainingStep> steps = readAll(stack, topics.trainingSteps);
+        List<TrainingStep> steps = TopicContents.readAll(stack, topics.trainingSteps);
         assertThat(steps).hasSizeGreaterThan(TEAMS * TICKS);
         String runTable = ns.database() + ".run_1m";
         Await.until(
@@ -156,42 +151,6 @@ class PipelineEndToEndIT {
     s.put(SimulatorConfig.INTERVAL_MS, INTERVAL_MS);
     s.put(SimulatorConfig.SEED, 2026L);
     return new SimulatorConfig(s);
-  }
-
-  private static List<GpuSample> readAll(LocalStack stack, Topics topics) {
-    return readAll(stack, topics.gpuSamples);
-  }
-
-  /** A raw topic as a plain consumer sees it: the truth the expectations are computed from. */
-  private static <V> List<V> readAll(
-      LocalStack stack, kai.telemetry.schemas.Topic<String, V> topic) {
-    Map<String, Object> c = new HashMap<>();
-    c.put(ConsumerConfig.BOOTSTRAP_SERVERS_CONFIG, stack.bootstrapServers());
-    c.put(ConsumerConfig.AUTO_OFFSET_RESET_CONFIG, "earliest");
-    Map<String, Object> serde =
-        Map.of(CommonSettings.SCHEMA_REGISTRY_URL, stack.schemaRegistryUrl());
-    List<V> out = new ArrayList<>();
-    try (KafkaConsumer<String, V> consumer =
-        new KafkaConsumer<>(
-            c, topic.keySerde(serde).deserializer(), topic.valueSerde(serde).deserializer())) {
-      List<TopicPartition> parts = new ArrayList<>();
-      for (int p = 0; p < topic.partitions(); p++) {
-        parts.add(new TopicPartition(topic.name(), p));
-      }
-      consumer.assign(parts);
-      consumer.seekToBeginning(parts);
-      Map<TopicPartition, Long> end = consumer.endOffsets(parts);
-      Await.until(
-          "the raw topic to be read to its end",
-          Duration.ofSeconds(30),
-          () -> {
-            for (ConsumerRecord<String, V> r : consumer.poll(Duration.ofMillis(200))) {
-              out.add(r.value());
-            }
-            return parts.stream().allMatch(p -> consumer.position(p) >= end.get(p));
-          });
-    }
-    return out;
   }
 
   private static void assertRawRowsEqual(ClickHouseHttp ch, String table, List<GpuSample> raw) {

@@ -57,7 +57,10 @@ public final class SinkBenchmark {
       double sinkRate = runSink(stack, ch, dir, a, records);
       System.out.printf(
           "sink (own JVM, insert path %s): %,12.0f rows/s%n",
-          a.getOrDefault(SinkConfig.INSERT_PATH, "jdbc"), sinkRate);
+          a.getOrDefault(
+              SinkConfig.INSERT_PATH,
+              SinkConfig.DEF.defaultValues().get(SinkConfig.INSERT_PATH).toString()),
+          sinkRate);
       double clientRate = clientBulkInsert(stack, ch, dir, records);
       System.out.printf("clickhouse-client bulk INSERT (TSV file): %,12.0f rows/s%n", clientRate);
       System.out.printf("ratio: %.2f (target >= 0.70)%n", sinkRate / clientRate);
