@@ -47,20 +47,11 @@ public final class AvroDeserializer<T extends SpecificRecord> implements Deseria
     if (registry == null) {
       throw new IllegalStateException("AvroDeserializer used before configure()");
     }
-    if (data.length < WireFormat.HEADER_BYTES || data[0] != WireFormat.MAGIC) {
-      throw new SerializationException(
-          "not in the registry wire format (expected magic byte 0 and a 4-byte schema id; got "
-              + data.length
-              + " bytes"
-              + (data.length > 0 ? ", first byte " + data[0] : "")
-              + ") on topic "
-              + topic);
-    }
-    int id = ByteBuffer.wrap(data, 1, 4).getInt();
+    int id = schemaId(topic, data);
     try {
       DatumReader<T> reader =
           readersByWriterId.computeIfAbsent(
-              id, i -> new SpecificDatumReader<>(registry.schemaById(i), readerSchema));
+              id, i -> new SpecificDatumReader<>(writerSchema(i), readerSchema));
       return reader.read(
           null,
           DecoderFactory.get()
@@ -80,5 +71,41 @@ public final class AvroDeserializer<T extends SpecificRecord> implements Deseria
               + e,
           e);
     }
+  }
+
+  /** The schema this deserializer reads into ({@code T}'s). */
+  public Schema readerSchema() {
+    return readerSchema;
+  }
+
+  /** The schema a record was written with, by its registry id (cached). */
+  public Schema writerSchema(int id) {
+    if (registry == null) {
+      throw new IllegalStateException("AvroDeserializer used before configure()");
+    }
+    return registry.schemaById(id);
+  }
+
+  /** Where the Avro binary starts in a value in the wire format. */
+  public static int payloadOffset() {
+    return WireFormat.HEADER_BYTES;
+  }
+
+  /**
+   * The writer schema id of a value in the wire format.
+   *
+   * @throws SerializationException if {@code data} is not in the wire format
+   */
+  public static int schemaId(String topic, byte[] data) {
+    if (data.length < WireFormat.HEADER_BYTES || data[0] != WireFormat.MAGIC) {
+      throw new SerializationException(
+          "not in the registry wire format (expected magic byte 0 and a 4-byte schema id; got "
+              + data.length
+              + " bytes"
+              + (data.length > 0 ? ", first byte " + data[0] : "")
+              + ") on topic "
+              + topic);
+    }
+    return ByteBuffer.wrap(data, 1, 4).getInt();
   }
 }

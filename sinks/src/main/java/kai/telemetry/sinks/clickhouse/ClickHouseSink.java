@@ -18,6 +18,7 @@ import kai.telemetry.sinks.clickhouse.DeadLetters.Source;
 import org.apache.kafka.clients.consumer.Consumer;
 import org.apache.kafka.clients.consumer.ConsumerRebalanceListener;
 import org.apache.kafka.clients.consumer.ConsumerRecord;
+import org.apache.kafka.clients.consumer.ConsumerRecords;
 import org.apache.kafka.clients.consumer.OffsetAndMetadata;
 import org.apache.kafka.common.TopicPartition;
 import org.apache.kafka.common.errors.WakeupException;
@@ -52,14 +53,14 @@ public final class ClickHouseSink implements Runnable, AutoCloseable {
     void sleep(long ms) throws InterruptedException;
   }
 
-  private record Pending(Source source, Object[] row) {}
+  private record Pending(Source source, Object row) {}
 
   /** A batch handed to the insert thread, with the offsets to commit once it has landed. */
   private record InFlight(Future<?> insert, Map<TopicPartition, OffsetAndMetadata> offsets) {}
 
   private final Consumer<byte[], byte[]> consumer;
   private final Map<String, TableRoute<?>> routesByTopic;
-  private final RowWriter writer;
+  private final RowWriter<Object> writer;
   private final DeadLetters deadLetters;
   private final Settings settings;
   private final Sleeper sleeper;
@@ -78,7 +79,7 @@ public final class ClickHouseSink implements Runnable, AutoCloseable {
   public ClickHouseSink(
       Consumer<byte[], byte[]> consumer,
       List<TableRoute<?>> routes,
-      RowWriter writer,
+      RowWriter<?> writer,
       DeadLetters deadLetters,
       Settings settings,
       Sleeper sleeper,
@@ -87,7 +88,9 @@ public final class ClickHouseSink implements Runnable, AutoCloseable {
     this.consumer = consumer;
     this.routesByTopic = new HashMap<>();
     routes.forEach(r -> routesByTopic.put(r.topic(), r));
-    this.writer = writer;
+    @SuppressWarnings("unchecked") // it only ever gets back rows it made itself
+    RowWriter<Object> rows = (RowWriter<Object>) writer;
+    this.writer = rows;
     this.deadLetters = deadLetters;
     this.settings = settings;
     this.sleeper = sleeper;
@@ -134,24 +137,29 @@ public final class ClickHouseSink implements Runnable, AutoCloseable {
 
   /** One poll, and a flush if the batch is full or old enough. */
   void pollOnce(Duration timeout) {
-    for (ConsumerRecord<byte[], byte[]> rec : consumer.poll(timeout)) {
-      metrics.recordIn(rec.topic());
-      Source source =
-          new Source(
-              rec.topic(), rec.partition(), rec.offset(), rec.timestamp(), rec.key(), rec.value());
-      TableRoute<?> route = routesByTopic.get(rec.topic());
-      try {
-        Object[] row = route.row(rec.value());
-        buffers
-            .computeIfAbsent(route.table(), t -> new ArrayList<>())
-            .add(new Pending(source, row));
-        bufferedRows++;
-      } catch (RuntimeException e) {
-        deadLetter(source, "undecodable record: " + e.getMessage());
+    ConsumerRecords<byte[], byte[]> polled = consumer.poll(timeout);
+    for (TopicPartition tp : polled.partitions()) { // per partition: one lookup, not per record
+      List<ConsumerRecord<byte[], byte[]>> records = polled.records(tp);
+      metrics.recordsIn(tp.topic(), records.size());
+      TableRoute<?> route = routesByTopic.get(tp.topic());
+      List<Pending> buffer = buffers.computeIfAbsent(route.table(), t -> new ArrayList<>());
+      for (ConsumerRecord<byte[], byte[]> rec : records) {
+        Source source =
+            new Source(
+                rec.topic(),
+                rec.partition(),
+                rec.offset(),
+                rec.timestamp(),
+                rec.key(),
+                rec.value());
+        try {
+          buffer.add(new Pending(source, writer.row(route, rec.value())));
+          bufferedRows++;
+        } catch (RuntimeException e) {
+          deadLetter(source, "undecodable record: " + e.getMessage());
+        }
       }
-      pendingOffsets.put(
-          new TopicPartition(rec.topic(), rec.partition()),
-          new OffsetAndMetadata(rec.offset() + 1));
+      pendingOffsets.put(tp, new OffsetAndMetadata(records.get(records.size() - 1).offset() + 1));
     }
     for (TopicPartition tp : consumer.assignment()) {
       OptionalLong behind = consumer.currentLag(tp);

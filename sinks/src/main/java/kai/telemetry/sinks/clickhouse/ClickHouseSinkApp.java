@@ -62,11 +62,12 @@ public final class ClickHouseSinkApp {
           applied.isEmpty() ? "schema up to date" : "applied migrations " + applied);
     }
     Topics topics = config.topics();
+    List<TableRoute<?>> routes = routes(topics, config.serdeConfig());
     ClickHouseSink sink =
         new ClickHouseSink(
             new KafkaConsumer<>(config.consumerConfig()),
-            routes(topics, config.serdeConfig()),
-            writer(config, user, password),
+            routes,
+            writer(config, user, password, routes),
             new KafkaDeadLetters(
                 config.getString(CommonSettings.BOOTSTRAP_SERVERS), topics.sinkDeadLetters),
             new ClickHouseSink.Settings(
@@ -92,23 +93,25 @@ public final class ClickHouseSinkApp {
     return sink;
   }
 
-  private static RowWriter writer(SinkConfig config, String user, String password) {
+  private static RowWriter<?> writer(
+      SinkConfig config, String user, String password, List<TableRoute<?>> routes) {
     int timeoutMs = config.getInt(SinkConfig.INSERT_TIMEOUT_MS);
     return switch (config.getString(SinkConfig.INSERT_PATH)) {
-      case "http-tsv" ->
-          new HttpTsvRowWriter(
-              config.getString(SinkConfig.CLICKHOUSE_HTTP_URL),
-              user,
-              password,
-              config.database(),
-              timeoutMs);
-      default ->
+      case SinkConfig.INSERT_PATH_JDBC ->
           new JdbcRowWriter(
               config.getString(SinkConfig.CLICKHOUSE_URL),
               user,
               password,
               config.database(),
               timeoutMs);
+      default ->
+          new HttpRowBinaryWriter(
+              config.getString(SinkConfig.CLICKHOUSE_HTTP_URL),
+              user,
+              password,
+              config.database(),
+              timeoutMs,
+              routes);
     };
   }
 

@@ -19,7 +19,7 @@ import org.slf4j.LoggerFactory;
  * numbers and strings only: the one write path that works on both ClickHouse 18.16 and current
  * releases. The connection is re-opened after a connection-level failure.
  */
-public final class JdbcRowWriter implements RowWriter {
+public final class JdbcRowWriter implements RowWriter<Object[]> {
   private static final Logger log = LoggerFactory.getLogger(JdbcRowWriter.class);
   private static final Pattern SERVER_CODE = Pattern.compile("Code: (\\d+)");
 
@@ -45,6 +45,11 @@ public final class JdbcRowWriter implements RowWriter {
     properties.setProperty("connection_timeout", Integer.toString(Math.min(timeoutMs, 10_000)));
     // ClickHouse 18.16 answers LZ4-compressed responses the client cannot read; HTTP is local.
     properties.setProperty("compress", "false");
+  }
+
+  @Override
+  public Object[] row(TableRoute<?> route, byte[] value) {
+    return route.row(value);
   }
 
   @Override

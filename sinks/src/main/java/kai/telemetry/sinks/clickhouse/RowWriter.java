@@ -2,15 +2,27 @@ package kai.telemetry.sinks.clickhouse;
 
 import java.util.List;
 
-/** Writes rows into one ClickHouse table; the seam between the sink's logic and the database. */
-public interface RowWriter extends AutoCloseable {
+/**
+ * Writes rows into ClickHouse tables; the seam between the sink's logic and the database. Each
+ * writer decides what a row is ({@code R}): decoded values to bind, or bytes already encoded for
+ * the server.
+ */
+public interface RowWriter<R> extends AutoCloseable {
 
   /**
-   * Inserts {@code rows} (values in {@code columns} order) into {@code table}, all or nothing.
+   * The row for one record of {@code route}'s topic (its value in the registry wire format).
+   *
+   * @throws RuntimeException if the value cannot be decoded or does not fit the table
+   */
+  R row(TableRoute<?> route, byte[] value);
+
+  /**
+   * Inserts {@code rows} (made by {@link #row} for this table's route, values in {@code columns}
+   * order) into {@code table}, all or nothing.
    *
    * @throws WriteException classified as retriable or not
    */
-  void insert(String table, List<String> columns, List<Object[]> rows) throws WriteException;
+  void insert(String table, List<String> columns, List<R> rows) throws WriteException;
 
   @Override
   void close();

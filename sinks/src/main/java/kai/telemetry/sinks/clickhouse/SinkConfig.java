@@ -29,6 +29,8 @@ public final class SinkConfig extends AbstractConfig {
   public static final String MAX_POLL_INTERVAL_MS = "sink.max.poll.interval.ms";
   public static final String METRICS_PORT = "sink.metrics.port";
   public static final String INSERT_PATH = "sink.insert.path";
+  public static final String INSERT_PATH_JDBC = "jdbc";
+  public static final String INSERT_PATH_ROW_BINARY = "http-rowbinary";
 
   public static final ConfigDef DEF =
       CommonSettings.define(new ConfigDef())
@@ -100,12 +102,12 @@ public final class SinkConfig extends AbstractConfig {
           .define(
               INSERT_PATH,
               Type.STRING,
-              "jdbc",
-              ConfigDef.ValidString.in("jdbc", "http-tsv"),
+              INSERT_PATH_JDBC,
+              ConfigDef.ValidString.in(INSERT_PATH_JDBC, INSERT_PATH_ROW_BINARY),
               Importance.MEDIUM,
               "How batches are inserted: 'jdbc' (clickhouse-jdbc v2, bound parameters) or"
-                  + " 'http-tsv' (one TabSeparated insert over HTTP, encoded by the sink; faster,"
-                  + " see README Figures).")
+                  + " 'http-rowbinary' (one RowBinary insert over HTTP, transcoded by the sink"
+                  + " straight from the Avro bytes; faster, see README Figures).")
           .define(
               METRICS_PORT,
               Type.INT,

@@ -82,9 +82,9 @@ public final class SinkMetrics implements AutoCloseable {
     return registry;
   }
 
-  void recordIn(String topic) {
-    recordsIn.incrementAndGet();
-    recordsInByTopic.labelValues(topic).inc();
+  void recordsIn(String topic, int count) {
+    recordsIn.addAndGet(count);
+    recordsInByTopic.labelValues(topic).inc(count);
   }
 
   void rowsWritten(String table, int rows) {

@@ -19,11 +19,12 @@ public final class TableRoute<V extends SpecificRecord> {
   private final Deserializer<V> deserializer;
   private final List<String> columns;
   private final List<int[]> paths;
+  private final Schema schema;
 
   /** A flat route: column i is field i. */
   public TableRoute(
       String topic, String table, Deserializer<V> deserializer, List<String> columns) {
-    this(topic, table, deserializer, columns, identityPaths(columns.size()));
+    this(topic, table, deserializer, columns, identityPaths(columns.size()), null);
   }
 
   private TableRoute(
@@ -31,7 +32,9 @@ public final class TableRoute<V extends SpecificRecord> {
       String table,
       Deserializer<V> deserializer,
       List<String> columns,
-      List<int[]> paths) {
+      List<int[]> paths,
+      Schema schema) {
+    this.schema = schema;
     this.topic = topic;
     this.table = Tables.identifier(table);
     this.deserializer = deserializer;
@@ -55,11 +58,11 @@ public final class TableRoute<V extends SpecificRecord> {
         }
       }
     }
-    return new TableRoute<>(topic, table, deserializer, columns, paths);
+    return new TableRoute<>(topic, table, deserializer, columns, paths, schema);
   }
 
   /** The record schema of a record field or a nullable record field, else null. */
-  private static Schema recordOf(Schema s) {
+  static Schema recordOf(Schema s) {
     if (s.getType() == Schema.Type.RECORD) {
       return s;
     }
@@ -91,6 +94,15 @@ public final class TableRoute<V extends SpecificRecord> {
 
   public List<String> columns() {
     return columns;
+  }
+
+  /** The Avro schema the columns were laid out from; null for a flat route. */
+  Schema schema() {
+    return schema;
+  }
+
+  Deserializer<V> deserializer() {
+    return deserializer;
   }
 
   /** Decodes {@code value} and lays it out as a row in {@link #columns()} order. */

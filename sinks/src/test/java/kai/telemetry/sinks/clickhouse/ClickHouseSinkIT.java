@@ -154,53 +154,6 @@ class ClickHouseSinkIT {
         .startsWith("undecodable record: not in the registry wire format");
   }
 
-  /** Both insert paths land the same awkward values identically. */
-  @Test
-  void bothInsertPathsLandAwkwardValuesExactly(LocalStack stack) {
-    String db = ns.database() + "_paths";
-    String url = stack.clickhouse().httpUrl();
-    try (ClickHouseHttp ch = new ClickHouseHttp(url);
-        RowWriter jdbc =
-            new JdbcRowWriter(stack.clickhouse().jdbcUrl(), "default", "", db, 30_000);
-        RowWriter tsv = new HttpTsvRowWriter(url, "default", "", db, 30_000)) {
-      ch.execute("CREATE DATABASE IF NOT EXISTS " + db);
-      ch.execute(
-          "CREATE TABLE "
-              + db
-              + ".t (path String, s Nullable(String), n Int64, d Nullable(Float64), b UInt8)"
-              + " ENGINE = MergeTree ORDER BY path");
-      List<String> columns = List.of("path", "s", "n", "d", "b");
-      for (var w : List.of(Map.entry("jdbc", jdbc), Map.entry("tsv", tsv))) {
-        List<Object[]> rows =
-            List.of(
-                new Object[] {w.getKey(), "tab\there\nline 'q' \\ 한국어", -42L, 1.0e-4, true},
-                new Object[] {w.getKey(), null, Long.MAX_VALUE, null, false},
-                new Object[] {w.getKey(), "", 0L, -2.5e300, true});
-        try {
-          w.getValue().insert("t", columns, rows);
-        } catch (RowWriter.WriteException e) {
-          throw new AssertionError(w.getKey() + " insert failed", e);
-        }
-      }
-      String jdbcRows =
-          ch.execute(
-              "SELECT s, n, d, b FROM "
-                  + db
-                  + ".t WHERE path = 'jdbc' ORDER BY n FORMAT TabSeparated");
-      String tsvRows =
-          ch.execute(
-              "SELECT s, n, d, b FROM "
-                  + db
-                  + ".t WHERE path = 'tsv' ORDER BY n FORMAT TabSeparated");
-      assertThat(tsvRows).isEqualTo(jdbcRows);
-      assertThat(tsvRows)
-          .isEqualTo(
-              "tab\\there\\nline \\'q\\' \\\\ 한국어\t-42\t0.0001\t1\n"
-                  + "\t0\t-2.5e300\t1\n"
-                  + "\\N\t9223372036854775807\t\\N\t0\n");
-    }
-  }
-
   private static String scrape(ClickHouseSink sink) throws Exception {
     try (HttpClient http = HttpClient.newHttpClient()) {
       return http.send(

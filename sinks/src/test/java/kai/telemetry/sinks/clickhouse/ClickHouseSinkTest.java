@@ -44,10 +44,15 @@ class ClickHouseSinkTest {
       };
 
   /** Fails inserts as scripted: a number of retriable failures, and rows it rejects. */
-  static final class ScriptedWriter implements RowWriter {
+  static final class ScriptedWriter implements RowWriter<Object[]> {
     final List<List<Object[]>> inserted = new ArrayList<>();
     int retriableFailuresLeft;
     String rejectName;
+
+    @Override
+    public Object[] row(TableRoute<?> route, byte[] value) {
+      return route.row(value);
+    }
 
     @Override
     public void insert(String table, List<String> columns, List<Object[]> rows)

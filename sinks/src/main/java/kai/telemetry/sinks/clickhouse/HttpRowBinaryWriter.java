@@ -1,0 +1,153 @@
+package kai.telemetry.sinks.clickhouse;
+
+import java.io.IOException;
+import java.net.URI;
+import java.net.URLEncoder;
+import java.net.http.HttpClient;
+import java.net.http.HttpRequest;
+import java.net.http.HttpResponse;
+import java.nio.charset.StandardCharsets;
+import java.time.Duration;
+import java.util.Base64;
+import java.util.HashMap;
+import java.util.List;
+import java.util.Map;
+
+/**
+ * Inserts a batch as one {@code INSERT ... FORMAT RowBinary} over ClickHouse's HTTP interface, each
+ * row transcoded straight from the record's Avro bytes ({@link RowBinaryTranscoder}). It does the
+ * same work as {@link JdbcRowWriter} (all-or-nothing insert per batch, same error classification)
+ * with a fraction of the CPU: no Avro objects, and no rendering of every value into SQL text (the
+ * JDBC driver's cost on ClickHouse 18.16; see README, "Figures").
+ *
+ * <p>The tables' column types are read from {@code system.columns} when the writer is built, after
+ * migrations; a column this path cannot write fails the start with the column named.
+ */
+public final class HttpRowBinaryWriter implements RowWriter<byte[]> {
+  private final String baseUrl;
+  private final String database;
+  private final String authorization;
+  private final Duration timeout;
+  private final HttpClient http;
+  private final Map<String, RowBinaryTranscoder> transcoders = new HashMap<>();
+
+  public HttpRowBinaryWriter(
+      String baseUrl,
+      String user,
+      String password,
+      String database,
+      int timeoutMs,
+      List<TableRoute<?>> routes) {
+    this.baseUrl = baseUrl.endsWith("/") ? baseUrl.substring(0, baseUrl.length() - 1) : baseUrl;
+    this.database = Tables.identifier(database);
+    this.authorization =
+        "Basic "
+            + Base64.getEncoder()
+                .encodeToString((user + ":" + password).getBytes(StandardCharsets.UTF_8));
+    this.timeout = Duration.ofMillis(timeoutMs);
+    this.http =
+        HttpClient.newBuilder()
+            .connectTimeout(Duration.ofMillis(Math.min(timeoutMs, 10_000)))
+            .build();
+    try (ClickHouseHttp ch = new ClickHouseHttp(this.baseUrl, user, password)) {
+      for (TableRoute<?> route : routes) {
+        transcoders.put(
+            route.topic(),
+            new RowBinaryTranscoder(route, columns(ch, this.database, route.table())));
+      }
+    }
+  }
+
+  /** A table's column types by column name, as the server has them. */
+  static Map<String, String> columns(ClickHouseHttp ch, String database, String table) {
+    String tsv =
+        ch.execute(
+            "SELECT name, type FROM system.columns WHERE database = '"
+                + Tables.identifier(database)
+                + "' AND table = '"
+                + Tables.identifier(table)
+                + "' FORMAT TabSeparated");
+    Map<String, String> types = new HashMap<>();
+    for (String line : tsv.split("\n")) {
+      String[] nameAndType = line.split("\t", 2);
+      if (nameAndType.length == 2) {
+        types.put(nameAndType[0], nameAndType[1]);
+      }
+    }
+    if (types.isEmpty()) {
+      throw new IllegalStateException("table " + database + "." + table + " not found");
+    }
+    return types;
+  }
+
+  @Override
+  public byte[] row(TableRoute<?> route, byte[] value) {
+    if (value == null) {
+      throw new IllegalArgumentException("empty value (tombstone) where an event was expected");
+    }
+    RowBinaryTranscoder t = transcoders.get(route.topic());
+    if (t == null) {
+      throw new IllegalStateException("no transcoder for topic " + route.topic());
+    }
+    return t.encode(value);
+  }
+
+  @Override
+  public void insert(String table, List<String> columns, List<byte[]> rows) throws WriteException {
+    if (rows.isEmpty()) {
+      return;
+    }
+    String sql = Tables.insertInto(database, table, columns) + " FORMAT RowBinary";
+    HttpRequest request =
+        HttpRequest.newBuilder(
+                URI.create(baseUrl + "/?query=" + URLEncoder.encode(sql, StandardCharsets.UTF_8)))
+            .timeout(timeout)
+            .header("Authorization", authorization)
+            .POST(HttpRequest.BodyPublishers.ofByteArray(concat(rows)))
+            .build();
+    HttpResponse<String> response;
+    try {
+      response = http.send(request, HttpResponse.BodyHandlers.ofString());
+    } catch (IOException e) {
+      throw new WriteException(
+          "insert of " + rows.size() + " rows into " + table + " failed: " + e, true, e);
+    } catch (InterruptedException e) {
+      Thread.currentThread().interrupt();
+      throw new WriteException("interrupted inserting into " + table, true, e);
+    }
+    if (response.statusCode() != 200) {
+      String message =
+          "insert of "
+              + rows.size()
+              + " rows into "
+              + table
+              + " failed (HTTP "
+              + response.statusCode()
+              + "): "
+              + response.body().strip();
+      IllegalStateException cause = new IllegalStateException(message);
+      throw new WriteException(
+          message, response.statusCode() >= 500 && JdbcRowWriter.isRetriable(cause), cause);
+    }
+  }
+
+  /** One body: the HTTP client handles one large buffer far faster than many row-sized ones. */
+  private static byte[] concat(List<byte[]> rows) {
+    int size = 0;
+    for (byte[] r : rows) {
+      size += r.length;
+    }
+    byte[] body = new byte[size];
+    int at = 0;
+    for (byte[] r : rows) {
+      System.arraycopy(r, 0, body, at, r.length);
+      at += r.length;
+    }
+    return body;
+  }
+
+  @Override
+  public void close() {
+    http.close();
+  }
+}
