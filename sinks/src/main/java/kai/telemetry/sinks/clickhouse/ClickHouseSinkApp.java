@@ -105,7 +105,7 @@ public final class ClickHouseSinkApp {
               config.database(),
               timeoutMs);
       default ->
-          new HttpRowBinaryWriter(
+          new HttpNativeWriter(
               config.getString(SinkConfig.CLICKHOUSE_HTTP_URL),
               user,
               password,

@@ -5,6 +5,7 @@ import java.lang.invoke.VarHandle;
 import java.nio.ByteOrder;
 import java.nio.charset.StandardCharsets;
 import java.util.Arrays;
+import java.util.List;
 
 /**
  * ClickHouse's RowBinary format, as far as the sink writes it: the column types its tables use,
@@ -26,7 +27,7 @@ final class RowBinary {
   }
 
   /** One column of a table, as {@code system.columns} describes it. */
-  record Column(String name, Type type, boolean nullable) {
+  record Column(String name, Type type, boolean nullable, String clickHouseType) {
 
     /** Parses a ClickHouse type name such as {@code Nullable(Float64)}. */
     static Column of(String name, String clickHouseType) {
@@ -50,8 +51,82 @@ final class RowBinary {
                         + clickHouseType
                         + ", which the RowBinary insert path does not write");
           };
-      return new Column(name, type, nullable);
+      return new Column(name, type, nullable, clickHouseType);
     }
+  }
+
+  /** Bytes of one value of a fixed-width type; 0 for String. */
+  private static int width(Type t) {
+    return switch (t) {
+      case STRING -> 0;
+      case UINT8 -> 1;
+      case INT32, FLOAT32 -> 4;
+      case INT64, UINT64, FLOAT64 -> 8;
+    };
+  }
+
+  /**
+   * One block in ClickHouse's Native format from rows in RowBinary: the same values laid out column
+   * by column (a Nullable column as its null map, then every row's value, a default where null),
+   * which the server reads in bulk instead of value by value. {@code columns} are the names in the
+   * insert's order, with the table's types.
+   */
+  static byte[] toNative(List<Column> columns, List<String> names, List<byte[]> rows) {
+    int n = columns.size();
+    Buffer[] values = new Buffer[n];
+    Buffer[] nulls = new Buffer[n];
+    for (int c = 0; c < n; c++) {
+      values[c] = new Buffer();
+      nulls[c] = columns.get(c).nullable() ? new Buffer() : null;
+    }
+    for (byte[] row : rows) {
+      int at = 0;
+      for (int c = 0; c < n; c++) {
+        Column column = columns.get(c);
+        if (nulls[c] != null) {
+          byte isNull = row[at++];
+          nulls[c].writeByte(isNull);
+          if (isNull != 0) {
+            int w = width(column.type());
+            for (int i = Math.max(w, 1); i > 0; i--) {
+              values[c].writeByte(0); // a default value (zeros; an empty string is length 0)
+            }
+            continue;
+          }
+        }
+        int w = width(column.type());
+        if (w == 0) {
+          int start = at;
+          int length = 0;
+          int shift = 0;
+          byte b;
+          do {
+            b = row[at++];
+            length |= (b & 0x7F) << shift;
+            shift += 7;
+          } while (b < 0);
+          w = at - start + length;
+          at = start;
+        }
+        values[c].writeBytes(row, at, w);
+        at += w;
+      }
+      if (at != row.length) {
+        throw new IllegalStateException("a row of " + row.length + " bytes read as " + at);
+      }
+    }
+    Buffer out = new Buffer();
+    out.writeLength(n);
+    out.writeLength(rows.size());
+    for (int c = 0; c < n; c++) {
+      out.writeString(names.get(c));
+      out.writeString(columns.get(c).clickHouseType());
+      if (nulls[c] != null) {
+        out.writeBytes(nulls[c].bytes(), 0, nulls[c].size());
+      }
+      out.writeBytes(values[c].bytes(), 0, values[c].size());
+    }
+    return out.toByteArray();
   }
 
   /** A growable byte buffer that rows are encoded into. Not thread-safe. */

@@ -76,7 +76,7 @@ final class RowBinaryTranscoder {
     }
     this.avro = d;
     this.reader = route.schema();
-    this.columns = new ArrayList<>();
+    List<Column> columns = new ArrayList<>();
     for (String name : route.columns()) {
       String type = columnTypes.get(name);
       if (type == null) {
@@ -85,6 +85,7 @@ final class RowBinaryTranscoder {
       }
       columns.add(Column.of(route.table() + "." + name, type));
     }
+    this.columns = List.copyOf(columns);
     List<Field> compiled = new ArrayList<>();
     int column = 0;
     for (Schema.Field f : reader.getFields()) {
@@ -100,6 +101,11 @@ final class RowBinaryTranscoder {
       }
     }
     this.fields = compiled.toArray(Field[]::new);
+  }
+
+  /** The table's columns in the route's order, with their ClickHouse types. */
+  List<Column> columns() {
+    return columns;
   }
 
   /** The RowBinary bytes of one record's row. */

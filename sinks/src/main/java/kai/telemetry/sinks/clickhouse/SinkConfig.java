@@ -30,7 +30,7 @@ public final class SinkConfig extends AbstractConfig {
   public static final String METRICS_PORT = "sink.metrics.port";
   public static final String INSERT_PATH = "sink.insert.path";
   public static final String INSERT_PATH_JDBC = "jdbc";
-  public static final String INSERT_PATH_ROW_BINARY = "http-rowbinary";
+  public static final String INSERT_PATH_NATIVE = "http-native";
 
   public static final ConfigDef DEF =
       CommonSettings.define(new ConfigDef())
@@ -40,14 +40,14 @@ public final class SinkConfig extends AbstractConfig {
               "jdbc:clickhouse:http://127.0.0.1:18123",
               new ConfigDef.NonEmptyString(),
               Importance.HIGH,
-              "JDBC URL of ClickHouse (clickhouse-jdbc v2, HTTP).")
+              "JDBC URL of ClickHouse (clickhouse-jdbc v2, HTTP), for sink.insert.path=jdbc.")
           .define(
               CLICKHOUSE_HTTP_URL,
               Type.STRING,
               "http://127.0.0.1:18123",
               new ConfigDef.NonEmptyString(),
               Importance.HIGH,
-              "HTTP URL of the same ClickHouse, for migrations and reads.")
+              "HTTP URL of the same ClickHouse: migrations, reads and Native inserts.")
           .define(
               CLICKHOUSE_DATABASE,
               Type.STRING,
@@ -102,11 +102,11 @@ public final class SinkConfig extends AbstractConfig {
           .define(
               INSERT_PATH,
               Type.STRING,
-              INSERT_PATH_ROW_BINARY,
-              ConfigDef.ValidString.in(INSERT_PATH_ROW_BINARY, INSERT_PATH_JDBC),
+              INSERT_PATH_NATIVE,
+              ConfigDef.ValidString.in(INSERT_PATH_NATIVE, INSERT_PATH_JDBC),
               Importance.MEDIUM,
-              "How batches are inserted: 'http-rowbinary' (one RowBinary insert over HTTP per"
-                  + " table, rows transcoded straight from the Avro bytes: exact floats, a third of"
+              "How batches are inserted: 'http-native' (one Native-format insert over HTTP per"
+                  + " table, rows transcoded straight from the Avro bytes: exact doubles, a third of"
                   + " the CPU) or 'jdbc' (clickhouse-jdbc v2 batched prepared statements binding"
                   + " numbers and strings). See README Figures.")
           .define(

@@ -28,8 +28,9 @@ import org.junit.jupiter.api.extension.ExtendWith;
 /**
  * Both insert paths land the same values in every table: random records of every routed topic, with
  * awkward strings, NaN and infinities, extreme numbers and nulls, are inserted once through JDBC
- * and once through the RowBinary transcoder into two databases, and the tables must read back
- * identical. Older and reordered writer schemas exercise schema resolution and the object fallback.
+ * and once through the Native path (rows transcoded to RowBinary) into two databases, and the
+ * tables must read back identical. Older and reordered writer schemas exercise schema resolution
+ * and the object fallback.
  */
 @ExtendWith(RealStackExtension.class)
 class InsertPathsIT {
@@ -46,10 +47,10 @@ class InsertPathsIT {
   private final Random random = new Random(20261128);
 
   @Test
-  void jdbcAndRowBinaryLandIdenticalTables(LocalStack stack) throws Exception {
+  void jdbcAndNativeLandIdenticalTables(LocalStack stack) throws Exception {
     String url = stack.clickhouse().httpUrl();
     String jdbcDb = ns.database() + "_jdbc";
-    String binaryDb = ns.database() + "_rowbinary";
+    String binaryDb = ns.database() + "_native";
     Topics topics = Topics.withPrefix(ns.topicPrefix());
     Map<String, Object> serde =
         Map.of(CommonSettings.SCHEMA_REGISTRY_URL, stack.schemaRegistryUrl());
@@ -61,7 +62,7 @@ class InsertPathsIT {
       try (RowWriter<Object[]> jdbc =
               new JdbcRowWriter(stack.clickhouse().jdbcUrl(), "default", "", jdbcDb, 30_000);
           RowWriter<byte[]> binary =
-              new HttpRowBinaryWriter(url, "default", "", binaryDb, 30_000, routes)) {
+              new HttpNativeWriter(url, "default", "", binaryDb, 30_000, routes)) {
         for (TableRoute<?> route : routes) {
           List<byte[]> values = new ArrayList<>();
           for (Schema writer : writerSchemas(route.schema())) {
@@ -115,7 +116,7 @@ class InsertPathsIT {
   /**
    * Equal row for row and field for field, except that a float may differ in its last binary digit:
    * ClickHouse 18.16 parses the decimal text of bound JDBC parameters to the nearest double or one
-   * next to it, while RowBinary carries the bits exactly.
+   * next to it, while the Native path carries the bits exactly.
    */
   private static void assertSameRows(String table, String viaJdbc, String viaBinary) {
     List<String> jdbcRows = viaJdbc.lines().toList();

@@ -7,7 +7,7 @@ import java.util.HexFormat;
 import java.util.List;
 import org.junit.jupiter.api.Test;
 
-class HttpRowBinaryWriterTest {
+class HttpNativeWriterTest {
   private static String hex(RowBinary.Buffer b) {
     return HexFormat.of().formatHex(b.toByteArray());
   }
@@ -54,9 +54,36 @@ class HttpRowBinaryWriterTest {
   }
 
   @Test
+  void transposesRowsIntoOneNativeBlock() {
+    List<RowBinary.Column> columns =
+        List.of(RowBinary.Column.of("s", "Nullable(String)"), RowBinary.Column.of("n", "Int32"));
+    RowBinary.Buffer r1 = new RowBinary.Buffer();
+    RowBinary.write(r1, columns.get(0), "ab");
+    RowBinary.write(r1, columns.get(1), 7);
+    RowBinary.Buffer r2 = new RowBinary.Buffer();
+    RowBinary.write(r2, columns.get(0), null);
+    RowBinary.write(r2, columns.get(1), -1);
+    byte[] block =
+        RowBinary.toNative(columns, List.of("s", "n"), List.of(r1.toByteArray(), r2.toByteArray()));
+    assertThat(HexFormat.of().formatHex(block))
+        .isEqualTo(
+            "0202" // 2 columns, 2 rows
+                + "0173"
+                + "104e756c6c61626c6528537472696e6729" // s Nullable(String)
+                + "0001" // null map
+                + "026162"
+                + "00" // "ab", then the default of the null row
+                + "016e"
+                + "05496e743332" // n Int32
+                + "07000000"
+                + "ffffffff");
+  }
+
+  @Test
   void anUnreachableServerIsRetriable() {
-    try (HttpRowBinaryWriter w =
-        new HttpRowBinaryWriter("http://127.0.0.1:1", "u", "p", "kai", 2_000, List.of())) {
+    try (HttpNativeWriter w =
+        new HttpNativeWriter("http://127.0.0.1:1", "u", "p", "kai", 2_000, List.of())) {
+      w.describe("t", List.of(RowBinary.Column.of("a", "UInt8")));
       assertThatThrownBy(() -> w.insert("t", List.of("a"), List.of(new byte[] {1})))
           .isInstanceOfSatisfying(
               RowWriter.WriteException.class, e -> assertThat(e.retriable()).isTrue());
