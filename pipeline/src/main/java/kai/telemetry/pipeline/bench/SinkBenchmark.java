@@ -29,7 +29,8 @@ import kai.telemetry.stack.StackHome;
  * in production) and its downsampled curve is queried 20 times.
  *
  * <p>Arguments: {@code records=N} (default 1,000,000), {@code gpus=N} (default 2,000), {@code
- * steps=N} (default 1,000,000), and {@code sink.*} settings passed to the sink.
+ * steps=N} (default 1,000,000), {@code jvm="..."} (the sink JVM's options; default {@code -Xmx1g},
+ * as bin/kai runs it) and {@code sink.*} settings passed to the sink.
  */
 public final class SinkBenchmark {
   private SinkBenchmark() {}
@@ -108,6 +109,12 @@ public final class SinkBenchmark {
       throws Exception {
     List<String> cmd = new ArrayList<>();
     cmd.add(Path.of(System.getProperty("java.home"), "bin", "java").toString());
+    // The heap bin/kai gives every process, unless jvm="..." says otherwise.
+    for (String option : a.getOrDefault("jvm", "-Xmx1g").split(" ")) {
+      if (!option.isBlank()) {
+        cmd.add(option);
+      }
+    }
     cmd.add("-cp");
     cmd.add(System.getProperty("java.class.path"));
     cmd.add(ClickHouseSinkApp.class.getName());

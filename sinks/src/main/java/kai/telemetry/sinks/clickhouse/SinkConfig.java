@@ -106,9 +106,9 @@ public final class SinkConfig extends AbstractConfig {
               ConfigDef.ValidString.in(INSERT_PATH_NATIVE, INSERT_PATH_JDBC),
               Importance.MEDIUM,
               "How batches are inserted: 'http-native' (one Native-format insert over HTTP per"
-                  + " table, rows transcoded straight from the Avro bytes: exact doubles, a third of"
-                  + " the CPU) or 'jdbc' (clickhouse-jdbc v2 batched prepared statements binding"
-                  + " numbers and strings). See README Figures.")
+                  + " table, rows transcoded straight from the Avro bytes: exact doubles, less CPU)"
+                  + " or 'jdbc' (clickhouse-jdbc v2 batched prepared statements binding numbers and"
+                  + " strings). See README Figures.")
           .define(
               METRICS_PORT,
               Type.INT,
