@@ -93,6 +93,8 @@ class ClickHouseSchemaIT {
       sink.execute(
           "INSERT INTO kai.teams (id, name_ko, name_en, gpu_allocation, gpu_type, status,"
               + " updated_ms) VALUES ('upstage', '업스테이지', 'Upstage', 8, 'H100', 'ACTIVE', 1)");
+      // The Native insert path reads the column types it writes at start.
+      assertThat(HttpNativeWriter.columns(sink, kai, Tables.TEAMS)).containsEntry("id", "String");
       admin.execute("CREATE DATABASE IF NOT EXISTS " + ns.database());
       assertThatThrownBy(
               () ->
