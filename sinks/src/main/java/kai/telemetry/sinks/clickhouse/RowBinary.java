@@ -75,9 +75,10 @@ final class RowBinary {
     int n = columns.size();
     Buffer[] values = new Buffer[n];
     Buffer[] nulls = new Buffer[n];
-    for (int c = 0; c < n; c++) {
-      values[c] = new Buffer();
-      nulls[c] = columns.get(c).nullable() ? new Buffer() : null;
+    for (int c = 0; c < n; c++) { // sized up front: fixed widths exactly, strings by a guess
+      int w = width(columns.get(c).type());
+      values[c] = new Buffer(rows.size() * (w == 0 ? 24 : w));
+      nulls[c] = columns.get(c).nullable() ? new Buffer(rows.size()) : null;
     }
     for (byte[] row : rows) {
       int at = 0;
@@ -115,18 +116,27 @@ final class RowBinary {
         throw new IllegalStateException("a row of " + row.length + " bytes read as " + at);
       }
     }
-    Buffer out = new Buffer();
-    out.writeLength(n);
-    out.writeLength(rows.size());
+    Buffer header = new Buffer();
+    header.writeLength(n);
+    header.writeLength(rows.size());
+    Buffer[] heads = new Buffer[n];
+    int size = header.size();
     for (int c = 0; c < n; c++) {
-      out.writeString(names.get(c));
-      out.writeString(columns.get(c).clickHouseType());
-      if (nulls[c] != null) {
-        out.writeBytes(nulls[c].bytes(), 0, nulls[c].size());
-      }
-      out.writeBytes(values[c].bytes(), 0, values[c].size());
+      heads[c] = new Buffer(64);
+      heads[c].writeString(names.get(c));
+      heads[c].writeString(columns.get(c).clickHouseType());
+      size += heads[c].size() + values[c].size() + (nulls[c] == null ? 0 : nulls[c].size());
     }
-    return out.toByteArray();
+    byte[] block = new byte[size]; // one allocation of the exact size: batches are megabytes
+    int at = header.copyTo(block, 0);
+    for (int c = 0; c < n; c++) {
+      at = heads[c].copyTo(block, at);
+      if (nulls[c] != null) {
+        at = nulls[c].copyTo(block, at);
+      }
+      at = values[c].copyTo(block, at);
+    }
+    return block;
   }
 
   /** A growable byte buffer that rows are encoded into. Not thread-safe. */
@@ -136,8 +146,22 @@ final class RowBinary {
     private static final VarHandle INT_LE =
         MethodHandles.byteArrayViewVarHandle(int[].class, ByteOrder.LITTLE_ENDIAN);
 
-    private byte[] bytes = new byte[512];
+    private byte[] bytes;
     private int size;
+
+    Buffer() {
+      this(512);
+    }
+
+    Buffer(int capacity) {
+      bytes = new byte[Math.max(capacity, 16)];
+    }
+
+    /** Copies the bytes written into {@code target} at {@code offset}; returns the end. */
+    int copyTo(byte[] target, int offset) {
+      System.arraycopy(bytes, 0, target, offset, size);
+      return offset + size;
+    }
 
     int size() {
       return size;
