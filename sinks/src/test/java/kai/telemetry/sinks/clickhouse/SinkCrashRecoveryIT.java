@@ -27,7 +27,11 @@ import org.junit.jupiter.api.extension.ExtendWith;
  */
 @ExtendWith(RealStackExtension.class)
 class SinkCrashRecoveryIT {
-  private static final int RECORDS = 30_000;
+  /**
+   * At least this many samples; the stream goes on until the last kill, however long that takes.
+   */
+  private static final int MIN_RECORDS = 30_000;
+
   private final TestNamespace ns = TestNamespace.of(SinkCrashRecoveryIT.class);
 
   @Test
@@ -41,6 +45,9 @@ class SinkCrashRecoveryIT {
         Map.of(CommonSettings.SCHEMA_REGISTRY_URL, stack.schemaRegistryUrl());
     String table = ns.database() + ".gpu_samples";
     double[] utilSum = new double[1];
+    int[] produced = new int[1];
+    java.util.concurrent.atomic.AtomicBoolean killsDone =
+        new java.util.concurrent.atomic.AtomicBoolean();
     Thread producer =
         new Thread(
             () -> {
@@ -53,7 +60,7 @@ class SinkCrashRecoveryIT {
                           5),
                       topics.gpuSamples.keySerde(serde).serializer(),
                       topics.gpuSamples.valueSerde(serde).serializer())) {
-                for (int i = 0; i < RECORDS; i++) {
+                for (int i = 0; i < MIN_RECORDS || !killsDone.get(); i++) {
                   String gpu = "GPU-" + (i % 64);
                   double util = (i * 7) % 101;
                   utilSum[0] += util;
@@ -70,6 +77,7 @@ class SinkCrashRecoveryIT {
                               .setTsMs(1_768_467_600_000L + (i / 64) * 1_000L)
                               .setUtilizationPct(util)
                               .build()));
+                  produced[0] = i + 1;
                   if (i % 1_000 == 999) {
                     p.flush();
                     Thread.sleep(100); // a steady stream, so the kills land mid-stream
@@ -120,18 +128,22 @@ class SinkCrashRecoveryIT {
         sink.destroyForcibly(); // SIGKILL: no flush, no commit
         assertThat(sink.waitFor(10, TimeUnit.SECONDS)).isTrue();
       }
+      killsDone.set(true);
       producer.join(120_000);
+      assertThat(producer.isAlive()).isFalse();
+      int records = produced[0];
+      assertThat(records).isGreaterThanOrEqualTo(MIN_RECORDS);
       Process last = sink(args, dir.resolve("sink-final.log"));
       children.add(last);
       Await.until(
           "every sample once",
           Duration.ofSeconds(120),
-          () -> ch.count("SELECT count() FROM " + table + " FINAL") == RECORDS);
+          () -> ch.count("SELECT count() FROM " + table + " FINAL") == records);
       last.destroy(); // SIGTERM: graceful
       assertThat(last.waitFor(30, TimeUnit.SECONDS)).isTrue();
 
-      assertThat(ch.count("SELECT count() FROM " + table + " FINAL")).isEqualTo(RECORDS);
-      assertThat(ch.count("SELECT uniqExact(gpu_uuid, ts_ms) FROM " + table)).isEqualTo(RECORDS);
+      assertThat(ch.count("SELECT count() FROM " + table + " FINAL")).isEqualTo(records);
+      assertThat(ch.count("SELECT uniqExact(gpu_uuid, ts_ms) FROM " + table)).isEqualTo(records);
       assertThat(
               Double.parseDouble(
                   ch.execute(
