@@ -12,6 +12,7 @@ import java.util.Map;
 import java.util.Set;
 import java.util.TreeMap;
 import java.util.concurrent.TimeUnit;
+import java.util.concurrent.atomic.AtomicBoolean;
 import kai.telemetry.config.CommonSettings;
 import kai.telemetry.events.GpuSample;
 import kai.telemetry.kpis.TeamFleetMinute;
@@ -38,7 +39,10 @@ import org.junit.jupiter.api.extension.ExtendWith;
 @ExtendWith(RealStackExtension.class)
 class FleetJobCrashRecoveryIT {
   private static final long T0 = 1_768_467_600_000L; // 2026-01-15T09:00:00Z
-  private static final int TICKS = 240; // 10 s apart: 40 minutes of event time
+
+  /** At least this many ticks, 10 s apart; the stream goes on until the last kill. */
+  private static final int MIN_TICKS = 240;
+
   private static final int GPUS = 48;
   private final TestNamespace ns = TestNamespace.of(FleetJobCrashRecoveryIT.class);
 
@@ -54,6 +58,7 @@ class FleetJobCrashRecoveryIT {
     Map<String, Object> serde =
         Map.of(CommonSettings.SCHEMA_REGISTRY_URL, stack.schemaRegistryUrl());
     Map<String, Expected> expected = new TreeMap<>();
+    AtomicBoolean killsDone = new AtomicBoolean();
     Thread producer =
         new Thread(
             () -> {
@@ -62,7 +67,7 @@ class FleetJobCrashRecoveryIT {
                       Map.of(ProducerConfig.BOOTSTRAP_SERVERS_CONFIG, stack.bootstrapServers()),
                       topics.gpuSamples.keySerde(serde).serializer(),
                       topics.gpuSamples.valueSerde(serde).serializer())) {
-                for (int tick = 0; tick < TICKS; tick++) {
+                for (int tick = 0; tick < MIN_TICKS || !killsDone.get(); tick++) {
                   for (int g = 0; g < GPUS; g++) {
                     GpuSample s = sample(tick, g);
                     expect(expected, s);
@@ -108,7 +113,9 @@ class FleetJobCrashRecoveryIT {
         job.destroyForcibly(); // SIGKILL: no commit, no flush
         assertThat(job.waitFor(10, TimeUnit.SECONDS)).isTrue();
       }
+      killsDone.set(true); // a fast job could otherwise drain the stream before a kill
       producer.join(120_000);
+      assertThat(producer.isAlive()).isFalse();
       Process last = job(args, dir.resolve("fleet-job-final.log"));
       children.add(last);
       Map<String, Expected> teamExpected = only(expected, false);

@@ -29,11 +29,19 @@ public final class ClickHouseHttp implements AutoCloseable {
   }
 
   public ClickHouseHttp(String baseUrl, String user, String password) {
-    this.baseUrl = baseUrl.endsWith("/") ? baseUrl.substring(0, baseUrl.length() - 1) : baseUrl;
-    this.authorization =
-        "Basic "
-            + java.util.Base64.getEncoder()
-                .encodeToString((user + ":" + password).getBytes(StandardCharsets.UTF_8));
+    this.baseUrl = withoutTrailingSlash(baseUrl);
+    this.authorization = basicAuthorization(user, password);
+  }
+
+  static String withoutTrailingSlash(String url) {
+    return url.endsWith("/") ? url.substring(0, url.length() - 1) : url;
+  }
+
+  /** The HTTP Authorization header value for a ClickHouse login. */
+  static String basicAuthorization(String user, String password) {
+    return "Basic "
+        + java.util.Base64.getEncoder()
+            .encodeToString((user + ":" + password).getBytes(StandardCharsets.UTF_8));
   }
 
   public boolean ping() {

@@ -8,7 +8,6 @@ import java.net.http.HttpRequest;
 import java.net.http.HttpResponse;
 import java.nio.charset.StandardCharsets;
 import java.time.Duration;
-import java.util.Base64;
 import java.util.HashMap;
 import java.util.List;
 import java.util.Map;
@@ -40,12 +39,9 @@ public final class HttpNativeWriter implements RowWriter<byte[]> {
       String database,
       int timeoutMs,
       List<TableRoute<?>> routes) {
-    this.baseUrl = baseUrl.endsWith("/") ? baseUrl.substring(0, baseUrl.length() - 1) : baseUrl;
+    this.baseUrl = ClickHouseHttp.withoutTrailingSlash(baseUrl);
     this.database = Tables.identifier(database);
-    this.authorization =
-        "Basic "
-            + Base64.getEncoder()
-                .encodeToString((user + ":" + password).getBytes(StandardCharsets.UTF_8));
+    this.authorization = ClickHouseHttp.basicAuthorization(user, password);
     this.timeout = Duration.ofMillis(timeoutMs);
     this.http =
         HttpClient.newBuilder()

@@ -40,6 +40,8 @@ final class RowBinaryTranscoder {
   private final RowBinary.Buffer joined = new RowBinary.Buffer();
   private final Utf8 text = new Utf8();
   private BinaryDecoder binary;
+  private int lastId = -1;
+  private Decoding last;
 
   /** How records of one writer schema are read: resolver null when writer equals reader. */
   private static final class Decoding {
@@ -111,7 +113,11 @@ final class RowBinaryTranscoder {
   /** The RowBinary bytes of one record's row. */
   byte[] encode(byte[] value) {
     int id = AvroDeserializer.schemaId(route.topic(), value);
-    Decoding decoding = byWriterId.computeIfAbsent(id, this::decoding);
+    if (id != lastId || last == null) { // records of one topic almost always share a schema
+      last = byWriterId.computeIfAbsent(id, this::decoding);
+      lastId = id;
+    }
+    Decoding decoding = last;
     out.reset();
     if (decoding.direct) {
       binary =
