@@ -6,45 +6,51 @@ import java.util.ArrayList;
 import java.util.HashMap;
 import java.util.List;
 import java.util.Map;
+import java.util.concurrent.TimeUnit;
 import kai.telemetry.config.CommonSettings;
+import kai.telemetry.config.ConfigLoader;
 import kai.telemetry.events.GpuSample;
 import kai.telemetry.producers.simulator.SimulatorConfig;
 import kai.telemetry.schemas.Topic;
 import kai.telemetry.schemas.Topics;
-import kai.telemetry.stack.Await;
 import kai.telemetry.stack.LocalStack;
 import kai.telemetry.stack.StackHome;
 import kai.telemetry.streams.KpiStreamsConfig;
 import kai.telemetry.streams.fleet.TeamFleetMinuteJob;
 import org.apache.kafka.clients.admin.Admin;
-import org.apache.kafka.clients.admin.ListConsumerGroupOffsetsResult;
-import org.apache.kafka.clients.consumer.ConsumerConfig;
-import org.apache.kafka.clients.consumer.KafkaConsumer;
 import org.apache.kafka.clients.consumer.OffsetAndMetadata;
 import org.apache.kafka.common.TopicPartition;
-import org.apache.kafka.streams.KafkaStreams;
-import org.apache.kafka.streams.StreamsBuilder;
-import org.apache.kafka.streams.kstream.Consumed;
 
 /**
  * Throughput of the fleet KPI job (the heaviest: every GPU sample, two aggregation stages,
  * exactly-once) over a topic of GPU samples, next to a plain consumer that only deserializes the
- * same topic from the same local broker. Prints both and their ratio.
+ * same topic from the same local broker, and to Kafka Streams doing nothing but deserializing it.
+ * Each reader runs in a JVM of its own, as deployed, and all three are timed the same way: by their
+ * committed offsets, polled every 20 ms, with the same commit interval. Two rates each: the whole
+ * run (from the JVM's start to the last offset committed, start-up included) and the steady state
+ * (from the first commit past a fifth of the records to the last).
  *
- * <p>Arguments: {@code records=N} (default 500,000), {@code gpus=N} (default 2,000), {@code
- * guarantee=at_least_once} to compare, and {@code kafka.*} Streams overrides (e.g. {@code
- * kafka.statestore.cache.max.bytes=104857600}).
+ * <p>Arguments: {@code records=N} (default 2,000,000), {@code gpus=N} (default 2,000), {@code
+ * guarantee=at_least_once} to compare, {@code jvm="..."} (the readers' JVM options; default {@code
+ * -Xmx1g}, as bin/kai runs every process), and {@code kafka.*} Streams overrides for both Streams
+ * readers (e.g. {@code kafka.num.stream.threads=2}).
  */
 public final class KpiBenchmark {
+  private static final Duration POLL = Duration.ofMillis(20);
+
   private KpiBenchmark() {}
+
+  /** Records per second over the whole run and in steady state (NaN if it had none). */
+  private record Rate(double whole, double steady) {}
 
   public static void main(String[] args) throws Exception {
     Map<String, String> a = BenchInput.arguments(args);
-    long records = Long.parseLong(a.getOrDefault("records", "500000"));
+    long records = Long.parseLong(a.getOrDefault("records", "2000000"));
     int gpus = Integer.parseInt(a.getOrDefault("gpus", "2000"));
     StackHome home = StackHome.locate();
     Path dir = home.dir().resolve("bench/kpi-" + ProcessHandle.current().pid());
-    try (LocalStack stack = LocalStack.start(home, dir, LocalStack.StackPorts.free())) {
+    try (LocalStack stack = LocalStack.start(home, dir, LocalStack.StackPorts.free());
+        Admin admin = stack.kafka().admin()) {
       Topics topics = Topics.withPrefix("bench.");
       stack.kafka().createTopics(topics.all().stream().map(t -> t.newTopic((short) 1)).toList());
       Map<String, Object> common = new HashMap<>();
@@ -57,106 +63,137 @@ public final class KpiBenchmark {
       // The input: a simulated fleet, tick after tick, as much as asked for.
       int fleetGpus = BenchInput.produceGpuSamples(sim, topic, records, gpus);
       System.out.printf(
-          "KPI benchmark: %,d GPU samples of %,d GPUs (30 s apart, one day of event time)%n",
-          records, fleetGpus);
+          "KPI benchmark: %,d GPU samples of %,d GPUs (30 s apart), %d partitions%n",
+          records, fleetGpus, topic.partitions());
 
-      double plain = plainConsumer(stack, topic, sim.serdeConfig(), records);
-      System.out.printf("plain consumer (deserialize only):          %,12.0f records/s%n", plain);
-
-      Map<String, Object> kpi = new HashMap<>(common);
-      kpi.put(KpiStreamsConfig.APPLICATION_ID, "bench-kpi");
-      kpi.put(KpiStreamsConfig.STATE_DIR, dir.resolve("streams-state").toString());
+      // The KPI jobs' settings, as both Streams readers get them.
+      List<String> streamsArgs = new ArrayList<>();
+      common.forEach((k, v) -> streamsArgs.add(k + "=" + v));
+      streamsArgs.add(KpiStreamsConfig.APPLICATION_ID + "=bench-kpi");
+      streamsArgs.add(KpiStreamsConfig.STATE_DIR + "=" + dir.resolve("streams-state"));
       if (a.containsKey("guarantee")) {
-        kpi.put(KpiStreamsConfig.PROCESSING_GUARANTEE, a.get("guarantee"));
+        streamsArgs.add(KpiStreamsConfig.PROCESSING_GUARANTEE + "=" + a.get("guarantee"));
       }
       a.forEach(
           (k, v) -> {
-            if (k.startsWith("kafka.")) {
-              kpi.put(k, v);
+            if (k.startsWith(ConfigLoader.CLIENT_OVERRIDE_PREFIX)) {
+              streamsArgs.add(k + "=" + v);
             }
           });
-      // The floor of any job here: Kafka Streams that only deserializes, under the same settings.
-      double floor = deserializeOnlyStreams(stack, topic, new KpiStreamsConfig(kpi), records);
+      KpiStreamsConfig kpi =
+          KpiStreamsConfig.fromArgs(streamsArgs.toArray(String[]::new)); // validates them here
+      long commitMs = kpi.getLong(KpiStreamsConfig.COMMIT_INTERVAL_MS);
+      String guarantee = kpi.getString(KpiStreamsConfig.PROCESSING_GUARANTEE);
+
+      List<String> plainArgs = new ArrayList<>();
+      common.forEach((k, v) -> plainArgs.add(k + "=" + v));
+      plainArgs.add("group.id=bench-plain");
+      plainArgs.add("records=" + records);
+      plainArgs.add("commit.interval.ms=" + commitMs);
+
+      Reader readers = new Reader(a.getOrDefault("jvm", "-Xmx1g"), dir, admin, topic, records);
+      Rate plain = readers.run("plain", PlainConsumerReader.class, plainArgs, "bench-plain");
+      Rate floor =
+          readers.run(
+              "floor",
+              DeserializeOnlyJob.class,
+              streamsArgs,
+              "bench-kpi-" + DeserializeOnlyJob.JOB);
+      Rate fleet =
+          readers.run(
+              "fleet",
+              TeamFleetMinuteJob.class,
+              streamsArgs,
+              "bench-kpi-" + TeamFleetMinuteJob.JOB);
+
       System.out.printf(
-          "Kafka Streams, deserialize only (same settings): %,8.0f records/s (ratio %.2f)%n",
-          floor, floor / plain);
+          "%nreader (own JVM, commit every %d ms)           whole run        steady state%n",
+          commitMs);
+      print("plain consumer, deserialize only", plain, plain);
+      print("Kafka Streams, deserialize only (" + guarantee + ")", floor, plain);
+      print("fleet KPI job (" + guarantee + ")", fleet, plain);
+      System.out.printf(
+          "%nfleet KPI job / plain consumer: %.2f steady state, %.2f whole run (target >= 0.50)%n",
+          fleet.steady() / plain.steady(), fleet.whole() / plain.whole());
+    }
+  }
 
-      long t0 = System.nanoTime();
-      try (KafkaStreams job = TeamFleetMinuteJob.start(new KpiStreamsConfig(kpi))) {
-        String group = "bench-kpi-" + TeamFleetMinuteJob.JOB;
-        try (Admin admin = stack.kafka().admin()) {
-          Await.until(
-              "the fleet KPI job to consume every sample",
-              Duration.ofMinutes(30),
-              () -> committed(admin, group, topic.name()) >= records);
+  private static void print(String label, Rate r, Rate plain) {
+    System.out.printf(
+        "%-46s %,9.0f (%.2f)  %,9.0f (%.2f)  records/s%n",
+        label, r.whole(), r.whole() / plain.whole(), r.steady(), r.steady() / plain.steady());
+  }
+
+  /** Runs one reader at a time in a child JVM and times it by its group's committed offsets. */
+  private record Reader(
+      String jvm, Path dir, Admin admin, Topic<String, GpuSample> topic, long records) {
+
+    Rate run(String name, Class<?> main, List<String> args, String group) throws Exception {
+      List<String> cmd = new ArrayList<>();
+      cmd.add(Path.of(System.getProperty("java.home"), "bin", "java").toString());
+      for (String option : jvm.split(" ")) {
+        if (!option.isBlank()) {
+          cmd.add(option);
         }
-        double rate = records / ((System.nanoTime() - t0) / 1e9);
-        System.out.printf("fleet KPI job (2 stages, exactly_once_v2):  %,12.0f records/s%n", rate);
-        System.out.printf("ratio: %.2f (target >= 0.50)%n", rate / plain);
-        job.close(Duration.ofSeconds(30));
+      }
+      cmd.add("-cp");
+      cmd.add(System.getProperty("java.class.path"));
+      cmd.add(main.getName());
+      cmd.addAll(args);
+      Path log = dir.resolve(name + ".log");
+      ProcessBuilder pb =
+          new ProcessBuilder(cmd).redirectErrorStream(true).redirectOutput(log.toFile());
+      pb.environment().remove("LD_PRELOAD");
+      long startNs = System.nanoTime();
+      Process reader = pb.start();
+      try {
+        long deadline = startNs + Duration.ofMinutes(30).toNanos();
+        long warmNs = 0;
+        long warmRecords = 0;
+        long done = 0;
+        while (done < records) {
+          if (System.nanoTime() > deadline) {
+            throw new IllegalStateException(name + " did not commit every record in 30 min");
+          }
+          if (!reader.isAlive() && reader.exitValue() != 0) {
+            throw new IllegalStateException(name + " exited; see " + log);
+          }
+          done = committed(group);
+          if (warmNs == 0 && done >= records / 5) {
+            warmNs = System.nanoTime();
+            warmRecords = done;
+          }
+          if (done < records) {
+            Thread.sleep(POLL.toMillis());
+          }
+        }
+        long endNs = System.nanoTime();
+        double steady =
+            endNs > warmNs && warmRecords < records
+                ? (records - warmRecords) / ((endNs - warmNs) / 1e9)
+                : Double.NaN;
+        Rate rate = new Rate(records / ((endNs - startNs) / 1e9), steady);
+        System.out.printf(
+            "%s: %,.0f records/s steady, %,.0f whole run%n", name, rate.steady(), rate.whole());
+        return rate;
+      } finally {
+        reader.destroy(); // SIGTERM: the jobs close cleanly
+        if (!reader.waitFor(60, TimeUnit.SECONDS)) {
+          reader.destroyForcibly();
+        }
       }
     }
-  }
 
-  private static double plainConsumer(
-      LocalStack stack, Topic<String, GpuSample> topic, Map<String, Object> serde, long records) {
-    Map<String, Object> c = new HashMap<>();
-    c.put(ConsumerConfig.BOOTSTRAP_SERVERS_CONFIG, stack.bootstrapServers());
-    c.put(ConsumerConfig.GROUP_ID_CONFIG, "bench-plain");
-    c.put(ConsumerConfig.AUTO_OFFSET_RESET_CONFIG, "earliest");
-    c.put(ConsumerConfig.MAX_POLL_RECORDS_CONFIG, 2000);
-    long n = 0;
-    long t0 = System.nanoTime();
-    try (KafkaConsumer<String, GpuSample> consumer =
-        new KafkaConsumer<>(
-            c, topic.keySerde(serde).deserializer(), topic.valueSerde(serde).deserializer())) {
-      consumer.subscribe(List.of(topic.name()));
-      while (n < records) {
-        n += consumer.poll(Duration.ofMillis(500)).count();
+    private long committed(String group) throws Exception {
+      Map<TopicPartition, OffsetAndMetadata> offsets =
+          admin.listConsumerGroupOffsets(group).partitionsToOffsetAndMetadata().get();
+      long sum = 0;
+      for (Map.Entry<TopicPartition, OffsetAndMetadata> e : offsets.entrySet()) {
+        if (e.getKey().topic().equals(topic.name()) && e.getValue() != null) {
+          sum += e.getValue().offset();
+        }
       }
-    }
-    return n / ((System.nanoTime() - t0) / 1e9);
-  }
-
-  private static double deserializeOnlyStreams(
-      LocalStack stack, Topic<String, GpuSample> topic, KpiStreamsConfig config, long records) {
-    StreamsBuilder builder = new StreamsBuilder();
-    builder.stream(
-            topic.name(),
-            Consumed.with(
-                topic.keySerde(config.serdeConfig()), topic.valueSerde(config.serdeConfig())))
-        .foreach((k, v) -> {});
-    String job = "floor";
-    long t0 = System.nanoTime();
-    try (KafkaStreams streams = new KafkaStreams(builder.build(), config.streamsProperties(job))) {
-      streams.start();
-      String group = config.getString(KpiStreamsConfig.APPLICATION_ID) + "-" + job;
-      try (Admin admin = stack.kafka().admin()) {
-        Await.until(
-            "the deserialize-only job to consume every sample",
-            Duration.ofMinutes(30),
-            () -> committed(admin, group, topic.name()) >= records);
-      }
-      double rate = records / ((System.nanoTime() - t0) / 1e9);
-      streams.close(Duration.ofSeconds(30));
-      return rate;
-    }
-  }
-
-  private static long committed(Admin admin, String group, String topic) {
-    try {
-      ListConsumerGroupOffsetsResult r = admin.listConsumerGroupOffsets(group);
-      Map<TopicPartition, OffsetAndMetadata> offsets = r.partitionsToOffsetAndMetadata().get();
-      List<Long> values = new ArrayList<>();
-      offsets.forEach(
-          (tp, om) -> {
-            if (tp.topic().equals(topic) && om != null) {
-              values.add(om.offset());
-            }
-          });
-      return values.stream().mapToLong(Long::longValue).sum();
-    } catch (Exception e) {
-      return 0;
+      return sum;
     }
   }
 }

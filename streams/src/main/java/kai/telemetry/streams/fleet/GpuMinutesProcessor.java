@@ -43,9 +43,6 @@ final class GpuMinutesProcessor implements Processor<String, GpuSample, String, 
   private String source;
   private Sensor late;
 
-  /** Read-through copy of the GPU store: spares a deserialization per sample. */
-  private final Map<String, GpuState> gpuCache = new HashMap<>();
-
   /** This partition's share of each team@cluster@minute. */
   private final Map<String, TeamFleetState> shares = new HashMap<>();
 
@@ -106,61 +103,55 @@ final class GpuMinutesProcessor implements Processor<String, GpuSample, String, 
       emit();
     }
     String gpu = s.getGpuUuid();
-    GpuState state = gpuCache.get(gpu);
+    GpuState state = gpus.get(gpu); // the live object while it awaits the commit
     if (state == null) {
-      state = gpus.get(gpu);
-      if (state == null) {
-        state = GpuState.newBuilder().setWindows(new ArrayList<>()).build();
-      }
+      state = new GpuState(null, new ArrayList<>());
     }
     long energyDelta = meter(state, s);
     Integer xid = s.getXidLast();
     FleetSample f =
-        FleetSample.newBuilder()
-            .setTeam(s.getTeam())
-            .setCluster(s.getCluster())
-            .setTsMs(s.getTsMs())
-            .setUtilizationPct(s.getUtilizationPct())
-            .setPowerW(s.getPowerW())
-            .setSmActive(s.getSmActive())
-            .setTensorActive(s.getTensorActive())
-            .setXid(xid != null && xid != 0)
-            .setEnergyDeltaMj(energyDelta)
-            .build();
+        new FleetSample(
+            s.getTeam(),
+            s.getCluster(),
+            s.getTsMs(),
+            s.getUtilizationPct(),
+            s.getPowerW(),
+            s.getSmActive(),
+            s.getTensorActive(),
+            xid != null && xid != 0,
+            energyDelta);
 
-    List<GpuMinuteState> windows = new ArrayList<>(state.getWindows().size() + 1);
-    GpuMinuteState before = null;
-    for (GpuMinuteState w : state.getWindows()) {
-      if (w.getWindowStartMs() == start) {
-        before = w;
-      } else if (w.getWindowStartMs() > purgeThrough) {
-        windows.add(w); // minutes closed and sent are dropped here
+    GpuMinuteState minute = null;
+    List<GpuMinuteState> windows = state.getWindows();
+    for (int i = windows.size() - 1; i >= 0; i--) {
+      GpuMinuteState w = windows.get(i);
+      if (w.getWindowStartMs() <= purgeThrough) {
+        windows.remove(i); // minutes closed and sent are dropped here
+      } else if (w.getWindowStartMs() == start) {
+        minute = w;
       }
     }
-    GpuMinuteState after =
-        TeamFleetMinuteJob.addSample(
-            before != null ? before : GpuMinuteState.newBuilder().setWindowStartMs(start).build(),
-            f);
-    windows.add(after);
-    state.setWindows(windows);
-    gpus.put(gpu, state);
-    gpuCache.put(gpu, state);
-
-    String now = shareKey(after.getTeam(), after.getCluster(), start);
+    String now = shareKey(f.getTeam(), f.getCluster(), start);
     TeamFleetState share = shares.computeIfAbsent(now, k -> emptyShare());
-    if (before != null
-        && !share.getTeam().isEmpty()
-        && before.getTeam().equals(after.getTeam())
-        && before.getCluster().equals(after.getCluster())) {
-      TeamFleetMinuteJob.replace(share, before, after);
+    if (minute == null) {
+      minute = TeamFleetMinuteJob.emptyMinute(start);
+      windows.add(minute);
+      TeamFleetMinuteJob.addSample(minute, f, null);
+      TeamFleetMinuteJob.plus(now, share, minute, 1);
+    } else if (!share.getTeam().isEmpty()
+        && minute.getTeam().equals(f.getTeam())
+        && minute.getCluster().equals(f.getCluster())) {
+      TeamFleetMinuteJob.addSample(minute, f, share);
     } else {
-      if (before != null) { // the GPU moved to another team or cluster within the minute
-        String old = shareKey(before.getTeam(), before.getCluster(), start);
-        TeamFleetMinuteJob.plus(old, shares.computeIfAbsent(old, k -> emptyShare()), before, -1);
+      if (minute.getSamples() > 0) { // the GPU moved to another team or cluster within the minute
+        String old = shareKey(minute.getTeam(), minute.getCluster(), start);
+        TeamFleetMinuteJob.plus(old, shares.computeIfAbsent(old, k -> emptyShare()), minute, -1);
         markDirty(old);
       }
-      TeamFleetMinuteJob.plus(now, share, after, 1);
+      TeamFleetMinuteJob.addSample(minute, f, null);
+      TeamFleetMinuteJob.plus(now, share, minute, 1);
     }
+    gpus.put(gpu, state);
     markDirty(now);
   }
 
@@ -185,7 +176,13 @@ final class GpuMinutesProcessor implements Processor<String, GpuSample, String, 
         delta = w == null ? 0 : Math.round(w * (s.getTsMs() - prev.getTsMs())); // W x ms = mJ
       }
     }
-    state.setMeter(new GpuMeter(s.getTsMs(), s.getEnergyMj(), s.getPowerW()));
+    if (prev == null) {
+      state.setMeter(new GpuMeter(s.getTsMs(), s.getEnergyMj(), s.getPowerW()));
+    } else {
+      prev.setTsMs(s.getTsMs());
+      prev.setEnergyMj(s.getEnergyMj());
+      prev.setPowerW(s.getPowerW());
+    }
     return delta;
   }
 

@@ -12,6 +12,7 @@ import kai.telemetry.streams.KpiJobs;
 import kai.telemetry.streams.KpiStreamsConfig;
 import kai.telemetry.streams.support.EventTimeExtractor;
 import kai.telemetry.streams.support.InternalAvroSerde;
+import kai.telemetry.streams.support.WriteBehindKeyValueStore;
 import org.apache.kafka.common.serialization.Serde;
 import org.apache.kafka.common.serialization.Serdes;
 import org.apache.kafka.common.utils.Bytes;
@@ -60,12 +61,13 @@ public final class TeamFleetMinuteJob {
       Duration grace) {
     StreamsBuilder builder = new StreamsBuilder();
     builder.addStateStore(
-        Stores.keyValueStoreBuilder(
-                Stores.inMemoryKeyValueStore(GPU_STORE),
-                Serdes.String(),
-                new InternalAvroSerde<>(GpuState.class))
-            // A GPU's entry changes with every sample: write it out once per commit.
-            .withCachingEnabled());
+        // A GPU's entry changes with every sample: serialize and log it once per commit.
+        WriteBehindKeyValueStore.builder(
+            Stores.keyValueStoreBuilder(
+                    Stores.inMemoryKeyValueStore(GPU_STORE),
+                    Serdes.String(),
+                    new InternalAvroSerde<>(GpuState.class))
+                .withCachingDisabled()));
     builder.addStateStore(
         Stores.keyValueStoreBuilder(
                 Stores.inMemoryKeyValueStore(DIRTY_STORE), Serdes.String(), Serdes.Long())
@@ -130,32 +132,82 @@ public final class TeamFleetMinuteJob {
     sum.setXidGpus(sum.getXidGpus() + s.getXidGpus());
   }
 
-  static GpuMinuteState addSample(GpuMinuteState s, FleetSample f) {
-    List<Integer> tenths = new ArrayList<>(s.getUtilTenths());
-    tenths.add((int) Math.round(Math.max(0, Math.min(100, f.getUtilizationPct())) * 10)); // 0..1000
-    GpuMinuteState.Builder b =
-        GpuMinuteState.newBuilder(s)
-            .setTeam(f.getTeam())
-            .setCluster(f.getCluster())
-            .setSamples(s.getSamples() + 1)
-            .setUtilSum(s.getUtilSum() + f.getUtilizationPct())
-            .setUtilMax(
-                s.getSamples() == 0
-                    ? f.getUtilizationPct()
-                    : Math.max(s.getUtilMax(), f.getUtilizationPct()))
-            .setUtilTenths(tenths)
-            .setEnergyMj(s.getEnergyMj() + f.getEnergyDeltaMj())
-            .setXid(s.getXid() || f.getXid());
-    if (f.getPowerW() != null) {
-      b.setPowerSum(s.getPowerSum() + f.getPowerW()).setPowerN(s.getPowerN() + 1);
+  /** A GPU's minute before its first sample. */
+  static GpuMinuteState emptyMinute(long windowStartMs) {
+    return new GpuMinuteState(
+        windowStartMs,
+        "",
+        "",
+        0L,
+        0.0,
+        0.0,
+        new ArrayList<>(),
+        0.0,
+        0L,
+        0.0,
+        0L,
+        0.0,
+        0L,
+        0L,
+        false);
+  }
+
+  /**
+   * Adds sample {@code f} to GPU minute {@code g}, in place (the sample's team and cluster become
+   * the minute's). When {@code share} is not null it counts {@code g} and is brought up to date at
+   * the cost of the new sample only: the same result as removing {@code g} from it with {@link
+   * #plus} before the sample and adding it back after.
+   */
+  static void addSample(GpuMinuteState g, FleetSample f, TeamFleetState share) {
+    boolean wasIdle = g.getSamples() > 0 && g.getUtilMax() < IDLE_BELOW_PCT;
+    double meanPowerBefore = meanPower(g);
+    boolean hadPower = g.getPowerN() > 0;
+    boolean hadXid = g.getXid();
+    double util = f.getUtilizationPct();
+    int tenth = (int) Math.round(Math.max(0, Math.min(100, util)) * 10); // 0..1000
+    g.setTeam(f.getTeam());
+    g.setCluster(f.getCluster());
+    g.setUtilMax(g.getSamples() == 0 ? util : Math.max(g.getUtilMax(), util));
+    g.setSamples(g.getSamples() + 1);
+    g.setUtilSum(g.getUtilSum() + util);
+    g.getUtilTenths().add(tenth);
+    g.setEnergyMj(g.getEnergyMj() + f.getEnergyDeltaMj());
+    g.setXid(hadXid || f.getXid());
+    Double power = f.getPowerW();
+    if (power != null) {
+      g.setPowerSum(g.getPowerSum() + power);
+      g.setPowerN(g.getPowerN() + 1);
     }
-    if (f.getSmActive() != null) {
-      b.setSmSum(s.getSmSum() + f.getSmActive()).setSmN(s.getSmN() + 1);
+    Double sm = f.getSmActive();
+    if (sm != null) {
+      g.setSmSum(g.getSmSum() + sm);
+      g.setSmN(g.getSmN() + 1);
     }
-    if (f.getTensorActive() != null) {
-      b.setTensorSum(s.getTensorSum() + f.getTensorActive()).setTensorN(s.getTensorN() + 1);
+    Double tensor = f.getTensorActive();
+    if (tensor != null) {
+      g.setTensorSum(g.getTensorSum() + tensor);
+      g.setTensorN(g.getTensorN() + 1);
     }
-    return b.build();
+    if (share == null) {
+      return;
+    }
+    addToHistogram(share.getHistBuckets(), share.getHistCounts(), tenth, 1);
+    share.setSamples(share.getSamples() + 1);
+    share.setUtilSum(share.getUtilSum() + util);
+    share.setIdleGpus(share.getIdleGpus() + idle(g) - (wasIdle ? 1 : 0));
+    share.setPowerW(share.getPowerW() + meanPower(g) - meanPowerBefore);
+    share.setPowerGpus(share.getPowerGpus() + (g.getPowerN() > 0 ? 1 : 0) - (hadPower ? 1 : 0));
+    if (sm != null) {
+      share.setSmSum(share.getSmSum() + sm);
+      share.setSmN(share.getSmN() + 1);
+    }
+    if (tensor != null) {
+      share.setTensorSum(share.getTensorSum() + tensor);
+      share.setTensorN(share.getTensorN() + 1);
+    }
+    share.setEnergyMj(share.getEnergyMj() + f.getEnergyDeltaMj());
+    share.setXidGpus(share.getXidGpus() + (g.getXid() ? 1 : 0) - (hadXid ? 1 : 0));
+    share.setUpdates(share.getUpdates() + 1);
   }
 
   /**
@@ -190,31 +242,6 @@ public final class TeamFleetMinuteJob {
     t.setXidGpus(t.getXidGpus() + (g.getXid() ? sign : 0));
     t.setUpdates(t.getUpdates() + (sign > 0 ? 1 : 0));
     return t;
-  }
-
-  /**
-   * Replaces one GPU's minute {@code before} by {@code after} (the same minute with samples
-   * appended by {@link #addSample}) in its share {@code t}: the same result as removing one and
-   * adding the other with {@link #plus}, at the cost of the new samples only.
-   */
-  static void replace(TeamFleetState t, GpuMinuteState before, GpuMinuteState after) {
-    List<Integer> tenths = after.getUtilTenths();
-    for (int i = before.getUtilTenths().size(); i < tenths.size(); i++) {
-      addToHistogram(t.getHistBuckets(), t.getHistCounts(), tenths.get(i), 1);
-    }
-    t.setSamples(t.getSamples() + after.getSamples() - before.getSamples());
-    t.setUtilSum(t.getUtilSum() + after.getUtilSum() - before.getUtilSum());
-    t.setIdleGpus(t.getIdleGpus() + idle(after) - idle(before));
-    t.setPowerW(t.getPowerW() + meanPower(after) - meanPower(before));
-    t.setPowerGpus(
-        t.getPowerGpus() + (after.getPowerN() > 0 ? 1 : 0) - (before.getPowerN() > 0 ? 1 : 0));
-    t.setSmSum(t.getSmSum() + after.getSmSum() - before.getSmSum());
-    t.setSmN(t.getSmN() + after.getSmN() - before.getSmN());
-    t.setTensorSum(t.getTensorSum() + after.getTensorSum() - before.getTensorSum());
-    t.setTensorN(t.getTensorN() + after.getTensorN() - before.getTensorN());
-    t.setEnergyMj(t.getEnergyMj() + after.getEnergyMj() - before.getEnergyMj());
-    t.setXidGpus(t.getXidGpus() + (after.getXid() ? 1 : 0) - (before.getXid() ? 1 : 0));
-    t.setUpdates(t.getUpdates() + 1);
   }
 
   private static int idle(GpuMinuteState g) {

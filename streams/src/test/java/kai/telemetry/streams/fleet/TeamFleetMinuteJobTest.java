@@ -237,40 +237,50 @@ class TeamFleetMinuteJobTest {
   }
 
   @Test
-  void replacingAGpuMinuteEqualsRemovingItAndAddingTheNewOne() {
+  void addingASampleToACountedMinuteEqualsRemovingItAndAddingItBack() {
     java.util.Random random = new java.util.Random(11);
     String key = "t@c@0";
-    TeamFleetState viaReplace = TeamFleetState.newBuilder().build();
+    TeamFleetState incremental = TeamFleetState.newBuilder().build();
     TeamFleetState viaPlus = TeamFleetState.newBuilder().build();
-    GpuMinuteState other = GpuMinuteState.newBuilder().build();
+    GpuMinuteState other = TeamFleetMinuteJob.emptyMinute(0);
     for (int i = 0; i < 3; i++) { // another GPU in the share
-      other = TeamFleetMinuteJob.addSample(other, fleetSample(random));
+      TeamFleetMinuteJob.addSample(other, fleetSample(random), null);
     }
-    TeamFleetMinuteJob.plus(key, viaReplace, other, 1);
+    TeamFleetMinuteJob.plus(key, incremental, other, 1);
     TeamFleetMinuteJob.plus(key, viaPlus, other, 1);
-    GpuMinuteState g =
-        TeamFleetMinuteJob.addSample(GpuMinuteState.newBuilder().build(), fleetSample(random));
-    TeamFleetMinuteJob.plus(key, viaReplace, g, 1);
+    GpuMinuteState g = TeamFleetMinuteJob.emptyMinute(0);
+    FleetSample idle = fleetSample(random);
+    idle.setUtilizationPct(1.0); // g starts idle, so a busier sample later ends that
+    TeamFleetMinuteJob.addSample(g, idle, null);
+    TeamFleetMinuteJob.plus(key, incremental, g, 1);
     TeamFleetMinuteJob.plus(key, viaPlus, g, 1);
+    boolean sawIdle = incremental.getIdleGpus() > 0;
+    boolean sawXid = false;
     for (int i = 0; i < 40; i++) {
-      GpuMinuteState next = TeamFleetMinuteJob.addSample(g, fleetSample(random));
-      TeamFleetMinuteJob.replace(viaReplace, g, next);
-      TeamFleetMinuteJob.plus(key, viaPlus, g, -1);
-      TeamFleetMinuteJob.plus(key, viaPlus, next, 1);
-      g = next;
-      assertThat(viaReplace.getSamples()).isEqualTo(viaPlus.getSamples());
-      assertThat(viaReplace.getHistBuckets()).isEqualTo(viaPlus.getHistBuckets());
-      assertThat(viaReplace.getHistCounts()).isEqualTo(viaPlus.getHistCounts());
-      assertThat(viaReplace.getIdleGpus()).isEqualTo(viaPlus.getIdleGpus());
-      assertThat(viaReplace.getPowerGpus()).isEqualTo(viaPlus.getPowerGpus());
-      assertThat(viaReplace.getXidGpus()).isEqualTo(viaPlus.getXidGpus());
-      assertThat(viaReplace.getEnergyMj()).isEqualTo(viaPlus.getEnergyMj());
-      assertThat(viaReplace.getSmN()).isEqualTo(viaPlus.getSmN());
-      assertThat(viaReplace.getUtilSum()).isCloseTo(viaPlus.getUtilSum(), within(1e-9));
-      assertThat(viaReplace.getPowerW()).isCloseTo(viaPlus.getPowerW(), within(1e-9));
-      assertThat(viaReplace.getSmSum()).isCloseTo(viaPlus.getSmSum(), within(1e-9));
+      GpuMinuteState before = GpuMinuteState.newBuilder(g).build(); // a deep copy
+      TeamFleetMinuteJob.addSample(g, fleetSample(random), incremental);
+      TeamFleetMinuteJob.plus(key, viaPlus, before, -1);
+      TeamFleetMinuteJob.plus(key, viaPlus, g, 1);
+      assertThat(g.getSamples()).isEqualTo(before.getSamples() + 1);
+      sawIdle |= incremental.getIdleGpus() > 0;
+      sawXid |= incremental.getXidGpus() > 0;
+      assertThat(incremental.getSamples()).isEqualTo(viaPlus.getSamples());
+      assertThat(incremental.getHistBuckets()).isEqualTo(viaPlus.getHistBuckets());
+      assertThat(incremental.getHistCounts()).isEqualTo(viaPlus.getHistCounts());
+      assertThat(incremental.getIdleGpus()).isEqualTo(viaPlus.getIdleGpus());
+      assertThat(incremental.getPowerGpus()).isEqualTo(viaPlus.getPowerGpus());
+      assertThat(incremental.getXidGpus()).isEqualTo(viaPlus.getXidGpus());
+      assertThat(incremental.getEnergyMj()).isEqualTo(viaPlus.getEnergyMj());
+      assertThat(incremental.getSmN()).isEqualTo(viaPlus.getSmN());
+      assertThat(incremental.getUtilSum()).isCloseTo(viaPlus.getUtilSum(), within(1e-9));
+      assertThat(incremental.getPowerW()).isCloseTo(viaPlus.getPowerW(), within(1e-9));
+      assertThat(incremental.getSmSum()).isCloseTo(viaPlus.getSmSum(), within(1e-9));
+      assertThat(incremental.getTensorN()).isEqualTo(viaPlus.getTensorN());
+      assertThat(incremental.getTensorSum()).isCloseTo(viaPlus.getTensorSum(), within(1e-9));
     }
-    assertThat(viaReplace.getIdleGpus() + viaReplace.getXidGpus()).isPositive(); // not all zero
+    assertThat(sawIdle).isTrue(); // the data crossed the idle line and raised an XID
+    assertThat(g.getUtilMax()).isGreaterThan(TeamFleetMinuteJob.IDLE_BELOW_PCT);
+    assertThat(sawXid).isTrue();
   }
 
   /** Utilization mostly under the idle line, power and activity sometimes missing, rare XIDs. */
@@ -282,8 +292,8 @@ class TeamFleetMinuteJobTest {
         .setUtilizationPct(r.nextInt(10) < 8 ? r.nextInt(50) / 10.0 : r.nextInt(1001) / 10.0)
         .setPowerW(r.nextBoolean() ? 100.0 + r.nextInt(600) : null)
         .setSmActive(r.nextBoolean() ? r.nextDouble() : null)
-        .setTensorActive(null)
-        .setXid(r.nextInt(20) == 0)
+        .setTensorActive(r.nextInt(4) == 0 ? r.nextDouble() : null)
+        .setXid(r.nextInt(10) == 0)
         .setEnergyDeltaMj(r.nextInt(1_000_000))
         .build();
   }
