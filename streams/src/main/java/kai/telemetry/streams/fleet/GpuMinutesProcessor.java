@@ -3,6 +3,7 @@ package kai.telemetry.streams.fleet;
 import java.time.Duration;
 import java.util.ArrayList;
 import java.util.HashMap;
+import java.util.Iterator;
 import java.util.LinkedHashSet;
 import java.util.List;
 import java.util.Map;
@@ -99,8 +100,8 @@ final class GpuMinutesProcessor implements Processor<String, GpuSample, String, 
     }
     if (streamTime - size - grace >= purgeThrough + size && purgeThrough != Long.MIN_VALUE) {
       // A minute has closed since the last send (a backfill or catch-up runs through event time
-      // faster than the wall clock): send now, so GPU entries keep only open minutes.
-      emit();
+      // faster than the wall clock): send those now, so GPU entries keep only open minutes.
+      emitClosed();
     }
     String gpu = s.getGpuUuid();
     GpuState state = gpus.get(gpu); // the live object while it awaits the commit
@@ -194,8 +195,31 @@ final class GpuMinutesProcessor implements Processor<String, GpuSample, String, 
 
   /** Sends every changed share; forgets the shares of closed minutes once sent. */
   private void emit() {
-    for (String key : dirty) {
+    long closedThrough = context.currentStreamTimeMs() - size - grace;
+    send(Long.MAX_VALUE);
+    forgetThrough(closedThrough);
+  }
+
+  /**
+   * Sends the changed shares of the minutes that have closed, and only those: a catch-up closes
+   * minutes far faster than the wall clock, and the open minutes' shares go out with the next
+   * wall-clock send anyway.
+   */
+  private void emitClosed() {
+    long closedThrough = context.currentStreamTimeMs() - size - grace;
+    send(closedThrough);
+    forgetThrough(closedThrough);
+  }
+
+  /** Sends the changed shares of minutes starting at or before {@code through}. */
+  private void send(long through) {
+    Iterator<String> it = dirty.iterator();
+    while (it.hasNext()) {
+      String key = it.next();
       TeamFleetState share = shares.get(key);
+      if (share != null && share.getWindowStartMs() > through) {
+        continue;
+      }
       if (share != null) {
         context.forward(
             new Record<>(
@@ -204,9 +228,11 @@ final class GpuMinutesProcessor implements Processor<String, GpuSample, String, 
                 Math.max(0, share.getWindowStartMs())));
       }
       dirtyStore.delete(key);
+      it.remove();
     }
-    dirty.clear();
-    long closedThrough = context.currentStreamTimeMs() - size - grace;
+  }
+
+  private void forgetThrough(long closedThrough) {
     if (closedThrough > purgeThrough) {
       purgeThrough = closedThrough;
       shares.values().removeIf(s -> s.getWindowStartMs() <= closedThrough);

@@ -73,11 +73,13 @@ public final class TeamFleetMinuteJob {
                 Stores.inMemoryKeyValueStore(DIRTY_STORE), Serdes.String(), Serdes.Long())
             .withCachingEnabled());
     builder.addStateStore(
-        Stores.keyValueStoreBuilder(
-                Stores.persistentKeyValueStore(STORE),
-                Serdes.String(),
-                new InternalAvroSerde<>(FleetMerge.class))
-            .withCachingEnabled());
+        // A team-minute's entry changes with every share that arrives: write it once per commit.
+        WriteBehindKeyValueStore.builder(
+            Stores.keyValueStoreBuilder(
+                    Stores.persistentKeyValueStore(STORE),
+                    Serdes.String(),
+                    new InternalAvroSerde<>(FleetMerge.class))
+                .withCachingDisabled()));
     builder.globalTable(
         topics.teams.name(),
         Consumed.with(Serdes.String(), teamSerde).withName("fleet-teams-source"),
@@ -99,6 +101,7 @@ public final class TeamFleetMinuteJob {
             DIRTY_STORE)
         .repartition(
             Repartitioned.<String, FleetPartial>as("by-team")
+                .withNumberOfPartitions(1)
                 .withKeySerde(Serdes.String())
                 .withValueSerde(new InternalAvroSerde<>(FleetPartial.class)))
         .process(
@@ -111,13 +114,7 @@ public final class TeamFleetMinuteJob {
 
   /** Adds one share of a minute to a sum of shares (histograms merged bucket by bucket). */
   static void add(TeamFleetState sum, TeamFleetState s) {
-    for (int i = 0; i < s.getHistBuckets().size(); i++) {
-      addToHistogram(
-          sum.getHistBuckets(),
-          sum.getHistCounts(),
-          s.getHistBuckets().get(i),
-          s.getHistCounts().get(i));
-    }
+    mergeHistogram(sum, s.getHistBuckets(), s.getHistCounts());
     sum.setGpus(sum.getGpus() + s.getGpus());
     sum.setSamples(sum.getSamples() + s.getSamples());
     sum.setUtilSum(sum.getUtilSum() + s.getUtilSum());
@@ -130,6 +127,29 @@ public final class TeamFleetMinuteJob {
     sum.setTensorN(sum.getTensorN() + s.getTensorN());
     sum.setEnergyMj(sum.getEnergyMj() + s.getEnergyMj());
     sum.setXidGpus(sum.getXidGpus() + s.getXidGpus());
+  }
+
+  /** A share (or sum of shares) of a team cluster's minute that counts nothing yet. */
+  static TeamFleetState emptyShareOf(String team, String cluster, long windowStartMs) {
+    return new TeamFleetState(
+        team,
+        cluster,
+        windowStartMs,
+        0,
+        0L,
+        0.0,
+        new ArrayList<>(),
+        new ArrayList<>(),
+        0,
+        0.0,
+        0,
+        0.0,
+        0L,
+        0.0,
+        0L,
+        0L,
+        0,
+        0L);
   }
 
   /** A GPU's minute before its first sample. */
@@ -250,6 +270,33 @@ public final class TeamFleetMinuteJob {
 
   private static double meanPower(GpuMinuteState g) {
     return g.getPowerN() > 0 ? g.getPowerSum() / g.getPowerN() : 0;
+  }
+
+  /** Adds a sparse histogram to {@code sum}'s in one pass over both (both are ascending). */
+  private static void mergeHistogram(
+      TeamFleetState sum, List<Integer> buckets, List<Integer> counts) {
+    List<Integer> b1 = sum.getHistBuckets();
+    List<Integer> c1 = sum.getHistCounts();
+    List<Integer> bOut = new ArrayList<>(b1.size() + buckets.size());
+    List<Integer> cOut = new ArrayList<>(b1.size() + buckets.size());
+    int i = 0;
+    int j = 0;
+    while (i < b1.size() || j < buckets.size()) {
+      int x = i < b1.size() ? b1.get(i) : Integer.MAX_VALUE;
+      int y = j < buckets.size() ? buckets.get(j) : Integer.MAX_VALUE;
+      if (x < y) {
+        bOut.add(x);
+        cOut.add(c1.get(i++));
+      } else if (y < x) {
+        bOut.add(y);
+        cOut.add(counts.get(j++));
+      } else {
+        bOut.add(x);
+        cOut.add(c1.get(i++) + counts.get(j++));
+      }
+    }
+    sum.setHistBuckets(bOut);
+    sum.setHistCounts(cOut);
   }
 
   /** Sparse histogram: ascending buckets with their counts; empty buckets are removed. */

@@ -101,13 +101,8 @@ final class TeamMinutesProcessor
       }
       if (out == null) {
         out =
-            TeamFleetState.newBuilder()
-                .setTeam(s.getTeam())
-                .setCluster(cluster == null ? "*" : cluster)
-                .setWindowStartMs(s.getWindowStartMs())
-                .setHistBuckets(new ArrayList<>())
-                .setHistCounts(new ArrayList<>())
-                .build();
+            TeamFleetMinuteJob.emptyShareOf(
+                s.getTeam(), cluster == null ? "*" : cluster, s.getWindowStartMs());
       }
       TeamFleetMinuteJob.add(out, s);
     }

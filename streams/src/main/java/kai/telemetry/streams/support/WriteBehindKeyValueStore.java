@@ -171,9 +171,12 @@ public final class WriteBehindKeyValueStore<K, V>
     inner.init(context, root);
   }
 
+  /**
+   * Called after the task's commit, when {@link #flushCache} has already written the pending
+   * changes: writing any here would log them after the offsets that cover them were committed.
+   */
   @Override
   public void commit(Map<TopicPartition, Long> changelogOffsets) {
-    writePending();
     inner.commit(changelogOffsets);
   }
 

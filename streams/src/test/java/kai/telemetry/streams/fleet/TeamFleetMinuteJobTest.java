@@ -283,6 +283,26 @@ class TeamFleetMinuteJobTest {
     assertThat(sawXid).isTrue();
   }
 
+  @Test
+  void addingSharesMergesTheirHistogramsBucketByBucket() {
+    java.util.Random random = new java.util.Random(5);
+    TeamFleetState sum = TeamFleetMinuteJob.emptyShareOf("t", "*", 0);
+    java.util.TreeMap<Integer, Integer> expected = new java.util.TreeMap<>();
+    for (int share = 0; share < 6; share++) {
+      TeamFleetState s = TeamFleetMinuteJob.emptyShareOf("t", "c" + share, 0);
+      for (int i = 0; i < 50; i++) {
+        int bucket = random.nextInt(share % 2 == 0 ? 1001 : 40); // some shares all near idle
+        TeamFleetMinuteJob.addToHistogram(s.getHistBuckets(), s.getHistCounts(), bucket, 1);
+        expected.merge(bucket, 1, Integer::sum);
+      }
+      s.setSamples(50);
+      TeamFleetMinuteJob.add(sum, s);
+    }
+    assertThat(sum.getHistBuckets()).containsExactlyElementsOf(expected.keySet());
+    assertThat(sum.getHistCounts()).containsExactlyElementsOf(expected.values());
+    assertThat(sum.getSamples()).isEqualTo(300);
+  }
+
   /** Utilization mostly under the idle line, power and activity sometimes missing, rare XIDs. */
   private static FleetSample fleetSample(java.util.Random r) {
     return FleetSample.newBuilder()
