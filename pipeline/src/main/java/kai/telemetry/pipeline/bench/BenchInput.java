@@ -3,6 +3,7 @@ package kai.telemetry.pipeline.bench;
 import java.time.Duration;
 import java.util.HashMap;
 import java.util.Map;
+import java.util.concurrent.atomic.AtomicReference;
 import kai.telemetry.events.GpuSample;
 import kai.telemetry.producers.program.ProgramFile;
 import kai.telemetry.producers.simulator.GpuFleetSimulator;
@@ -26,28 +27,43 @@ final class BenchInput {
 
   /**
    * Produces {@code records} samples of a simulated fleet of {@code gpus} GPUs (the launch teams),
-   * tick after tick 30 s apart, starting a day ago; returns the fleet's GPU count.
+   * tick after tick 30 s apart, starting a day ago (or earlier, so as to end by now); returns the
+   * fleet's GPU count.
    */
   static int produceGpuSamples(
       SimulatorConfig sim, Topic<String, GpuSample> topic, long records, int gpus) {
     ProgramFile program = ProgramFile.launchDefault();
     GpuFleetSimulator fleet =
         new GpuFleetSimulator(program.activeTeams(), gpus / program.activeTeams().size(), 7);
-    long start = System.currentTimeMillis() - Duration.ofDays(1).toMillis();
+    // Ends now at the latest: brokers refuse timestamps far in the future.
+    long ticks = (records + fleet.gpus().size() - 1) / fleet.gpus().size();
+    long start =
+        System.currentTimeMillis() - Math.max(Duration.ofDays(1).toMillis(), ticks * 30_000);
+    AtomicReference<Exception> failed = new AtomicReference<>();
     try (KafkaProducer<String, GpuSample> producer =
         new KafkaProducer<>(
             sim.producerConfig(),
             topic.keySerde(sim.serdeConfig()).serializer(),
             topic.valueSerde(sim.serdeConfig()).serializer())) {
       long sent = 0;
-      for (long t = 0; sent < records; t++) {
+      for (long t = 0; sent < records && failed.get() == null; t++) {
         for (GpuSample s : fleet.tick(t, start + t * 30_000)) {
           if (sent++ >= records) {
             break;
           }
-          producer.send(new ProducerRecord<>(topic.name(), null, s.getTsMs(), s.getGpuUuid(), s));
+          producer.send(
+              new ProducerRecord<>(topic.name(), null, s.getTsMs(), s.getGpuUuid(), s),
+              (metadata, e) -> {
+                if (e != null) {
+                  failed.compareAndSet(null, e);
+                }
+              });
         }
       }
+    }
+    if (failed.get() != null) {
+      // A reader would otherwise wait for records that were never written.
+      throw new IllegalStateException("writing the benchmark's input failed", failed.get());
     }
     return fleet.gpus().size();
   }

@@ -38,6 +38,7 @@ import org.apache.kafka.common.TopicPartition;
  */
 public final class KpiBenchmark {
   private static final Duration POLL = Duration.ofMillis(20);
+  private static final Duration PROGRESS_EVERY = Duration.ofSeconds(10);
 
   private KpiBenchmark() {}
 
@@ -151,6 +152,7 @@ public final class KpiBenchmark {
         long warmNs = 0;
         long warmRecords = 0;
         long done = 0;
+        long shownNs = startNs;
         while (done < records) {
           if (System.nanoTime() > deadline) {
             throw new IllegalStateException(name + " did not commit every record in 30 min");
@@ -159,6 +161,10 @@ public final class KpiBenchmark {
             throw new IllegalStateException(name + " exited; see " + log);
           }
           done = committed(group);
+          if (System.nanoTime() - shownNs >= PROGRESS_EVERY.toNanos()) {
+            System.out.printf("  %s: %,d of %,d records committed%n", name, done, records);
+            shownNs = System.nanoTime();
+          }
           if (warmNs == 0 && done >= records / 5) {
             warmNs = System.nanoTime();
             warmRecords = done;

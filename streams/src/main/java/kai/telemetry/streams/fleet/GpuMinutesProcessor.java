@@ -23,8 +23,10 @@ import org.apache.kafka.streams.state.KeyValueStore;
  * meter and its open minutes live in one store entry per GPU ({@link
  * TeamFleetMinuteJob#GPU_STORE}); this partition's share of every team's cluster-minute is kept up
  * to date from them and sent on, keyed by team, every {@code emitInterval} of wall-clock time for
- * the minutes that changed. So the cost per sample is one store update, and what is written
- * downstream is bounded by minutes changed per interval, not by samples.
+ * the minutes that changed (and at once for minutes a catch-up closes). Per sample, the GPU's entry
+ * and the share are updated in place; the entry is serialized and logged once per commit (the store
+ * is write-behind), and what is written downstream is bounded by minutes changed per interval, not
+ * by samples.
  *
  * <p>Crash safety: the shares are derived state, rebuilt from the GPU store on start; which shares
  * changed since they were last sent is itself stored ({@link TeamFleetMinuteJob#DIRTY_STORE}), so a

@@ -31,12 +31,12 @@ import org.apache.kafka.streams.state.Stores;
  * Fleet KPIs per team, and per team cluster, per 1-minute event-time window, in two stages so that
  * no state holds a whole fleet and little is written per sample. Stage one runs on the input
  * partitions (samples keyed by GPU UUID): each GPU's energy meter and open minutes are one store
- * entry, and the partition's share of each team cluster-minute is sent on, keyed by team, only for
- * minutes that changed and at most once per emit interval ({@link GpuMinutesProcessor}). Stage two
- * adds the partitions' shares up per team and emits the cluster's and the team's row ({@link
- * TeamMinutesProcessor}). Allocation and coverage come from the teams reference topic. Samples
- * later than the grace period are dropped and counted. Rows carry a version (their sample count)
- * that grows with every update.
+ * entry, written once per commit ({@link WriteBehindKeyValueStore}), and the partition's share of
+ * each team cluster-minute is sent on, keyed by team, only for minutes that changed and at most
+ * once per emit interval ({@link GpuMinutesProcessor}). Stage two adds the partitions' shares up
+ * per team and emits the cluster's and the team's row ({@link TeamMinutesProcessor}). Allocation
+ * and coverage come from the teams reference topic. Samples later than the grace period are dropped
+ * and counted. Rows carry a version (their sample count) that grows with every update.
  */
 public final class TeamFleetMinuteJob {
 
