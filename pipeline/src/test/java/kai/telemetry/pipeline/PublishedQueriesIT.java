@@ -78,11 +78,16 @@ class PublishedQueriesIT {
       try (ProgramSimulator sim = new ProgramSimulator(simulatorConfig(stack))) {
         samples = sim.backfill(START_MS, TICKS);
       }
+      // The KPI rows trail the raw samples by up to the jobs' emit and commit intervals.
       Await.until(
-          "raw samples, benchmark standings and the scoreboard in ClickHouse",
+          "raw samples, fleet and run KPIs, benchmark standings and the scoreboard in ClickHouse",
           Duration.ofSeconds(120),
           () ->
               count(admin, "SELECT count() FROM kai.gpu_samples FINAL") == samples
+                  && count(admin, "SELECT count() FROM kai." + Tables.TEAM_FLEET_1M + " FINAL") > 0
+                  && count(admin, "SELECT count() FROM kai." + Tables.CLUSTER_FLEET_1M + " FINAL")
+                      > 0
+                  && count(admin, "SELECT count() FROM kai." + Tables.RUN_1M + " FINAL") > 0
                   && count(admin, "SELECT count() FROM kai.benchmark_standings FINAL") > 0
                   && count(admin, "SELECT count() FROM kai.phase_scoreboard FINAL WHERE total > 0")
                       > 0);
