@@ -8,7 +8,6 @@ import java.util.LinkedHashSet;
 import java.util.List;
 import java.util.Map;
 import java.util.Set;
-import kai.telemetry.events.GpuSample;
 import org.apache.kafka.common.metrics.Sensor;
 import org.apache.kafka.streams.KeyValue;
 import org.apache.kafka.streams.processor.PunctuationType;
@@ -35,7 +34,7 @@ import org.apache.kafka.streams.state.KeyValueStore;
  * rebuilt whole. Samples later than the grace period are dropped and counted (sensor
  * late-sample-dropped).
  */
-final class GpuMinutesProcessor implements Processor<String, GpuSample, String, FleetPartial> {
+final class GpuMinutesProcessor implements Processor<String, FleetInput, String, FleetPartial> {
   private final long size;
   private final long grace;
   private final Duration emitInterval;
@@ -89,8 +88,8 @@ final class GpuMinutesProcessor implements Processor<String, GpuSample, String, 
   }
 
   @Override
-  public void process(Record<String, GpuSample> record) {
-    GpuSample s = record.value();
+  public void process(Record<String, FleetInput> record) {
+    FleetInput s = record.value();
     if (s == null) {
       return;
     }
@@ -164,7 +163,7 @@ final class GpuMinutesProcessor implements Processor<String, GpuSample, String, 
    * so minutes add up to the GPU's whole consumption with none counted twice. A sample older than
    * the GPU's previous one meters nothing.
    */
-  private static long meter(GpuState state, GpuSample s) {
+  private static long meter(GpuState state, FleetInput s) {
     GpuMeter prev = state.getMeter();
     if (prev != null && s.getTsMs() <= prev.getTsMs()) {
       return 0;

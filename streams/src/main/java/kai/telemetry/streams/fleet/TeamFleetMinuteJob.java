@@ -4,10 +4,10 @@ import java.time.Duration;
 import java.util.ArrayList;
 import java.util.Collections;
 import java.util.List;
-import kai.telemetry.events.GpuSample;
 import kai.telemetry.kpis.TeamFleetMinute;
 import kai.telemetry.reference.TeamInfo;
 import kai.telemetry.schemas.Topics;
+import kai.telemetry.schemas.registry.AvroSerde;
 import kai.telemetry.streams.KpiJobs;
 import kai.telemetry.streams.KpiStreamsConfig;
 import kai.telemetry.streams.support.EventTimeExtractor;
@@ -54,7 +54,7 @@ public final class TeamFleetMinuteJob {
 
   public static Topology build(
       Topics topics,
-      Serde<GpuSample> sampleSerde,
+      Serde<FleetInput> sampleSerde,
       Serde<TeamInfo> teamSerde,
       Serde<TeamFleetMinute> kpiSerde,
       Duration windowSize,
@@ -354,6 +354,16 @@ public final class TeamFleetMinuteJob {
         .build();
   }
 
+  /**
+   * The GPU samples as the job reads them: the registry's writer schema resolved to {@link
+   * FleetInput}, so the fields the job does not use are skipped rather than decoded.
+   */
+  static Serde<FleetInput> fleetInputSerde(KpiStreamsConfig config) {
+    Serde<FleetInput> serde = new AvroSerde<>(FleetInput.class);
+    serde.configure(config.serdeConfig(), false);
+    return serde;
+  }
+
   /** Builds the topology from {@code config} and runs it until the JVM is asked to stop. */
   public static void main(String[] args) {
     KpiJobs.runUntilShutdown(JOB, start(KpiStreamsConfig.fromArgs(args)));
@@ -365,7 +375,7 @@ public final class TeamFleetMinuteJob {
     Topology topology =
         build(
             topics,
-            topics.gpuSamples.valueSerde(config.serdeConfig()),
+            fleetInputSerde(config),
             topics.teams.valueSerde(config.serdeConfig()),
             topics.teamFleetMinute.valueSerde(config.serdeConfig()),
             Duration.ofMillis(config.getLong(KpiStreamsConfig.WINDOW_SIZE_MS)),

@@ -35,6 +35,7 @@ class TeamFleetMinuteJobTest {
   @BeforeEach
   void setUp() {
     var sampleSerde = new InternalAvroSerde<>(GpuSample.class);
+    var inputSerde = fleetInput();
     var teamSerde = new InternalAvroSerde<>(TeamInfo.class);
     var kpiSerde = new InternalAvroSerde<>(TeamFleetMinute.class);
     Properties props = new Properties();
@@ -45,7 +46,7 @@ class TeamFleetMinuteJobTest {
         new TopologyTestDriver(
             TeamFleetMinuteJob.build(
                 topics,
-                sampleSerde,
+                inputSerde,
                 teamSerde,
                 kpiSerde,
                 Duration.ofMinutes(1),
@@ -303,6 +304,28 @@ class TeamFleetMinuteJobTest {
     assertThat(sum.getSamples()).isEqualTo(300);
   }
 
+  /**
+   * Samples written as {@link GpuSample} and read as the job reads them, resolved to {@link
+   * FleetInput}: the unused fields are skipped, the used ones must arrive unchanged.
+   */
+  private static org.apache.kafka.common.serialization.Serde<FleetInput> fleetInput() {
+    var reader =
+        new org.apache.avro.specific.SpecificDatumReader<FleetInput>(
+            GpuSample.getClassSchema(), FleetInput.getClassSchema());
+    return Serdes.serdeFrom(
+        (topic, value) -> {
+          throw new UnsupportedOperationException("the job only reads samples");
+        },
+        (topic, bytes) -> {
+          try {
+            return reader.read(
+                null, org.apache.avro.io.DecoderFactory.get().binaryDecoder(bytes, null));
+          } catch (java.io.IOException e) {
+            throw new java.io.UncheckedIOException(e);
+          }
+        });
+  }
+
   /** Utilization mostly under the idle line, power and activity sometimes missing, rare XIDs. */
   private static FleetSample fleetSample(java.util.Random r) {
     return FleetSample.newBuilder()
@@ -344,7 +367,7 @@ class TeamFleetMinuteJobTest {
     String description =
         TeamFleetMinuteJob.build(
                 topics,
-                new InternalAvroSerde<>(GpuSample.class),
+                fleetInput(),
                 new InternalAvroSerde<>(TeamInfo.class),
                 new InternalAvroSerde<>(TeamFleetMinute.class),
                 Duration.ofMinutes(1),
