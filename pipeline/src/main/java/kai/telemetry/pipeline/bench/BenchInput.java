@@ -1,6 +1,10 @@
 package kai.telemetry.pipeline.bench;
 
+import java.io.IOException;
+import java.nio.file.Files;
+import java.nio.file.Path;
 import java.time.Duration;
+import java.util.Comparator;
 import java.util.HashMap;
 import java.util.Map;
 import java.util.concurrent.atomic.AtomicReference;
@@ -66,5 +70,16 @@ final class BenchInput {
       throw new IllegalStateException("writing the benchmark's input failed", failed.get());
     }
     return fleet.gpus().size();
+  }
+
+  /** Deletes a benchmark's folder (broker logs, state, tables): a run leaves gigabytes there. */
+  static void deleteTree(Path dir) throws IOException {
+    if (Files.exists(dir)) {
+      try (var paths = Files.walk(dir)) {
+        for (Path p : paths.sorted(Comparator.reverseOrder()).toList()) {
+          Files.deleteIfExists(p);
+        }
+      }
+    }
   }
 }

@@ -117,6 +117,7 @@ public final class KpiBenchmark {
           "%nfleet KPI job / plain consumer: %.2f steady state, %.2f whole run (target >= 0.50)%n",
           fleet.steady() / plain.steady(), fleet.whole() / plain.whole());
     }
+    BenchInput.deleteTree(dir); // gigabytes of broker logs and state; kept when a run fails
   }
 
   private static void print(String label, Rate r, Rate plain) {

@@ -84,17 +84,8 @@ public final class SinkBenchmark {
 
       curveQuery(ch, steps);
     }
-    deleteTree(dir); // ~0.5 GB of ClickHouse parts and broker logs; kept when a run fails
-  }
-
-  private static void deleteTree(Path dir) throws IOException {
-    if (Files.exists(dir)) {
-      try (var paths = Files.walk(dir)) {
-        for (Path p : paths.sorted(java.util.Comparator.reverseOrder()).toList()) {
-          Files.deleteIfExists(p);
-        }
-      }
-    }
+    BenchInput.deleteTree(
+        dir); // ~0.5 GB of ClickHouse parts and broker logs; kept when a run fails
   }
 
   /**
