@@ -363,6 +363,19 @@ class TeamFleetMinuteJobTest {
   }
 
   @Test
+  void theJobsReaderSchemaReadsEveryGpuSample() {
+    var result =
+        org.apache.avro.SchemaCompatibility.checkReaderWriterCompatibility(
+            FleetInput.getClassSchema(), GpuSample.getClassSchema());
+    assertThat(result.getType())
+        .as(result.getDescription())
+        .isEqualTo(org.apache.avro.SchemaCompatibility.SchemaCompatibilityType.COMPATIBLE);
+    for (var field : FleetInput.getClassSchema().getFields()) { // the job's fields are all read
+      assertThat(GpuSample.getClassSchema().getField(field.name())).as(field.name()).isNotNull();
+    }
+  }
+
+  @Test
   void internalTopicAndStoreNamesAreStable() {
     String description =
         TeamFleetMinuteJob.build(
