@@ -4,8 +4,10 @@ import java.io.IOException;
 import java.nio.file.Files;
 import java.nio.file.Path;
 import java.time.Duration;
+import java.util.ArrayList;
 import java.util.Comparator;
 import java.util.HashMap;
+import java.util.List;
 import java.util.Map;
 import java.util.concurrent.atomic.AtomicReference;
 import kai.telemetry.events.GpuSample;
@@ -81,5 +83,32 @@ final class BenchInput {
         }
       }
     }
+  }
+
+  /**
+   * A child JVM's options unless {@code jvm="..."} says otherwise: what bin/kai gives every
+   * process.
+   */
+  static final String DEFAULT_JVM_OPTIONS = "-Xmx1g";
+
+  /**
+   * A process running {@code mainClass} with {@code args} in a JVM of its own, on this JVM's
+   * classpath, with {@code jvmOptions} (space-separated); its output merged into stdout.
+   */
+  static ProcessBuilder childJvm(String jvmOptions, String mainClass, List<String> args) {
+    List<String> cmd = new ArrayList<>();
+    cmd.add(Path.of(System.getProperty("java.home"), "bin", "java").toString());
+    for (String option : jvmOptions.split(" ")) {
+      if (!option.isBlank()) {
+        cmd.add(option);
+      }
+    }
+    cmd.add("-cp");
+    cmd.add(System.getProperty("java.class.path"));
+    cmd.add(mainClass);
+    cmd.addAll(args);
+    ProcessBuilder pb = new ProcessBuilder(cmd).redirectErrorStream(true);
+    pb.environment().remove("LD_PRELOAD"); // a preloaded library is the parent's, not the child's
+    return pb;
   }
 }

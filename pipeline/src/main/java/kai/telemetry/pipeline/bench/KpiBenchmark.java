@@ -92,7 +92,9 @@ public final class KpiBenchmark {
       plainArgs.add("group.id=bench-plain");
       plainArgs.add("records=" + records);
 
-      Reader readers = new Reader(a.getOrDefault("jvm", "-Xmx1g"), dir, admin, topic, records);
+      Reader readers =
+          new Reader(
+              a.getOrDefault("jvm", BenchInput.DEFAULT_JVM_OPTIONS), dir, admin, topic, records);
       Rate plain = readers.run("plain", PlainConsumerReader.class, plainArgs, "bench-plain");
       Rate floor =
           readers.run(
@@ -131,21 +133,9 @@ public final class KpiBenchmark {
       String jvm, Path dir, Admin admin, Topic<String, GpuSample> topic, long records) {
 
     Rate run(String name, Class<?> main, List<String> args, String group) throws Exception {
-      List<String> cmd = new ArrayList<>();
-      cmd.add(Path.of(System.getProperty("java.home"), "bin", "java").toString());
-      for (String option : jvm.split(" ")) {
-        if (!option.isBlank()) {
-          cmd.add(option);
-        }
-      }
-      cmd.add("-cp");
-      cmd.add(System.getProperty("java.class.path"));
-      cmd.add(main.getName());
-      cmd.addAll(args);
       Path log = dir.resolve(name + ".log");
       ProcessBuilder pb =
-          new ProcessBuilder(cmd).redirectErrorStream(true).redirectOutput(log.toFile());
-      pb.environment().remove("LD_PRELOAD");
+          BenchInput.childJvm(jvm, main.getName(), args).redirectOutput(log.toFile());
       long startNs = System.nanoTime();
       Process reader = pb.start();
       try {

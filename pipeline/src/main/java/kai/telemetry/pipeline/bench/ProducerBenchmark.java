@@ -109,6 +109,7 @@ public final class ProducerBenchmark {
         System.out.printf("  ratio: %.2f (target >= 0.80)%n", ours / theirs);
       }
     }
+    BenchInput.deleteTree(dir); // the broker's logs; kept when a run fails
   }
 
   private static Map<String, Object> withCompressionNone(Map<String, Object> settings) {
@@ -156,9 +157,6 @@ public final class ProducerBenchmark {
     List<String> cmd =
         new ArrayList<>(
             List.of(
-                Path.of(System.getProperty("java.home"), "bin", "java").toString(),
-                "-cp",
-                System.getProperty("java.class.path"),
                 "org.apache.kafka.tools.ProducerPerformance",
                 "--topic",
                 topic,
@@ -179,7 +177,7 @@ public final class ProducerBenchmark {
             ProducerConfig.BATCH_SIZE_CONFIG)) {
       cmd.add(key + "=" + p.get(key));
     }
-    return child(cmd.subList(3, cmd.size()), records);
+    return child(cmd, records);
   }
 
   /**
@@ -188,17 +186,12 @@ public final class ProducerBenchmark {
    */
   private static double child(List<String> mainAndArgs, long records)
       throws IOException, InterruptedException {
-    List<String> cmd =
-        new ArrayList<>(
-            List.of(
-                Path.of(System.getProperty("java.home"), "bin", "java").toString(),
-                "-Xmx1g",
-                "-cp",
-                System.getProperty("java.class.path")));
-    cmd.addAll(mainAndArgs);
-    ProcessBuilder pb = new ProcessBuilder(cmd).redirectErrorStream(true);
-    pb.environment().remove("LD_PRELOAD");
-    Process proc = pb.start();
+    Process proc =
+        BenchInput.childJvm(
+                BenchInput.DEFAULT_JVM_OPTIONS,
+                mainAndArgs.get(0),
+                mainAndArgs.subList(1, mainAndArgs.size()))
+            .start();
     double result = -1;
     try (BufferedReader r =
         new BufferedReader(new InputStreamReader(proc.getInputStream(), StandardCharsets.UTF_8))) {

@@ -99,16 +99,6 @@ public final class SinkBenchmark {
       LocalStack stack, ClickHouseHttp ch, Path dir, Map<String, String> a, long records)
       throws Exception {
     List<String> cmd = new ArrayList<>();
-    cmd.add(Path.of(System.getProperty("java.home"), "bin", "java").toString());
-    // The heap bin/kai gives every process, unless jvm="..." says otherwise.
-    for (String option : a.getOrDefault("jvm", "-Xmx1g").split(" ")) {
-      if (!option.isBlank()) {
-        cmd.add(option);
-      }
-    }
-    cmd.add("-cp");
-    cmd.add(System.getProperty("java.class.path"));
-    cmd.add(ClickHouseSinkApp.class.getName());
     cmd.add(CommonSettings.BOOTSTRAP_SERVERS + "=" + stack.bootstrapServers());
     cmd.add(CommonSettings.SCHEMA_REGISTRY_URL + "=" + stack.schemaRegistryUrl());
     cmd.add(CommonSettings.TOPIC_PREFIX + "=bench.");
@@ -123,10 +113,13 @@ public final class SinkBenchmark {
           }
         });
     Path log = dir.resolve("sink.log");
-    ProcessBuilder pb =
-        new ProcessBuilder(cmd).redirectErrorStream(true).redirectOutput(log.toFile());
-    pb.environment().remove("LD_PRELOAD");
-    Process sink = pb.start();
+    Process sink =
+        BenchInput.childJvm(
+                a.getOrDefault("jvm", BenchInput.DEFAULT_JVM_OPTIONS),
+                ClickHouseSinkApp.class.getName(),
+                cmd)
+            .redirectOutput(log.toFile())
+            .start();
     try {
       long firstRows = 0;
       long firstNs = 0;

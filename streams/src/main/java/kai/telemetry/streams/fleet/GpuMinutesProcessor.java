@@ -84,7 +84,7 @@ final class GpuMinutesProcessor implements Processor<String, FleetInput, String,
         dirty.add(it.next().key);
       }
     }
-    context.schedule(emitInterval, PunctuationType.WALL_CLOCK_TIME, now -> emit());
+    context.schedule(emitInterval, PunctuationType.WALL_CLOCK_TIME, now -> emit(true));
   }
 
   @Override
@@ -102,7 +102,7 @@ final class GpuMinutesProcessor implements Processor<String, FleetInput, String,
     if (streamTime - size - grace >= purgeThrough + size && purgeThrough != Long.MIN_VALUE) {
       // A minute has closed since the last send (a backfill or catch-up runs through event time
       // faster than the wall clock): send those now, so GPU entries keep only open minutes.
-      emitClosed();
+      emit(false);
     }
     String gpu = s.getGpuUuid();
     GpuState state = gpus.get(gpu); // the live object while it awaits the commit
@@ -194,22 +194,19 @@ final class GpuMinutesProcessor implements Processor<String, FleetInput, String,
     }
   }
 
-  /** Sends every changed share; forgets the shares of closed minutes once sent. */
-  private void emit() {
-    long closedThrough = context.currentStreamTimeMs() - size - grace;
-    send(Long.MAX_VALUE);
-    forgetThrough(closedThrough);
-  }
-
   /**
-   * Sends the changed shares of the minutes that have closed, and only those: a catch-up closes
-   * minutes far faster than the wall clock, and the open minutes' shares go out with the next
-   * wall-clock send anyway.
+   * Sends the changed shares ({@code all}) or only those of minutes that have closed, and forgets
+   * the shares of closed minutes once sent. The wall-clock send sends all; a catch-up, which closes
+   * minutes far faster than the wall clock, sends the closed ones at once and leaves the open ones
+   * to the next wall-clock send.
    */
-  private void emitClosed() {
+  private void emit(boolean all) {
     long closedThrough = context.currentStreamTimeMs() - size - grace;
-    send(closedThrough);
-    forgetThrough(closedThrough);
+    send(all ? Long.MAX_VALUE : closedThrough);
+    if (closedThrough > purgeThrough) {
+      purgeThrough = closedThrough;
+      shares.values().removeIf(s -> s.getWindowStartMs() <= closedThrough);
+    }
   }
 
   /** Sends the changed shares of minutes starting at or before {@code through}. */
@@ -233,18 +230,12 @@ final class GpuMinutesProcessor implements Processor<String, FleetInput, String,
     }
   }
 
-  private void forgetThrough(long closedThrough) {
-    if (closedThrough > purgeThrough) {
-      purgeThrough = closedThrough;
-      shares.values().removeIf(s -> s.getWindowStartMs() <= closedThrough);
-    }
-  }
-
   private static String shareKey(String team, String cluster, long windowStart) {
     return team + "@" + cluster + "@" + windowStart;
   }
 
+  /** Not counted yet: {@link TeamFleetMinuteJob#plus} names it after its key on first use. */
   private static TeamFleetState emptyShare() {
-    return TeamFleetState.newBuilder().build();
+    return TeamFleetMinuteJob.emptyShareOf("", "", 0);
   }
 }
