@@ -6,7 +6,9 @@
 KAI_ROOT=$(cd "$(dirname "${BASH_SOURCE[0]}")/.." && pwd)
 KAI_STACK_DIR=${KAI_STACK_DIR:-$KAI_ROOT/.stack}
 KAI_CHDB_VERSION=26.5.3
-export KAI_STACK_DIR
+# The distribution that the build lays out: what ships, and what bin/kai runs.
+KAI_DIST=$KAI_ROOT/distribution/target/kai-telemetry
+export KAI_STACK_DIR KAI_DIST
 
 say() { printf '\033[1mkai-telemetry:\033[0m %s\n' "$*"; }
 
@@ -67,21 +69,43 @@ ensure_chdb() {
     --prefix "$KAI_STACK_DIR/chdb" "@chdb/lib-linux-x64-gnu@$KAI_CHDB_VERSION" >/dev/null
 }
 
-# Builds the modules (no tests) when the runtime classpath is missing or older than a source.
-ensure_built() {
-  local classpath=pipeline/target/runtime-classpath.txt stale=""
-  if [ -f "$classpath" ]; then
-    stale=$(find . -path ./.stack -prune -o -path '*/target' -prune -o \
-      \( -name '*.java' -o -name 'pom.xml' -o -name '*.avsc' -o -name '*.sql' -o -name '*.json' -o -name '*.xml' \) \
-      -newer "$classpath" -print -quit)
+# Installs Grafana's published dashboard schema (npm @grafana/schema, with TypeScript to check
+# against it) for the dashboards' schema test, pinned by dashboards/schema-check's lock file.
+ensure_grafana_schema() {
+  local dir="$KAI_STACK_DIR/grafana-schema" src="$KAI_ROOT/dashboards/schema-check"
+  if cmp -s "$src/package-lock.json" "$dir/package-lock.json" &&
+    [ -f "$dir/node_modules/@grafana/schema/package.json" ] && [ -f "$dir/node_modules/typescript/bin/tsc" ]; then
+    return 0
   fi
-  if [ ! -f "$classpath" ] || [ -n "$stale" ]; then
+  if ! command -v npm >/dev/null 2>&1; then
+    say "npm is needed for Grafana's dashboard schema (the dashboards' schema test): apt-get install -y npm"
+    exit 1
+  fi
+  say "fetching Grafana's dashboard schema (npm @grafana/schema, typescript)"
+  mkdir -p "$dir"
+  cp "$src/package.json" "$src/package-lock.json" "$dir/"
+  npm ci --ignore-scripts --no-audit --no-fund --loglevel=error --prefix "$dir" >/dev/null
+}
+
+# Builds the modules (no tests) when the distribution or the developer tools' classpath is
+# missing or older than a source.
+ensure_built() {
+  local classpath=devtools/target/runtime-classpath.txt stale=""
+  if [ -f "$classpath" ] && [ -x "$KAI_DIST/bin/kai" ]; then
+    stale=$(find . -path ./.stack -prune -o -path '*/target' -prune -o -path '*/node_modules' -prune -o \
+      \( -name '*.java' -o -name 'pom.xml' -o -name '*.avsc' -o -name '*.sql' -o -name '*.json' -o -name '*.xml' \
+      -o -path './distribution/src/*' \) -newer "$classpath" -print -quit)
+  else
+    stale=missing
+  fi
+  if [ -n "$stale" ]; then
     say "building (the first build downloads dependencies from Maven Central and takes a few minutes)"
     ./mvnw -B -q -ntp -Dquick -DskipTests -Dspotless.check.skip=true package
+    touch "$classpath"
   fi
 }
 
-# Runs a main class of the pipeline on the runtime classpath, replacing this shell.
+# Runs a main class of the developer tools (local run, benchmarks), replacing this shell.
 run_java() {
   local main=$1
   shift
@@ -90,7 +114,7 @@ run_java() {
     flags+=(--sun-misc-unsafe-memory-access=allow) # Kafka's clients still use sun.misc.Unsafe
   fi
   exec "$JAVA_HOME/bin/java" "${flags[@]}" ${KAI_JAVA_OPTS:-} \
-    -Dkai.stack.dir="$KAI_STACK_DIR" \
-    -cp "pipeline/target/classes:$(cat pipeline/target/runtime-classpath.txt)" \
+    -Dkai.stack.dir="$KAI_STACK_DIR" -Dkai.distribution.dir="$KAI_DIST" \
+    -cp "devtools/target/classes:$(cat devtools/target/runtime-classpath.txt)" \
     "$main" "$@"
 }

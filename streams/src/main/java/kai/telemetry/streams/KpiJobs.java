@@ -2,7 +2,6 @@ package kai.telemetry.streams;
 
 import java.time.Duration;
 import java.util.Properties;
-import java.util.concurrent.CountDownLatch;
 import org.apache.kafka.streams.KafkaStreams;
 import org.apache.kafka.streams.Topology;
 import org.apache.kafka.streams.errors.StreamsUncaughtExceptionHandler.StreamThreadExceptionResponse;
@@ -20,31 +19,38 @@ public final class KpiJobs {
     KafkaStreams streams = new KafkaStreams(topology, props);
     streams.setUncaughtExceptionHandler(
         e -> {
-          log.error("{} KPI job failed; shutting it down", name, e);
+          log.error("{} failed; shutting it down", name, e);
           return StreamThreadExceptionResponse.SHUTDOWN_CLIENT;
         });
-    streams.setStateListener(
-        (now, before) -> log.info("{} KPI job state {} -> {}", name, before, now));
-    log.info("{} KPI job topology:\n{}", name, topology.describe());
+    streams.setStateListener((now, before) -> log.info("{} state {} -> {}", name, before, now));
+    log.info("{} topology:\n{}", name, topology.describe());
     streams.start();
     return streams;
   }
 
-  /** Blocks until the JVM is asked to stop, then closes {@code streams} (flushing its state). */
+  /**
+   * Blocks until the JVM is asked to stop, then closes {@code streams} (flushing its state). If the
+   * job fails instead (state ERROR), the process exits with status 1 so that its supervisor
+   * (compose, systemd, Kubernetes) restarts it, rather than lingering alive and doing nothing.
+   */
   public static void runUntilShutdown(String name, KafkaStreams streams) {
-    CountDownLatch done = new CountDownLatch(1);
     Runtime.getRuntime()
         .addShutdownHook(
             new Thread(
                 () -> {
-                  log.info("stopping the {} KPI job", name);
+                  log.info("stopping {}", name);
                   streams.close(Duration.ofSeconds(30));
-                  done.countDown();
                 }));
+    // The state listener is taken (logging, set before start), so the state is read here.
     try {
-      done.await();
+      while (streams.state() != KafkaStreams.State.ERROR) {
+        Thread.sleep(500);
+      }
     } catch (InterruptedException e) {
       Thread.currentThread().interrupt();
+      return;
     }
+    log.error("{} stopped on an error (see above); exiting with status 1", name);
+    System.exit(1);
   }
 }

@@ -1,9 +1,11 @@
 package kai.telemetry.streams;
 
+import java.util.HashMap;
 import java.util.Map;
 import java.util.Properties;
 import kai.telemetry.config.CommonSettings;
 import kai.telemetry.config.ConfigLoader;
+import kai.telemetry.config.KafkaClients;
 import kai.telemetry.schemas.Topics;
 import kai.telemetry.streams.support.EventTimeExtractor;
 import org.apache.kafka.common.config.AbstractConfig;
@@ -17,10 +19,10 @@ import org.apache.kafka.streams.errors.LogAndContinueExceptionHandler;
 
 /**
  * Settings of the KPI streams jobs. Each job runs as its own Kafka Streams application, with id
- * {@code application.id + "-" + job}.
+ * {@code application.id.prefix + "-" + job}, where the job is named as its command.
  */
 public final class KpiStreamsConfig extends AbstractConfig {
-  public static final String APPLICATION_ID = "application.id";
+  public static final String APPLICATION_ID_PREFIX = "application.id.prefix";
   public static final String STATE_DIR = "state.dir";
   public static final String WINDOW_SIZE_MS = "kpi.window.size.ms";
   public static final String GRACE_MS = "kpi.grace.ms";
@@ -39,12 +41,13 @@ public final class KpiStreamsConfig extends AbstractConfig {
   public static final ConfigDef DEF =
       CommonSettings.define(new ConfigDef())
           .define(
-              APPLICATION_ID,
+              APPLICATION_ID_PREFIX,
               Type.STRING,
-              "kai-kpi",
+              "kai",
               new ConfigDef.NonEmptyString(),
               Importance.HIGH,
-              "Prefix of the jobs' Kafka Streams application ids (consumer groups, internal topics).")
+              "Prefix of the jobs' Kafka Streams application ids: a job's id is prefix-command"
+                  + " (e.g. kai-fleet-kpi-job); it names its consumer group and internal topics.")
           .define(
               STATE_DIR,
               Type.STRING,
@@ -155,19 +158,21 @@ public final class KpiStreamsConfig extends AbstractConfig {
   }
 
   public Topics topics() {
-    return Topics.withPrefix(getString(CommonSettings.TOPIC_PREFIX));
+    return CommonSettings.topics(this);
   }
 
   public Map<String, Object> serdeConfig() {
-    return Map.of(
-        CommonSettings.SCHEMA_REGISTRY_URL, getString(CommonSettings.SCHEMA_REGISTRY_URL));
+    return CommonSettings.serdeConfig(this);
+  }
+
+  /** The Kafka Streams application id of job {@code job}. */
+  public String applicationId(String job) {
+    return getString(APPLICATION_ID_PREFIX) + "-" + job;
   }
 
   /** Streams settings of job {@code job}. */
   public Properties streamsProperties(String job) {
-    Properties p = new Properties();
-    p.put(StreamsConfig.APPLICATION_ID_CONFIG, getString(APPLICATION_ID) + "-" + job);
-    p.put(StreamsConfig.BOOTSTRAP_SERVERS_CONFIG, getString(CommonSettings.BOOTSTRAP_SERVERS));
+    Map<String, Object> p = new HashMap<>();
     p.put(StreamsConfig.STATE_DIR_CONFIG, getString(STATE_DIR));
     p.put(StreamsConfig.DEFAULT_TIMESTAMP_EXTRACTOR_CLASS_CONFIG, EventTimeExtractor.class);
     p.put(StreamsConfig.PROCESSING_GUARANTEE_CONFIG, getString(PROCESSING_GUARANTEE));
@@ -180,7 +185,6 @@ public final class KpiStreamsConfig extends AbstractConfig {
         StreamsConfig.ERRORS_DEAD_LETTER_QUEUE_TOPIC_NAME_CONFIG,
         topics().streamsDeadLetters.name());
     p.put(CommonSettings.SCHEMA_REGISTRY_URL, getString(CommonSettings.SCHEMA_REGISTRY_URL));
-    originalsWithPrefix(ConfigLoader.CLIENT_OVERRIDE_PREFIX).forEach(p::put);
-    return p;
+    return KafkaClients.of(this).streams(applicationId(job), p);
   }
 }

@@ -3,6 +3,7 @@ package kai.telemetry.producers.collect;
 import java.util.Map;
 import kai.telemetry.config.CommonSettings;
 import kai.telemetry.config.ConfigLoader;
+import kai.telemetry.config.KafkaClients;
 import kai.telemetry.schemas.Topics;
 import org.apache.kafka.clients.producer.ProducerConfig;
 import org.apache.kafka.common.config.AbstractConfig;
@@ -194,7 +195,7 @@ public final class CollectorConfig extends AbstractConfig {
   }
 
   public Topics topics() {
-    return Topics.withPrefix(getString(CommonSettings.TOPIC_PREFIX));
+    return CommonSettings.topics(this);
   }
 
   public String team() {
@@ -202,16 +203,16 @@ public final class CollectorConfig extends AbstractConfig {
   }
 
   public Map<String, Object> serdeConfig() {
-    return Map.of(
-        CommonSettings.SCHEMA_REGISTRY_URL, getString(CommonSettings.SCHEMA_REGISTRY_URL));
+    return CommonSettings.serdeConfig(this);
   }
 
   /** Idempotent, acks=all, compressed, batched; a transactional id turns on transactions. */
   public Map<String, Object> producerConfig(String clientId, String transactionalId) {
-    Map<String, Object> p = CommonSettings.producerConfig(this, clientId);
-    if (transactionalId != null) {
-      p.put(ProducerConfig.TRANSACTIONAL_ID_CONFIG, transactionalId);
-    }
-    return p;
+    return KafkaClients.of(this)
+        .producer(
+            clientId,
+            transactionalId == null
+                ? Map.of()
+                : Map.of(ProducerConfig.TRANSACTIONAL_ID_CONFIG, transactionalId));
   }
 }

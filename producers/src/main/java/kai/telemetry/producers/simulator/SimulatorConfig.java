@@ -3,6 +3,7 @@ package kai.telemetry.producers.simulator;
 import java.util.Map;
 import kai.telemetry.config.CommonSettings;
 import kai.telemetry.config.ConfigLoader;
+import kai.telemetry.config.KafkaClients;
 import org.apache.kafka.common.config.AbstractConfig;
 import org.apache.kafka.common.config.ConfigDef;
 import org.apache.kafka.common.config.ConfigDef.Importance;
@@ -72,11 +73,10 @@ public final class SimulatorConfig extends AbstractConfig {
 
   /** Producer settings: idempotent, acks=all, compressed, batched. */
   public Map<String, Object> producerConfig() {
-    return CommonSettings.producerConfig(this, "kai-simulator");
+    return KafkaClients.of(this).producer("kai-simulator");
   }
 
   public Map<String, Object> serdeConfig() {
-    return Map.of(
-        CommonSettings.SCHEMA_REGISTRY_URL, getString(CommonSettings.SCHEMA_REGISTRY_URL));
+    return CommonSettings.serdeConfig(this);
   }
 }

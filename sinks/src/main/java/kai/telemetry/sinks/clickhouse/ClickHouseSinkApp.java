@@ -3,7 +3,6 @@ package kai.telemetry.sinks.clickhouse;
 import java.time.Duration;
 import java.util.List;
 import java.util.concurrent.Executors;
-import kai.telemetry.config.CommonSettings;
 import kai.telemetry.schemas.Topic;
 import kai.telemetry.schemas.Topics;
 import org.apache.avro.specific.SpecificData;
@@ -68,8 +67,7 @@ public final class ClickHouseSinkApp {
             new KafkaConsumer<>(config.consumerConfig()),
             routes,
             writer(config, user, password, routes),
-            new KafkaDeadLetters(
-                config.getString(CommonSettings.BOOTSTRAP_SERVERS), topics.sinkDeadLetters),
+            new KafkaDeadLetters(config.deadLetterProducerConfig(), topics.sinkDeadLetters),
             new ClickHouseSink.Settings(
                 config.getInt(SinkConfig.BATCH_MAX_ROWS),
                 config.getLong(SinkConfig.BATCH_MAX_MS),

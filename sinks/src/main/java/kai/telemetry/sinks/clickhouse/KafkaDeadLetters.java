@@ -5,7 +5,6 @@ import java.time.Duration;
 import java.util.Map;
 import kai.telemetry.schemas.Topic;
 import org.apache.kafka.clients.producer.KafkaProducer;
-import org.apache.kafka.clients.producer.ProducerConfig;
 import org.apache.kafka.clients.producer.ProducerRecord;
 import org.apache.kafka.common.header.internals.RecordHeaders;
 import org.apache.kafka.common.serialization.ByteArraySerializer;
@@ -22,21 +21,11 @@ public final class KafkaDeadLetters implements DeadLetters {
   private final java.util.concurrent.atomic.AtomicReference<Exception> failure =
       new java.util.concurrent.atomic.AtomicReference<>();
 
-  public KafkaDeadLetters(String bootstrapServers, Topic<byte[], byte[]> topic) {
+  /** {@code producerConfig}: from {@code SinkConfig.deadLetterProducerConfig()}. */
+  public KafkaDeadLetters(Map<String, Object> producerConfig, Topic<byte[], byte[]> topic) {
     this.topic = topic;
     this.producer =
-        new KafkaProducer<>(
-            Map.of(
-                ProducerConfig.BOOTSTRAP_SERVERS_CONFIG,
-                bootstrapServers,
-                ProducerConfig.ACKS_CONFIG,
-                "all",
-                ProducerConfig.ENABLE_IDEMPOTENCE_CONFIG,
-                true,
-                ProducerConfig.CLIENT_ID_CONFIG,
-                "kai-clickhouse-sink-dlq"),
-            new ByteArraySerializer(),
-            new ByteArraySerializer());
+        new KafkaProducer<>(producerConfig, new ByteArraySerializer(), new ByteArraySerializer());
   }
 
   @Override

@@ -1,9 +1,9 @@
 package kai.telemetry.sinks.clickhouse;
 
-import java.util.HashMap;
 import java.util.Map;
 import kai.telemetry.config.CommonSettings;
 import kai.telemetry.config.ConfigLoader;
+import kai.telemetry.config.KafkaClients;
 import kai.telemetry.schemas.Topics;
 import org.apache.kafka.clients.consumer.ConsumerConfig;
 import org.apache.kafka.common.config.AbstractConfig;
@@ -22,6 +22,10 @@ public final class SinkConfig extends AbstractConfig {
   public static final String CLICKHOUSE_USER = "clickhouse.user";
   public static final String CLICKHOUSE_PASSWORD = "clickhouse.password";
   public static final String GROUP_ID = "sink.group.id";
+
+  /** The Kafka client id of the sink's consumer; its dead-letter producer adds "-dlq". */
+  public static final String CLIENT_ID = "kai-clickhouse-sink";
+
   public static final String BATCH_MAX_ROWS = "sink.batch.max.rows";
   public static final String BATCH_MAX_MS = "sink.batch.max.ms";
   public static final String INSERT_TIMEOUT_MS = "sink.insert.timeout.ms";
@@ -143,7 +147,7 @@ public final class SinkConfig extends AbstractConfig {
   }
 
   public Topics topics() {
-    return Topics.withPrefix(getString(CommonSettings.TOPIC_PREFIX));
+    return CommonSettings.topics(this);
   }
 
   public String database() {
@@ -151,24 +155,29 @@ public final class SinkConfig extends AbstractConfig {
   }
 
   public Map<String, Object> serdeConfig() {
-    return Map.of(
-        CommonSettings.SCHEMA_REGISTRY_URL, getString(CommonSettings.SCHEMA_REGISTRY_URL));
+    return CommonSettings.serdeConfig(this);
   }
 
+  /** The sink's consumer: its group, bytes in, polls sized to a batch. */
   public Map<String, Object> consumerConfig() {
-    Map<String, Object> c = new HashMap<>();
-    c.put(ConsumerConfig.BOOTSTRAP_SERVERS_CONFIG, getString(CommonSettings.BOOTSTRAP_SERVERS));
-    c.put(ConsumerConfig.GROUP_ID_CONFIG, getString(GROUP_ID));
-    c.put(ConsumerConfig.ENABLE_AUTO_COMMIT_CONFIG, false);
-    c.put(ConsumerConfig.AUTO_OFFSET_RESET_CONFIG, "earliest");
-    // KPI topics are written in Streams transactions: never land aborted data.
-    c.put(ConsumerConfig.ISOLATION_LEVEL_CONFIG, "read_committed");
-    c.put(ConsumerConfig.MAX_POLL_RECORDS_CONFIG, Math.min(getInt(BATCH_MAX_ROWS), 5_000));
-    c.put(ConsumerConfig.MAX_POLL_INTERVAL_MS_CONFIG, getInt(MAX_POLL_INTERVAL_MS));
-    c.put(ConsumerConfig.CLIENT_ID_CONFIG, "kai-clickhouse-sink");
-    c.put(ConsumerConfig.KEY_DESERIALIZER_CLASS_CONFIG, ByteArrayDeserializer.class);
-    c.put(ConsumerConfig.VALUE_DESERIALIZER_CLASS_CONFIG, ByteArrayDeserializer.class);
-    c.putAll(originalsWithPrefix(ConfigLoader.CLIENT_OVERRIDE_PREFIX));
-    return c;
+    // KPI topics are written in Streams transactions: the builder requires read_committed.
+    return KafkaClients.of(this)
+        .consumer(
+            CLIENT_ID,
+            getString(GROUP_ID),
+            Map.of(
+                ConsumerConfig.MAX_POLL_RECORDS_CONFIG,
+                Math.min(getInt(BATCH_MAX_ROWS), 5_000),
+                ConsumerConfig.MAX_POLL_INTERVAL_MS_CONFIG,
+                getInt(MAX_POLL_INTERVAL_MS),
+                ConsumerConfig.KEY_DESERIALIZER_CLASS_CONFIG,
+                ByteArrayDeserializer.class,
+                ConsumerConfig.VALUE_DESERIALIZER_CLASS_CONFIG,
+                ByteArrayDeserializer.class));
+  }
+
+  /** The producer of the sink's dead letters. */
+  public Map<String, Object> deadLetterProducerConfig() {
+    return KafkaClients.of(this).producer(CLIENT_ID + "-dlq");
   }
 }

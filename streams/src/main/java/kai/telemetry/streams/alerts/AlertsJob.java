@@ -32,7 +32,7 @@ import org.apache.kafka.streams.state.Stores;
  * (stalls, silence) are checked on wall-clock time.
  */
 public final class AlertsJob {
-  public static final String JOB = "alerts";
+  public static final String JOB = "alerts-job";
 
   /** Thresholds of the alert conditions. */
   public record Settings(

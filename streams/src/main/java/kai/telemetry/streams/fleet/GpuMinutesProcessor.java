@@ -19,20 +19,18 @@ import org.apache.kafka.streams.state.KeyValueStore;
 
 /**
  * Stage one of the fleet job, on the input partitions (samples keyed by GPU): each GPU's energy
- * meter and its open minutes live in one store entry per GPU ({@link
- * TeamFleetMinuteJob#GPU_STORE}); this partition's share of every team's cluster-minute is kept up
- * to date from them and sent on, keyed by team, every {@code emitInterval} of wall-clock time for
- * the minutes that changed (and at once for minutes a catch-up closes). Per sample, the GPU's entry
- * and the share are updated in place; the entry is serialized and logged once per commit (the store
- * is write-behind), and what is written downstream is bounded by minutes changed per interval, not
- * by samples.
+ * meter and its open minutes live in one store entry per GPU ({@link FleetKpiJob#GPU_STORE}); this
+ * partition's share of every team's cluster-minute is kept up to date from them and sent on, keyed
+ * by team, every {@code emitInterval} of wall-clock time for the minutes that changed (and at once
+ * for minutes a catch-up closes). Per sample, the GPU's entry and the share are updated in place;
+ * the entry is serialized and logged once per commit (the store is write-behind), and what is
+ * written downstream is bounded by minutes changed per interval, not by samples.
  *
  * <p>Crash safety: the shares are derived state, rebuilt from the GPU store on start; which shares
- * changed since they were last sent is itself stored ({@link TeamFleetMinuteJob#DIRTY_STORE}), so a
- * change committed before its share was sent is sent after a restart. A GPU's minute is dropped
- * from the store only once the minute is closed and its share sent, so a share to be sent is always
- * rebuilt whole. Samples later than the grace period are dropped and counted (sensor
- * late-sample-dropped).
+ * changed since they were last sent is itself stored ({@link FleetKpiJob#DIRTY_STORE}), so a change
+ * committed before its share was sent is sent after a restart. A GPU's minute is dropped from the
+ * store only once the minute is closed and its share sent, so a share to be sent is always rebuilt
+ * whole. Samples later than the grace period are dropped and counted (sensor late-sample-dropped).
  */
 final class GpuMinutesProcessor implements Processor<String, FleetInput, String, FleetPartial> {
   private final long size;
@@ -62,8 +60,8 @@ final class GpuMinutesProcessor implements Processor<String, FleetInput, String,
   @Override
   public void init(ProcessorContext<String, FleetPartial> context) {
     this.context = context;
-    this.gpus = context.getStateStore(TeamFleetMinuteJob.GPU_STORE);
-    this.dirtyStore = context.getStateStore(TeamFleetMinuteJob.DIRTY_STORE);
+    this.gpus = context.getStateStore(FleetKpiJob.GPU_STORE);
+    this.dirtyStore = context.getStateStore(FleetKpiJob.DIRTY_STORE);
     this.source = context.taskId().toString();
     this.late =
         context
@@ -75,7 +73,7 @@ final class GpuMinutesProcessor implements Processor<String, FleetInput, String,
         KeyValue<String, GpuState> e = it.next();
         for (GpuMinuteState w : e.value.getWindows()) {
           String key = shareKey(w.getTeam(), w.getCluster(), w.getWindowStartMs());
-          TeamFleetMinuteJob.plus(key, shares.computeIfAbsent(key, k -> emptyShare()), w, 1);
+          FleetKpiJob.plus(key, shares.computeIfAbsent(key, k -> emptyShare()), w, 1);
         }
       }
     }
@@ -136,22 +134,22 @@ final class GpuMinutesProcessor implements Processor<String, FleetInput, String,
     String now = shareKey(f.getTeam(), f.getCluster(), start);
     TeamFleetState share = shares.computeIfAbsent(now, k -> emptyShare());
     if (minute == null) {
-      minute = TeamFleetMinuteJob.emptyMinute(start);
+      minute = FleetKpiJob.emptyMinute(start);
       windows.add(minute);
-      TeamFleetMinuteJob.addSample(minute, f, null);
-      TeamFleetMinuteJob.plus(now, share, minute, 1);
+      FleetKpiJob.addSample(minute, f, null);
+      FleetKpiJob.plus(now, share, minute, 1);
     } else if (!share.getTeam().isEmpty()
         && minute.getTeam().equals(f.getTeam())
         && minute.getCluster().equals(f.getCluster())) {
-      TeamFleetMinuteJob.addSample(minute, f, share);
+      FleetKpiJob.addSample(minute, f, share);
     } else {
       if (minute.getSamples() > 0) { // the GPU moved to another team or cluster within the minute
         String old = shareKey(minute.getTeam(), minute.getCluster(), start);
-        TeamFleetMinuteJob.plus(old, shares.computeIfAbsent(old, k -> emptyShare()), minute, -1);
+        FleetKpiJob.plus(old, shares.computeIfAbsent(old, k -> emptyShare()), minute, -1);
         markDirty(old);
       }
-      TeamFleetMinuteJob.addSample(minute, f, null);
-      TeamFleetMinuteJob.plus(now, share, minute, 1);
+      FleetKpiJob.addSample(minute, f, null);
+      FleetKpiJob.plus(now, share, minute, 1);
     }
     gpus.put(gpu, state);
     markDirty(now);
@@ -234,8 +232,8 @@ final class GpuMinutesProcessor implements Processor<String, FleetInput, String,
     return team + "@" + cluster + "@" + windowStart;
   }
 
-  /** Not counted yet: {@link TeamFleetMinuteJob#plus} names it after its key on first use. */
+  /** Not counted yet: {@link FleetKpiJob#plus} names it after its key on first use. */
   private static TeamFleetState emptyShare() {
-    return TeamFleetMinuteJob.emptyShareOf("", "", 0);
+    return FleetKpiJob.emptyShareOf("", "", 0);
   }
 }

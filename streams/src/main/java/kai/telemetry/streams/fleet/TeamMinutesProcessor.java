@@ -19,10 +19,10 @@ import org.apache.kafka.streams.state.ValueAndTimestamp;
 
 /**
  * Stage two of the fleet job, keyed by team: keeps every input partition's latest share of each
- * cluster-minute ({@link TeamFleetMinuteJob#STORE}, one entry per team and minute), and on each new
- * share emits that cluster's row and the team's row (cluster {@code *}), with the team's allocation
- * from the teams reference. A row's version is its sample count, which only grows. Minutes older
- * than the retention are forgotten.
+ * cluster-minute ({@link FleetKpiJob#STORE}, one entry per team and minute), and on each new share
+ * emits that cluster's row and the team's row (cluster {@code *}), with the team's allocation from
+ * the teams reference. A row's version is its sample count, which only grows. Minutes older than
+ * the retention are forgotten.
  */
 final class TeamMinutesProcessor
     implements Processor<String, FleetPartial, String, TeamFleetMinute> {
@@ -44,8 +44,8 @@ final class TeamMinutesProcessor
   @Override
   public void init(ProcessorContext<String, TeamFleetMinute> context) {
     this.context = context;
-    this.minutes = context.getStateStore(TeamFleetMinuteJob.STORE);
-    this.teams = context.getStateStore(TeamFleetMinuteJob.TEAMS_STORE);
+    this.minutes = context.getStateStore(FleetKpiJob.STORE);
+    this.teams = context.getStateStore(FleetKpiJob.TEAMS_STORE);
     context.schedule(Duration.ofMinutes(1), PunctuationType.WALL_CLOCK_TIME, now -> expire());
   }
 
@@ -87,8 +87,7 @@ final class TeamMinutesProcessor
 
   private void forward(String key, TeamFleetState state, TeamInfo team, long timestamp) {
     state.setUpdates(state.getSamples()); // the version: grows with every sample counted
-    context.forward(
-        new Record<>(key, TeamFleetMinuteJob.toKpi(state, team, windowSize), timestamp));
+    context.forward(new Record<>(key, FleetKpiJob.toKpi(state, team, windowSize), timestamp));
   }
 
   /** The shares of one cluster (or, for {@code null}, all of them, as cluster {@code *}). */
@@ -101,10 +100,10 @@ final class TeamMinutesProcessor
       }
       if (out == null) {
         out =
-            TeamFleetMinuteJob.emptyShareOf(
+            FleetKpiJob.emptyShareOf(
                 s.getTeam(), cluster == null ? "*" : cluster, s.getWindowStartMs());
       }
-      TeamFleetMinuteJob.add(out, s);
+      FleetKpiJob.add(out, s);
     }
     return out == null ? TeamFleetState.newBuilder().build() : out;
   }

@@ -51,6 +51,7 @@ public final class WriteBehindKeyValueStore<K, V>
    */
   public static <K, V> StoreBuilder<KeyValueStore<K, V>> builder(
       StoreBuilder<KeyValueStore<K, V>> inner) {
+    StreamsVersion.requireTested(StreamsVersion.running());
     return new Builder<>(inner);
   }
 

@@ -10,9 +10,9 @@ import org.apache.kafka.streams.state.KeyValueStore;
 
 /**
  * Walks each run's steps and lifecycle events in order, keeping per-run state (store {@link
- * TrainingRunKpiJob#RUN_STATE_STORE}): the model spec from STARTED, TensorBoard's debiased EMA of
- * the loss, the EWMA baseline spikes are measured against, interruptions, and productive time for
- * ETTR. Each step goes on annotated; lifecycle events only change the state.
+ * TrainingKpiJob#RUN_STATE_STORE}): the model spec from STARTED, TensorBoard's debiased EMA of the
+ * loss, the EWMA baseline spikes are measured against, interruptions, and productive time for ETTR.
+ * Each step goes on annotated; lifecycle events only change the state.
  *
  * <p>ETTR = productive time / wall time since the run started, where productive time is the sum of
  * the intervals between consecutive steps that set a new highest step, outside interruptions:
@@ -34,7 +34,7 @@ final class StepEnricher implements FixedKeyProcessor<String, SpecificRecord, En
   @Override
   public void init(FixedKeyProcessorContext<String, EnrichedStep> context) {
     this.context = context;
-    this.store = context.getStateStore(TrainingRunKpiJob.RUN_STATE_STORE);
+    this.store = context.getStateStore(TrainingKpiJob.RUN_STATE_STORE);
   }
 
   @Override

@@ -9,20 +9,18 @@ import java.nio.file.Path;
 import java.nio.file.attribute.BasicFileAttributes;
 import java.time.Duration;
 import java.util.ArrayList;
-import java.util.HashMap;
 import java.util.List;
 import java.util.Map;
 import java.util.Optional;
 import java.util.concurrent.CountDownLatch;
 import java.util.concurrent.TimeUnit;
 import java.util.stream.Stream;
-import kai.telemetry.config.CommonSettings;
+import kai.telemetry.config.KafkaClients;
 import kai.telemetry.events.CollectorPosition;
 import kai.telemetry.events.TrainingStep;
 import kai.telemetry.producers.collect.CollectorConfig;
 import kai.telemetry.producers.collect.EventPublisher;
 import kai.telemetry.producers.collect.Parsed;
-import org.apache.kafka.clients.consumer.ConsumerConfig;
 import org.apache.kafka.clients.consumer.ConsumerRecord;
 import org.apache.kafka.clients.consumer.KafkaConsumer;
 import org.apache.kafka.common.KafkaException;
@@ -224,12 +222,8 @@ public final class TrainingLogFollower implements AutoCloseable {
   }
 
   private Optional<Position> committedPosition() {
-    Map<String, Object> c = new HashMap<>();
-    c.put(
-        ConsumerConfig.BOOTSTRAP_SERVERS_CONFIG,
-        config.getString(CommonSettings.BOOTSTRAP_SERVERS));
-    c.put(ConsumerConfig.ISOLATION_LEVEL_CONFIG, "read_committed");
-    c.put(ConsumerConfig.ENABLE_AUTO_COMMIT_CONFIG, false);
+    Map<String, Object> c =
+        KafkaClients.of(config).consumer("kai-log-follower-positions", null, Map.of());
     String topic = publisher.topics().collectorPositions.name();
     var positions = publisher.topics().collectorPositions;
     try (KafkaConsumer<String, CollectorPosition> consumer =

@@ -1,0 +1,153 @@
+package kai.telemetry.devtools;
+
+import java.nio.file.Path;
+import java.time.Duration;
+import java.util.HashMap;
+import java.util.List;
+import java.util.Map;
+import java.util.Set;
+import java.util.concurrent.ExecutionException;
+import kai.telemetry.config.CommonSettings;
+import kai.telemetry.schemas.Topic;
+import kai.telemetry.schemas.Topics;
+import kai.telemetry.sinks.clickhouse.ClickHouseSink;
+import kai.telemetry.sinks.clickhouse.ClickHouseSinkApp;
+import kai.telemetry.sinks.clickhouse.SinkConfig;
+import kai.telemetry.stack.Await;
+import kai.telemetry.stack.ClickHouseUser;
+import kai.telemetry.stack.LocalStack;
+import kai.telemetry.streams.KpiStreamsConfig;
+import kai.telemetry.streams.alerts.AlertsJob;
+import kai.telemetry.streams.fleet.FleetKpiJob;
+import kai.telemetry.streams.program.ScoreboardJob;
+import kai.telemetry.streams.training.TrainingKpiJob;
+import org.apache.kafka.clients.admin.Admin;
+import org.apache.kafka.clients.admin.NewTopic;
+import org.apache.kafka.streams.KafkaStreams;
+import org.slf4j.Logger;
+import org.slf4j.LoggerFactory;
+
+/**
+ * The pipeline's processing stages (KPI streams jobs and ClickHouse sink) running against a local
+ * stack, configured through the same config classes the deployables use.
+ */
+public final class PipelineRunner implements AutoCloseable {
+  private static final Logger log = LoggerFactory.getLogger(PipelineRunner.class);
+
+  /** What differs between the local run and a test: names, grace, where state lives. */
+  public record Options(
+      String topicPrefix, String database, Duration grace, Path stateDir, int sinkMetricsPort) {}
+
+  private final List<KafkaStreams> jobs;
+  private final ClickHouseSink sink;
+  private final Thread sinkThread;
+
+  private PipelineRunner(List<KafkaStreams> jobs, ClickHouseSink sink, Thread sinkThread) {
+    this.jobs = jobs;
+    this.sink = sink;
+    this.sinkThread = sinkThread;
+  }
+
+  /** Creates the topics, starts the KPI jobs and the sink; returns once all run. */
+  public static PipelineRunner start(LocalStack stack, Options options) {
+    Topics topics = Topics.withPrefix(options.topicPrefix());
+    createTopics(stack, topics);
+
+    Map<String, Object> common = new HashMap<>();
+    common.put(CommonSettings.BOOTSTRAP_SERVERS, stack.bootstrapServers());
+    common.put(CommonSettings.SCHEMA_REGISTRY_URL, stack.schemaRegistryUrl());
+    common.put(CommonSettings.TOPIC_PREFIX, options.topicPrefix());
+
+    Map<String, Object> streamsSettings = new HashMap<>(common);
+    streamsSettings.put(KpiStreamsConfig.APPLICATION_ID_PREFIX, options.topicPrefix() + "kai-kpi");
+    streamsSettings.put(KpiStreamsConfig.STATE_DIR, options.stateDir().toString());
+    streamsSettings.put(KpiStreamsConfig.GRACE_MS, options.grace().toMillis());
+    KpiStreamsConfig kpiConfig = new KpiStreamsConfig(streamsSettings);
+    List<KafkaStreams> jobs =
+        List.of(
+            FleetKpiJob.start(kpiConfig),
+            TrainingKpiJob.start(kpiConfig),
+            ScoreboardJob.start(kpiConfig),
+            AlertsJob.start(kpiConfig));
+
+    Map<String, Object> sinkSettings = new HashMap<>(common);
+    sinkSettings.put(SinkConfig.CLICKHOUSE_URL, stack.clickhouse().jdbcUrl());
+    sinkSettings.put(SinkConfig.CLICKHOUSE_HTTP_URL, stack.clickhouse().httpUrl());
+    sinkSettings.put(SinkConfig.CLICKHOUSE_DATABASE, options.database());
+    // The product's database is written by its own confined user, as in production; a test's
+    // scratch database (which that user may not touch) by the server's administrator.
+    if (options.database().equals(ClickHouseUser.DATABASE)) {
+      sinkSettings.put(SinkConfig.CLICKHOUSE_USER, ClickHouseUser.SINK.user());
+      sinkSettings.put(SinkConfig.CLICKHOUSE_PASSWORD, ClickHouseUser.SINK.localPassword());
+    }
+    sinkSettings.put(SinkConfig.GROUP_ID, options.topicPrefix() + "kai-clickhouse-sink");
+    sinkSettings.put(SinkConfig.METRICS_PORT, options.sinkMetricsPort());
+    ClickHouseSink sink = ClickHouseSinkApp.create(new SinkConfig(sinkSettings));
+    Thread sinkThread = new Thread(sink, "clickhouse-sink");
+    sinkThread.setUncaughtExceptionHandler(
+        (t, e) -> log.error("ClickHouse sink stopped on an error; offsets stay uncommitted", e));
+    sinkThread.start();
+
+    Await.until(
+        "the KPI jobs to run",
+        Duration.ofSeconds(60),
+        () -> {
+          for (KafkaStreams job : jobs) {
+            if (job.state() == KafkaStreams.State.ERROR
+                || job.state() == KafkaStreams.State.NOT_RUNNING) {
+              throw new IllegalStateException("a KPI job is " + job.state());
+            }
+          }
+          return jobs.stream().allMatch(j -> j.state() == KafkaStreams.State.RUNNING);
+        });
+    log.info(
+        "pipeline running (topics prefix '{}', database {})",
+        options.topicPrefix(),
+        options.database());
+    return new PipelineRunner(jobs, sink, sinkThread);
+  }
+
+  static void createTopics(LocalStack stack, Topics topics) {
+    try (Admin admin = stack.kafka().admin()) {
+      Set<String> existing = admin.listTopics().names().get();
+      List<NewTopic> missing =
+          topics.all().stream()
+              .filter(t -> !existing.contains(t.name()))
+              .map((Topic<?, ?> t) -> t.newTopic((short) 1))
+              .toList();
+      if (!missing.isEmpty()) {
+        stack.kafka().createTopics(missing);
+        log.info("created topics {}", missing.stream().map(NewTopic::name).toList());
+      }
+    } catch (InterruptedException e) {
+      Thread.currentThread().interrupt();
+      throw new IllegalStateException(e);
+    } catch (ExecutionException e) {
+      throw new IllegalStateException("cannot create topics: " + e.getCause(), e.getCause());
+    }
+  }
+
+  public boolean healthy() {
+    return sinkThread.isAlive() && jobs.stream().allMatch(j -> j.state().isRunningOrRebalancing());
+  }
+
+  public ClickHouseSink sink() {
+    return sink;
+  }
+
+  /** Stops the job and the sink; the sink flushes and commits what it has read. */
+  @Override
+  public void close() {
+    jobs.forEach(j -> j.close(Duration.ofSeconds(30)));
+    try {
+      if (!sink.stopAndAwait(Duration.ofSeconds(60))) {
+        log.warn("sink did not finish its final flush in 60 s");
+      }
+      sinkThread.join(5_000);
+    } catch (InterruptedException e) {
+      Thread.currentThread().interrupt();
+    }
+    sink.close();
+    log.info("pipeline stopped: sink {}", sink.metrics());
+  }
+}

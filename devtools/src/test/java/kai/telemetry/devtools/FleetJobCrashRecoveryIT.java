@@ -1,0 +1,225 @@
+package kai.telemetry.devtools;
+
+import static org.assertj.core.api.Assertions.assertThat;
+
+import java.nio.file.Files;
+import java.nio.file.Path;
+import java.time.Duration;
+import java.util.ArrayList;
+import java.util.HashSet;
+import java.util.List;
+import java.util.Map;
+import java.util.Set;
+import java.util.TreeMap;
+import java.util.concurrent.TimeUnit;
+import java.util.concurrent.atomic.AtomicBoolean;
+import kai.telemetry.config.CommonSettings;
+import kai.telemetry.events.GpuSample;
+import kai.telemetry.kpis.TeamFleetMinute;
+import kai.telemetry.schemas.Topic;
+import kai.telemetry.schemas.Topics;
+import kai.telemetry.stack.Await;
+import kai.telemetry.stack.LocalStack;
+import kai.telemetry.stack.RealStackExtension;
+import kai.telemetry.stack.TestNamespace;
+import kai.telemetry.streams.KpiStreamsConfig;
+import kai.telemetry.streams.fleet.FleetKpiJob;
+import org.apache.kafka.clients.producer.KafkaProducer;
+import org.apache.kafka.clients.producer.ProducerConfig;
+import org.apache.kafka.clients.producer.ProducerRecord;
+import org.junit.jupiter.api.Test;
+import org.junit.jupiter.api.extension.ExtendWith;
+
+/**
+ * The fleet KPI job, in a process of its own, is SIGKILLed twice while samples flow over six
+ * partitions and restarted: the newest row of every team and cluster minute (by version) then
+ * equals a computation over the samples, so exactly-once state and the shares changed but not yet
+ * sent survive the kills.
+ */
+@ExtendWith(RealStackExtension.class)
+class FleetJobCrashRecoveryIT {
+  private static final long T0 = 1_768_467_600_000L; // 2026-01-15T09:00:00Z
+
+  /** At least this many ticks, 10 s apart; the stream goes on until the last kill. */
+  private static final int MIN_TICKS = 240;
+
+  private static final int GPUS = 48;
+  private final TestNamespace ns = TestNamespace.of(FleetJobCrashRecoveryIT.class);
+
+  /** Samples, distinct GPUs and utilization sum of one row. */
+  private record Expected(long samples, Set<String> gpus, double utilSum) {}
+
+  @Test
+  void killedTwiceMidStreamEveryMinuteStillAddsUp(LocalStack stack) throws Exception {
+    Path dir = Path.of(System.getProperty("kai.test.dir", "target/it"), "fleet-" + ns.database());
+    Files.createDirectories(dir);
+    Topics topics = Topics.withPrefix(ns.topicPrefix());
+    stack.kafka().createTopics(topics.all().stream().map(t -> t.newTopic((short) 1)).toList());
+    Map<String, Object> serde =
+        Map.of(CommonSettings.SCHEMA_REGISTRY_URL, stack.schemaRegistryUrl());
+    Map<String, Expected> expected = new TreeMap<>();
+    AtomicBoolean killsDone = new AtomicBoolean();
+    Thread producer =
+        new Thread(
+            () -> {
+              try (KafkaProducer<String, GpuSample> p =
+                  new KafkaProducer<>(
+                      Map.of(ProducerConfig.BOOTSTRAP_SERVERS_CONFIG, stack.bootstrapServers()),
+                      topics.gpuSamples.keySerde(serde).serializer(),
+                      topics.gpuSamples.valueSerde(serde).serializer())) {
+                for (int tick = 0; tick < MIN_TICKS || !killsDone.get(); tick++) {
+                  for (int g = 0; g < GPUS; g++) {
+                    GpuSample s = sample(tick, g);
+                    expect(expected, s);
+                    p.send(new ProducerRecord<>(topics.gpuSamples.name(), s.getGpuUuid(), s));
+                  }
+                  p.flush();
+                  Thread.sleep(60); // a steady stream, so the kills land mid-stream
+                }
+              } catch (InterruptedException e) {
+                Thread.currentThread().interrupt();
+              }
+            },
+            "steady-producer");
+    producer.start();
+
+    List<String> args = new ArrayList<>();
+    args.add(CommonSettings.BOOTSTRAP_SERVERS + "=" + stack.bootstrapServers());
+    args.add(CommonSettings.SCHEMA_REGISTRY_URL + "=" + stack.schemaRegistryUrl());
+    args.add(CommonSettings.TOPIC_PREFIX + "=" + ns.topicPrefix());
+    args.add(KpiStreamsConfig.APPLICATION_ID_PREFIX + "=" + ns.topicPrefix() + "kpi");
+    args.add(KpiStreamsConfig.STATE_DIR + "=" + dir.resolve("state"));
+    // A killed member holds its partitions until its session times out: keep that short here.
+    args.add("kafka.session.timeout.ms=6000");
+    args.add("kafka.heartbeat.interval.ms=1000");
+    Topic<String, TeamFleetMinute> teamRows = topics.teamFleetMinute;
+    Topic<String, TeamFleetMinute> clusterRows = topics.clusterFleetMinute;
+    List<Process> children = new ArrayList<>();
+    try {
+      for (int kill = 1; kill <= 2; kill++) {
+        Path log = dir.resolve("fleet-job-" + kill + ".log");
+        Process job = job(args, log);
+        children.add(job);
+        Await.until(
+            "the job to run (run " + kill + ")",
+            Duration.ofSeconds(120),
+            () -> logSays(log, "-> RUNNING"));
+        int before = TopicContents.readAll(stack, teamRows).size();
+        Await.value(
+            "the job to emit more rows (run " + kill + ")",
+            Duration.ofSeconds(120),
+            () -> TopicContents.readAll(stack, teamRows).size(),
+            n -> n > before + 20);
+        job.destroyForcibly(); // SIGKILL: no commit, no flush
+        assertThat(job.waitFor(10, TimeUnit.SECONDS)).isTrue();
+      }
+      killsDone.set(true); // a fast job could otherwise drain the stream before a kill
+      producer.join(120_000);
+      assertThat(producer.isAlive()).isFalse();
+      Process last = job(args, dir.resolve("fleet-job-final.log"));
+      children.add(last);
+      Map<String, Expected> teamExpected = only(expected, false);
+      Map<String, Expected> clusterExpected = only(expected, true);
+      Await.until(
+          "every team and cluster minute to add up",
+          Duration.ofSeconds(120),
+          () ->
+              matches(newest(TopicContents.readAll(stack, teamRows)), teamExpected)
+                  && matches(newest(TopicContents.readAll(stack, clusterRows)), clusterExpected));
+      last.destroy();
+      assertThat(last.waitFor(30, TimeUnit.SECONDS)).isTrue();
+    } finally {
+      producer.interrupt();
+      children.forEach(Process::destroyForcibly);
+    }
+  }
+
+  private static GpuSample sample(int tick, int g) {
+    String team = g < 32 ? "upstage" : "nc-ai";
+    return GpuSample.newBuilder()
+        .setTeam(team)
+        .setCluster(team + (g % 2 == 0 ? "-a" : "-b"))
+        .setNode("n" + g / 8)
+        .setGpuUuid("GPU-" + g)
+        .setGpuIndex(g % 8)
+        .setTsMs(T0 + tick * 10_000L + g) // within a tick, GPUs a millisecond apart
+        .setUtilizationPct((tick * 7 + g * 13) % 101)
+        .setPowerW(300.0 + g)
+        .build();
+  }
+
+  /** Adds a sample to its team row (cluster *) and its cluster row. */
+  private static synchronized void expect(Map<String, Expected> expected, GpuSample s) {
+    long window = s.getTsMs() - Math.floorMod(s.getTsMs(), 60_000L);
+    for (String key :
+        List.of(s.getTeam() + "/*@" + window, s.getTeam() + "/" + s.getCluster() + "@" + window)) {
+      Expected e = expected.getOrDefault(key, new Expected(0, new HashSet<>(), 0));
+      e.gpus().add(s.getGpuUuid());
+      expected.put(
+          key, new Expected(e.samples() + 1, e.gpus(), e.utilSum() + s.getUtilizationPct()));
+    }
+  }
+
+  private static Map<String, Expected> only(Map<String, Expected> all, boolean clusters) {
+    Map<String, Expected> out = new TreeMap<>();
+    synchronized (FleetJobCrashRecoveryIT.class) {
+      all.forEach(
+          (k, v) -> {
+            if (k.contains("/*@") != clusters) {
+              out.put(k, v);
+            }
+          });
+    }
+    return out;
+  }
+
+  /** The newest row (highest version) of each team or cluster minute. */
+  private static Map<String, TeamFleetMinute> newest(List<TeamFleetMinute> rows) {
+    Map<String, TeamFleetMinute> out = new TreeMap<>();
+    for (TeamFleetMinute r : rows) {
+      String key = r.getTeam() + "/" + r.getCluster() + "@" + r.getWindowStartMs();
+      TeamFleetMinute prev = out.get(key);
+      if (prev == null || r.getVersion() >= prev.getVersion()) {
+        out.put(key, r);
+      }
+    }
+    return out;
+  }
+
+  private static boolean matches(Map<String, TeamFleetMinute> rows, Map<String, Expected> exp) {
+    if (!rows.keySet().equals(exp.keySet())) {
+      return false;
+    }
+    for (Map.Entry<String, Expected> e : exp.entrySet()) {
+      TeamFleetMinute r = rows.get(e.getKey());
+      Expected x = e.getValue();
+      if (r.getSamples() != x.samples()
+          || r.getGpusReporting() != x.gpus().size()
+          || Math.abs(r.getUtilizationMeanPct() - x.utilSum() / x.samples()) > 1e-9) {
+        return false;
+      }
+    }
+    return true;
+  }
+
+  private static boolean logSays(Path log, String text) {
+    try {
+      return Files.exists(log) && Files.readString(log).contains(text);
+    } catch (java.io.IOException e) {
+      return false;
+    }
+  }
+
+  private static Process job(List<String> args, Path log) throws Exception {
+    List<String> cmd = new ArrayList<>();
+    cmd.add(Path.of(System.getProperty("java.home"), "bin", "java").toString());
+    cmd.add("-cp");
+    cmd.add(System.getProperty("java.class.path"));
+    cmd.add(FleetKpiJob.class.getName());
+    cmd.addAll(args);
+    ProcessBuilder pb =
+        new ProcessBuilder(cmd).redirectErrorStream(true).redirectOutput(log.toFile());
+    pb.environment().remove("LD_PRELOAD");
+    return pb.start();
+  }
+}

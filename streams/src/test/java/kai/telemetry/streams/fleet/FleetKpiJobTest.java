@@ -1,0 +1,397 @@
+package kai.telemetry.streams.fleet;
+
+import static org.assertj.core.api.Assertions.assertThat;
+import static org.assertj.core.api.Assertions.within;
+
+import java.time.Duration;
+import java.util.LinkedHashMap;
+import java.util.Map;
+import java.util.Properties;
+import kai.telemetry.events.GpuSample;
+import kai.telemetry.kpis.TeamFleetMinute;
+import kai.telemetry.reference.TeamInfo;
+import kai.telemetry.reference.TeamStatus;
+import kai.telemetry.schemas.Topics;
+import kai.telemetry.streams.support.InternalAvroSerde;
+import org.apache.kafka.common.serialization.Serdes;
+import org.apache.kafka.streams.KeyValue;
+import org.apache.kafka.streams.StreamsConfig;
+import org.apache.kafka.streams.TestInputTopic;
+import org.apache.kafka.streams.TestOutputTopic;
+import org.apache.kafka.streams.TopologyTestDriver;
+import org.junit.jupiter.api.AfterEach;
+import org.junit.jupiter.api.BeforeEach;
+import org.junit.jupiter.api.Test;
+
+/** Fleet KPIs worked out by hand; 1-minute windows, 10 s grace. */
+class FleetKpiJobTest {
+  private static final long MIN = 60_000;
+  private final Topics topics = Topics.defaults();
+  private TopologyTestDriver driver;
+  private TestInputTopic<String, GpuSample> samples;
+  private TestOutputTopic<String, TeamFleetMinute> kpis;
+  private TestOutputTopic<String, TeamFleetMinute> clusterKpis;
+
+  @BeforeEach
+  void setUp() {
+    var sampleSerde = new InternalAvroSerde<>(GpuSample.class);
+    var inputSerde = fleetInput();
+    var teamSerde = new InternalAvroSerde<>(TeamInfo.class);
+    var kpiSerde = new InternalAvroSerde<>(TeamFleetMinute.class);
+    Properties props = new Properties();
+    props.put(StreamsConfig.APPLICATION_ID_CONFIG, "fleet-test");
+    props.put(StreamsConfig.BOOTSTRAP_SERVERS_CONFIG, "unused:9092");
+    props.put(StreamsConfig.STATESTORE_CACHE_MAX_BYTES_CONFIG, 0);
+    driver =
+        new TopologyTestDriver(
+            FleetKpiJob.build(
+                topics,
+                inputSerde,
+                teamSerde,
+                kpiSerde,
+                Duration.ofMinutes(1),
+                Duration.ofSeconds(10)),
+            props);
+    driver
+        .createInputTopic(topics.teams.name(), Serdes.String().serializer(), teamSerde.serializer())
+        .pipeInput(
+            "upstage",
+            TeamInfo.newBuilder()
+                .setId("upstage")
+                .setNameKo("업스테이지")
+                .setNameEn("Upstage")
+                .setGpuAllocation(4)
+                .setStatus(TeamStatus.ACTIVE)
+                .setUpdatedMs(0)
+                .build());
+    samples =
+        driver.createInputTopic(
+            topics.gpuSamples.name(), Serdes.String().serializer(), sampleSerde.serializer());
+    kpis =
+        driver.createOutputTopic(
+            topics.teamFleetMinute.name(), Serdes.String().deserializer(), kpiSerde.deserializer());
+    clusterKpis =
+        driver.createOutputTopic(
+            topics.clusterFleetMinute.name(),
+            Serdes.String().deserializer(),
+            kpiSerde.deserializer());
+  }
+
+  /** Lets the emit interval pass: stage one sends the shares that changed. */
+  private void emit() {
+    driver.advanceWallClockTime(FleetKpiJob.EMIT_INTERVAL);
+  }
+
+  @AfterEach
+  void tearDown() {
+    driver.close();
+  }
+
+  private void pipe(
+      String team,
+      String gpu,
+      long ts,
+      double util,
+      Double power,
+      Long energy,
+      Integer xid,
+      Double sm,
+      Double tensor) {
+    pipe(team, team + "-c1", gpu, ts, util, power, energy, xid, sm, tensor);
+  }
+
+  private void pipe(
+      String team,
+      String cluster,
+      String gpu,
+      long ts,
+      double util,
+      Double power,
+      Long energy,
+      Integer xid,
+      Double sm,
+      Double tensor) {
+    GpuSample s =
+        GpuSample.newBuilder()
+            .setTeam(team)
+            .setCluster(cluster)
+            .setNode("n1")
+            .setGpuUuid(gpu)
+            .setGpuIndex(0)
+            .setTsMs(ts)
+            .setUtilizationPct(util)
+            .setPowerW(power)
+            .setEnergyMj(energy)
+            .setXidLast(xid)
+            .setSmActive(sm)
+            .setTensorActive(tensor)
+            .build();
+    // Record time deliberately differs from event time: the job must window by ts_ms.
+    samples.pipeInput(gpu, s, ts + 5 * MIN);
+  }
+
+  private Map<String, TeamFleetMinute> lastPerTeamWindow() {
+    emit();
+    Map<String, TeamFleetMinute> m = new LinkedHashMap<>();
+    for (KeyValue<String, TeamFleetMinute> kv : kpis.readKeyValuesToList()) {
+      assertThat(kv.key).isEqualTo(kv.value.getTeam());
+      m.put(kv.value.getTeam() + "@" + kv.value.getWindowStartMs(), kv.value);
+    }
+    return m;
+  }
+
+  @Test
+  void everyFleetKpiOfAMinute() {
+    pipe("upstage", "GPU-1", 1_000, 80, 500.0, 1_000_000L, 0, 0.8, 0.5);
+    pipe("upstage", "GPU-2", 10_000, 3, 100.0, 5_000_000L, 0, null, null);
+    pipe(
+        "upstage",
+        "GPU-1",
+        31_000,
+        100,
+        700.0,
+        19_000_000L,
+        79,
+        0.9,
+        0.6); // counter +18,000,000 mJ
+    pipe("upstage", "GPU-2", 40_000, 4, 100.0, null, 0, null, null); // no counter: 100 W x 30 s
+    pipe("lg-ai-research", "GPU-9", 59_999, 40, null, null, null, null, null);
+    pipe("upstage", "GPU-1", 61_000, 50, 400.0, 500L, 0, null, null); // counter reset: 400 W x 30 s
+
+    Map<String, TeamFleetMinute> w = lastPerTeamWindow();
+    assertThat(w).containsOnlyKeys("upstage@0", "lg-ai-research@0", "upstage@60000");
+    TeamFleetMinute u0 = w.get("upstage@0");
+    assertThat(u0.getWindowEndMs()).isEqualTo(MIN);
+    assertThat(u0.getGpusReporting()).isEqualTo(2);
+    assertThat(u0.getSamples()).isEqualTo(4);
+    assertThat(u0.getVersion()).isEqualTo(4);
+    assertThat(u0.getUtilizationMeanPct()).isCloseTo((80 + 3 + 100 + 4) / 4.0, within(1e-12));
+    assertThat(u0.getUtilizationP95Pct()).isEqualTo(100.0); // rank ceil(0.95 x 4) = 4
+    assertThat(u0.getIdleGpus()).isEqualTo(1); // GPU-2 never reached 5%
+    assertThat(u0.getPowerKw())
+        .isCloseTo((600 + 100) / 1000.0, within(1e-12)); // mean power per GPU, summed
+    assertThat(u0.getEnergyKwh()).isCloseTo((18_000_000 + 3_000_000) / 3.6e9, within(1e-15));
+    assertThat(u0.getGpuHours()).isCloseTo(2 / 60.0, within(1e-12));
+    assertThat(u0.getXidFaults()).isEqualTo(1);
+    assertThat(u0.getSmActiveMean()).isCloseTo(0.85, within(1e-12));
+    assertThat(u0.getTensorActiveMean()).isCloseTo(0.55, within(1e-12));
+    assertThat(u0.getGpuAllocation()).isEqualTo(4);
+    assertThat(u0.getCoveragePct()).isEqualTo(50.0);
+
+    TeamFleetMinute u1 = w.get("upstage@60000");
+    assertThat(u1.getGpusReporting()).isEqualTo(1);
+    assertThat(u1.getUtilizationP95Pct()).isEqualTo(50.0);
+    assertThat(u1.getEnergyKwh()).isCloseTo(12_000_000 / 3.6e9, within(1e-15));
+    assertThat(u1.getXidFaults()).isZero();
+    assertThat(u1.getVersion()).isEqualTo(1);
+
+    TeamFleetMinute lg = w.get("lg-ai-research@0");
+    assertThat(lg.getGpuAllocation()).isNull(); // not in the teams reference
+    assertThat(lg.getCoveragePct()).isNull();
+    assertThat(lg.getPowerKw()).isNull();
+    assertThat(lg.getEnergyKwh()).isZero();
+  }
+
+  @Test
+  void clustersGetTheirOwnRowsAndTheTeamRowAddsThemUp() {
+    pipe("sk-telecom", "skt-a", "GPU-1", 1_000, 90, 600.0, null, 0, null, null);
+    pipe("sk-telecom", "skt-b", "GPU-2", 2_000, 30, 200.0, null, 0, null, null);
+    pipe("sk-telecom", "skt-b", "GPU-3", 3_000, 60, 400.0, null, 0, null, null);
+    emit();
+    Map<String, TeamFleetMinute> clusters = new LinkedHashMap<>();
+    for (KeyValue<String, TeamFleetMinute> kv : clusterKpis.readKeyValuesToList()) {
+      assertThat(kv.key).isEqualTo(kv.value.getTeam() + "/" + kv.value.getCluster());
+      clusters.put(kv.key, kv.value);
+    }
+    assertThat(clusters).containsOnlyKeys("sk-telecom/skt-a", "sk-telecom/skt-b");
+    assertThat(clusters.get("sk-telecom/skt-b").getGpusReporting()).isEqualTo(2);
+    assertThat(clusters.get("sk-telecom/skt-b").getUtilizationMeanPct()).isEqualTo(45.0);
+    assertThat(clusters.get("sk-telecom/skt-b").getPowerKw()).isCloseTo(0.6, within(1e-12));
+    assertThat(clusters.get("sk-telecom/skt-b").getGpuAllocation())
+        .isNull(); // allocations are per team
+    TeamFleetMinute team = lastPerTeamWindow().get("sk-telecom@0");
+    assertThat(team.getCluster()).isEqualTo("*");
+    assertThat(team.getGpusReporting()).isEqualTo(3);
+    assertThat(team.getUtilizationMeanPct()).isEqualTo(60.0);
+    assertThat(team.getPowerKw()).isCloseTo(1.2, within(1e-12));
+  }
+
+  @Test
+  void outOfOrderWithinGraceCountsAndLaterThanGraceIsDropped() {
+    pipe("nc-ai", "GPU-1", 20_000, 50, null, null, null, null, null); // window 0
+    pipe("nc-ai", "GPU-1", 65_000, 70, null, null, null, null, null); // window 1; stream time 65 s
+    pipe("nc-ai", "GPU-2", 50_000, 30, null, null, null, null, null); // late, within the 10 s grace
+    pipe("nc-ai", "GPU-1", 71_000, 90, null, null, null, null, null); // window 0 is now closed
+    pipe("nc-ai", "GPU-3", 59_000, 99, null, null, null, null, null); // too late: dropped
+    Map<String, TeamFleetMinute> w = lastPerTeamWindow();
+    assertThat(w.get("nc-ai@0").getGpusReporting()).isEqualTo(2);
+    assertThat(w.get("nc-ai@0").getUtilizationMeanPct()).isEqualTo(40.0);
+    assertThat(w.get("nc-ai@60000").getSamples()).isEqualTo(2);
+    assertThat(w.get("nc-ai@60000").getUtilizationMeanPct()).isEqualTo(80.0);
+    assertThat(kpis.isEmpty()).isTrue();
+    double dropped =
+        driver.metrics().entrySet().stream()
+            .filter(e -> e.getKey().name().equals("late-sample-dropped-total"))
+            .mapToDouble(e -> ((Number) e.getValue().metricValue()).doubleValue())
+            .sum();
+    assertThat(dropped).isEqualTo(1.0); // the sample of 59 s, not the one of 50 s
+  }
+
+  @Test
+  void addingASampleToACountedMinuteEqualsRemovingItAndAddingItBack() {
+    java.util.Random random = new java.util.Random(11);
+    String key = "t@c@0";
+    TeamFleetState incremental = TeamFleetState.newBuilder().build();
+    TeamFleetState viaPlus = TeamFleetState.newBuilder().build();
+    GpuMinuteState other = FleetKpiJob.emptyMinute(0);
+    for (int i = 0; i < 3; i++) { // another GPU in the share
+      FleetKpiJob.addSample(other, fleetSample(random), null);
+    }
+    FleetKpiJob.plus(key, incremental, other, 1);
+    FleetKpiJob.plus(key, viaPlus, other, 1);
+    GpuMinuteState g = FleetKpiJob.emptyMinute(0);
+    FleetSample idle = fleetSample(random);
+    idle.setUtilizationPct(1.0); // g starts idle, so a busier sample later ends that
+    FleetKpiJob.addSample(g, idle, null);
+    FleetKpiJob.plus(key, incremental, g, 1);
+    FleetKpiJob.plus(key, viaPlus, g, 1);
+    boolean sawIdle = incremental.getIdleGpus() > 0;
+    boolean sawXid = false;
+    for (int i = 0; i < 40; i++) {
+      GpuMinuteState before = GpuMinuteState.newBuilder(g).build(); // a deep copy
+      FleetKpiJob.addSample(g, fleetSample(random), incremental);
+      FleetKpiJob.plus(key, viaPlus, before, -1);
+      FleetKpiJob.plus(key, viaPlus, g, 1);
+      assertThat(g.getSamples()).isEqualTo(before.getSamples() + 1);
+      sawIdle |= incremental.getIdleGpus() > 0;
+      sawXid |= incremental.getXidGpus() > 0;
+      assertThat(incremental.getSamples()).isEqualTo(viaPlus.getSamples());
+      assertThat(incremental.getHistBuckets()).isEqualTo(viaPlus.getHistBuckets());
+      assertThat(incremental.getHistCounts()).isEqualTo(viaPlus.getHistCounts());
+      assertThat(incremental.getIdleGpus()).isEqualTo(viaPlus.getIdleGpus());
+      assertThat(incremental.getPowerGpus()).isEqualTo(viaPlus.getPowerGpus());
+      assertThat(incremental.getXidGpus()).isEqualTo(viaPlus.getXidGpus());
+      assertThat(incremental.getEnergyMj()).isEqualTo(viaPlus.getEnergyMj());
+      assertThat(incremental.getSmN()).isEqualTo(viaPlus.getSmN());
+      assertThat(incremental.getUtilSum()).isCloseTo(viaPlus.getUtilSum(), within(1e-9));
+      assertThat(incremental.getPowerW()).isCloseTo(viaPlus.getPowerW(), within(1e-9));
+      assertThat(incremental.getSmSum()).isCloseTo(viaPlus.getSmSum(), within(1e-9));
+      assertThat(incremental.getTensorN()).isEqualTo(viaPlus.getTensorN());
+      assertThat(incremental.getTensorSum()).isCloseTo(viaPlus.getTensorSum(), within(1e-9));
+    }
+    assertThat(sawIdle).isTrue(); // the data crossed the idle line and raised an XID
+    assertThat(g.getUtilMax()).isGreaterThan(FleetKpiJob.IDLE_BELOW_PCT);
+    assertThat(sawXid).isTrue();
+  }
+
+  @Test
+  void addingSharesMergesTheirHistogramsBucketByBucket() {
+    java.util.Random random = new java.util.Random(5);
+    TeamFleetState sum = FleetKpiJob.emptyShareOf("t", "*", 0);
+    java.util.TreeMap<Integer, Integer> expected = new java.util.TreeMap<>();
+    for (int share = 0; share < 6; share++) {
+      TeamFleetState s = FleetKpiJob.emptyShareOf("t", "c" + share, 0);
+      for (int i = 0; i < 50; i++) {
+        int bucket = random.nextInt(share % 2 == 0 ? 1001 : 40); // some shares all near idle
+        FleetKpiJob.addToHistogram(s.getHistBuckets(), s.getHistCounts(), bucket, 1);
+        expected.merge(bucket, 1, Integer::sum);
+      }
+      s.setSamples(50);
+      FleetKpiJob.add(sum, s);
+    }
+    assertThat(sum.getHistBuckets()).containsExactlyElementsOf(expected.keySet());
+    assertThat(sum.getHistCounts()).containsExactlyElementsOf(expected.values());
+    assertThat(sum.getSamples()).isEqualTo(300);
+  }
+
+  /**
+   * Samples written as {@link GpuSample} and read as the job reads them, resolved to {@link
+   * FleetInput}: the unused fields are skipped, the used ones must arrive unchanged.
+   */
+  private static org.apache.kafka.common.serialization.Serde<FleetInput> fleetInput() {
+    var reader =
+        new org.apache.avro.specific.SpecificDatumReader<FleetInput>(
+            GpuSample.getClassSchema(), FleetInput.getClassSchema());
+    return Serdes.serdeFrom(
+        (topic, value) -> {
+          throw new UnsupportedOperationException("the job only reads samples");
+        },
+        (topic, bytes) -> {
+          try {
+            return reader.read(
+                null, org.apache.avro.io.DecoderFactory.get().binaryDecoder(bytes, null));
+          } catch (java.io.IOException e) {
+            throw new java.io.UncheckedIOException(e);
+          }
+        });
+  }
+
+  /** Utilization mostly under the idle line, power and activity sometimes missing, rare XIDs. */
+  private static FleetSample fleetSample(java.util.Random r) {
+    return FleetSample.newBuilder()
+        .setTeam("t")
+        .setCluster("c")
+        .setTsMs(0)
+        .setUtilizationPct(r.nextInt(10) < 8 ? r.nextInt(50) / 10.0 : r.nextInt(1001) / 10.0)
+        .setPowerW(r.nextBoolean() ? 100.0 + r.nextInt(600) : null)
+        .setSmActive(r.nextBoolean() ? r.nextDouble() : null)
+        .setTensorActive(r.nextInt(4) == 0 ? r.nextDouble() : null)
+        .setXid(r.nextInt(10) == 0)
+        .setEnergyDeltaMj(r.nextInt(1_000_000))
+        .build();
+  }
+
+  @Test
+  void percentileIsNearestRankAtTenthOfAPercent() {
+    var buckets = new java.util.ArrayList<Integer>();
+    var counts = new java.util.ArrayList<Integer>();
+    for (int v : new int[] {975, 100, 900, 200, 800, 300, 700, 400, 600, 500}) {
+      FleetKpiJob.addToHistogram(buckets, counts, v, 2); // 10.0%, ..., 97.5%, two samples each
+    }
+    assertThat(buckets).isSorted();
+    assertThat(FleetKpiJob.p95(buckets, counts, 20)).isEqualTo(97.5); // rank 19 of 20
+    FleetKpiJob.addToHistogram(buckets, counts, 975, -2);
+    assertThat(buckets).doesNotContain(975);
+    assertThat(FleetKpiJob.p95(buckets, counts, 18)).isEqualTo(90.0); // rank 18 of 18
+    var hundredB = new java.util.ArrayList<Integer>();
+    var hundredC = new java.util.ArrayList<Integer>();
+    for (int pct = 1; pct <= 100; pct++) {
+      FleetKpiJob.addToHistogram(hundredB, hundredC, pct * 10, 1);
+    }
+    assertThat(FleetKpiJob.p95(hundredB, hundredC, 100)).isEqualTo(95.0); // rank 95 of 100
+  }
+
+  @Test
+  void theJobsReaderSchemaReadsEveryGpuSample() {
+    var result =
+        org.apache.avro.SchemaCompatibility.checkReaderWriterCompatibility(
+            FleetInput.getClassSchema(), GpuSample.getClassSchema());
+    assertThat(result.getType())
+        .as(result.getDescription())
+        .isEqualTo(org.apache.avro.SchemaCompatibility.SchemaCompatibilityType.COMPATIBLE);
+    for (var field : FleetInput.getClassSchema().getFields()) { // the job's fields are all read
+      assertThat(GpuSample.getClassSchema().getField(field.name())).as(field.name()).isNotNull();
+    }
+  }
+
+  @Test
+  void internalTopicAndStoreNamesAreStable() {
+    String description =
+        FleetKpiJob.build(
+                topics,
+                fleetInput(),
+                new InternalAvroSerde<>(TeamInfo.class),
+                new InternalAvroSerde<>(TeamFleetMinute.class),
+                Duration.ofMinutes(1),
+                Duration.ofSeconds(10))
+            .describe()
+            .toString();
+    assertThat(description)
+        .contains("by-team-repartition")
+        .contains(FleetKpiJob.STORE)
+        .contains(FleetKpiJob.GPU_STORE)
+        .contains(FleetKpiJob.DIRTY_STORE)
+        .doesNotContain("KSTREAM-AGGREGATE-STATE-STORE")
+        .doesNotContain("KTABLE-AGGREGATE-STATE-STORE");
+  }
+}

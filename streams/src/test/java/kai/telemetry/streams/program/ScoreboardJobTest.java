@@ -1,0 +1,321 @@
+package kai.telemetry.streams.program;
+
+import static org.assertj.core.api.Assertions.assertThat;
+import static org.assertj.core.api.Assertions.within;
+
+import java.util.LinkedHashMap;
+import java.util.List;
+import java.util.Map;
+import java.util.Properties;
+import kai.telemetry.events.BenchmarkResult;
+import kai.telemetry.events.DerivativeModel;
+import kai.telemetry.events.EvaluationKind;
+import kai.telemetry.events.EvaluationScore;
+import kai.telemetry.events.Evaluator;
+import kai.telemetry.kpis.BenchmarkStanding;
+import kai.telemetry.kpis.PhaseScoreboard;
+import kai.telemetry.reference.BenchmarkCategory;
+import kai.telemetry.reference.BenchmarkInfo;
+import kai.telemetry.reference.EvaluationRules;
+import kai.telemetry.reference.TeamInfo;
+import kai.telemetry.reference.TeamStatus;
+import kai.telemetry.schemas.Topic;
+import kai.telemetry.schemas.Topics;
+import kai.telemetry.streams.support.InternalAvroSerde;
+import org.apache.avro.specific.SpecificRecord;
+import org.apache.kafka.common.serialization.Serde;
+import org.apache.kafka.common.serialization.Serdes;
+import org.apache.kafka.streams.StreamsConfig;
+import org.apache.kafka.streams.TestOutputTopic;
+import org.apache.kafka.streams.TopologyTestDriver;
+import org.junit.jupiter.api.AfterEach;
+import org.junit.jupiter.api.BeforeEach;
+import org.junit.jupiter.api.Test;
+
+/**
+ * Scoreboard worked out by hand. Phase 1: NIA 10, global common 20, global individual 10, expert
+ * 35, user 25, threshold 0, two teams advance, target 95% of frontier. Catalogue: b1 (NIA, frontier
+ * 0.8), b2 (NIA, 0.5), c1 (global common, 0.9).
+ */
+class ScoreboardJobTest {
+  private static final double R = 0.5 / 0.95; // attainment of a benchmark at 50% of frontier
+  private final Topics topics = Topics.defaults();
+  private TopologyTestDriver driver;
+  private TestOutputTopic<String, PhaseScoreboard> board;
+  private TestOutputTopic<String, BenchmarkStanding> standings;
+  private long clock = 1_000;
+
+  @SuppressWarnings({"unchecked", "rawtypes"})
+  private static <V extends SpecificRecord> Serde<V> serde(Topic<String, V> topic) {
+    return new InternalAvroSerde(topic.valueAvroType().orElseThrow());
+  }
+
+  @BeforeEach
+  void setUp() {
+    Properties props = new Properties();
+    props.put(StreamsConfig.APPLICATION_ID_CONFIG, "scoreboard-test");
+    props.put(StreamsConfig.BOOTSTRAP_SERVERS_CONFIG, "unused:9092");
+    driver =
+        new TopologyTestDriver(
+            ScoreboardJob.build(
+                topics,
+                new ScoreboardJob.ValueSerdes() {
+                  @Override
+                  public <V extends SpecificRecord> Serde<V> of(Topic<String, V> topic) {
+                    return serde(topic);
+                  }
+                }),
+            props);
+    board =
+        driver.createOutputTopic(
+            topics.phaseScoreboard.name(),
+            Serdes.String().deserializer(),
+            serde(topics.phaseScoreboard).deserializer());
+    standings =
+        driver.createOutputTopic(
+            topics.benchmarkStandings.name(),
+            Serdes.String().deserializer(),
+            serde(topics.benchmarkStandings).deserializer());
+  }
+
+  @AfterEach
+  void tearDown() {
+    driver.close();
+  }
+
+  private <V extends SpecificRecord> void send(Topic<String, V> topic, String key, V value) {
+    driver
+        .createInputTopic(topic.name(), Serdes.String().serializer(), serde(topic).serializer())
+        .pipeInput(key, value, clock++);
+  }
+
+  private void team(String id, TeamStatus status, Integer eliminatedIn) {
+    send(
+        topics.teams,
+        id,
+        TeamInfo.newBuilder()
+            .setId(id)
+            .setNameKo(id + "-ko")
+            .setNameEn(id + "-en")
+            .setGpuAllocation(1000)
+            .setStatus(status)
+            .setEliminatedInPhase(eliminatedIn)
+            .setUpdatedMs(clock)
+            .build());
+  }
+
+  private void benchmark(String id, BenchmarkCategory category, double frontier) {
+    send(
+        topics.benchmarks,
+        id,
+        BenchmarkInfo.newBuilder()
+            .setId(id)
+            .setName(id)
+            .setCategory(category)
+            .setMetric("acc,none")
+            .setScaleMax(1.0)
+            .setFrontierScore(frontier)
+            .setUpdatedMs(clock)
+            .build());
+  }
+
+  private void rules(int phase, Integer advancing) {
+    send(
+        topics.evaluationRules,
+        Integer.toString(phase),
+        EvaluationRules.newBuilder()
+            .setPhase(phase)
+            .setBenchmarkPointsNia(10)
+            .setBenchmarkPointsGlobalCommon(20)
+            .setBenchmarkPointsGlobalIndividual(10)
+            .setExpertPoints(35)
+            .setUserPoints(25)
+            .setPassThreshold(0)
+            .setTeamsAdvancing(advancing)
+            .setFrontierTargetRatio(0.95)
+            .setUpdatedMs(clock)
+            .build());
+  }
+
+  private void result(String team, String benchmark, double score, Evaluator evaluator) {
+    send(
+        topics.benchmarkResults,
+        team,
+        BenchmarkResult.newBuilder()
+            .setTeam(team)
+            .setModel(team + "-model")
+            .setBenchmark(benchmark)
+            .setMetric("acc,none")
+            .setScore(score)
+            .setEvaluator(evaluator)
+            .setTsMs(clock)
+            .build());
+  }
+
+  private void evaluation(String team, EvaluationKind kind, double score, double max) {
+    send(
+        topics.evaluationScores,
+        team,
+        EvaluationScore.newBuilder()
+            .setTeam(team)
+            .setPhase(1)
+            .setKind(kind)
+            .setScore(score)
+            .setMaxScore(max)
+            .setTsMs(clock)
+            .build());
+  }
+
+  private Map<String, PhaseScoreboard> latest() {
+    Map<String, PhaseScoreboard> m = new LinkedHashMap<>();
+    board.readKeyValuesToList().forEach(kv -> m.put(kv.key, kv.value));
+    return m;
+  }
+
+  private void phaseOneInputs() {
+    rules(1, 2);
+    benchmark("b1", BenchmarkCategory.NIA, 0.8);
+    benchmark("b2", BenchmarkCategory.NIA, 0.5);
+    benchmark("c1", BenchmarkCategory.GLOBAL_COMMON, 0.9);
+    team("a", TeamStatus.ACTIVE, null);
+    team("b", TeamStatus.ACTIVE, null);
+    team("c", TeamStatus.ACTIVE, null);
+    team("d", TeamStatus.ELIMINATED, 1);
+    result("a", "b1", 0.76, Evaluator.OFFICIAL); // 95% of frontier: full attainment
+    result("a", "b2", 0.25, Evaluator.OFFICIAL); // 50%
+    result("a", "c1", 0.9, Evaluator.OFFICIAL); // 100%, capped at full
+    result("b", "b1", 0.4, Evaluator.OFFICIAL);
+    result("b", "c1", 0.45, Evaluator.OFFICIAL);
+    result("c", "b1", 0.8, Evaluator.SELF_REPORTED); // not counted
+    evaluation("a", EvaluationKind.EXPERT, 28, 35);
+    evaluation("a", EvaluationKind.USER, 20, 25);
+    evaluation("b", EvaluationKind.EXPERT, 35, 35);
+    evaluation("b", EvaluationKind.USER, 25, 25);
+    evaluation("c", EvaluationKind.EXPERT, 10, 35);
+    evaluation("c", EvaluationKind.USER, 5, 25);
+    evaluation("d", EvaluationKind.EXPERT, 30, 35);
+    send(
+        topics.derivativeModels,
+        "a",
+        DerivativeModel.newBuilder()
+            .setTeam("a")
+            .setBaseModel("m")
+            .setDerivative("x/d1")
+            .setTsMs(clock)
+            .build());
+    send(
+        topics.derivativeModels,
+        "a",
+        DerivativeModel.newBuilder()
+            .setTeam("a")
+            .setBaseModel("m")
+            .setDerivative("y/d2")
+            .setTsMs(clock)
+            .build());
+    send(
+        topics.derivativeModels,
+        "a",
+        DerivativeModel.newBuilder()
+            .setTeam("a")
+            .setBaseModel("m")
+            .setDerivative("x/d1")
+            .setTsMs(clock)
+            .build());
+  }
+
+  @Test
+  void pointsRankPassAndEliminationLineFollowTheRules() {
+    phaseOneInputs();
+    Map<String, PhaseScoreboard> rows = latest();
+    assertThat(rows).containsOnlyKeys("1/a", "1/b", "1/c", "1/d");
+
+    PhaseScoreboard a = rows.get("1/a");
+    assertThat(a.getBenchmarkPointsNia()).isCloseTo(10 * (1 + R) / 2, within(1e-12));
+    assertThat(a.getBenchmarkPointsGlobalCommon()).isCloseTo(20.0, within(1e-12));
+    assertThat(a.getBenchmarkPointsGlobalIndividual()).isZero();
+    assertThat(a.getExpertPoints()).isCloseTo(28.0, within(1e-12));
+    assertThat(a.getUserPoints()).isCloseTo(20.0, within(1e-12));
+    assertThat(a.getTotal()).isCloseTo(10 * (1 + R) / 2 + 20 + 28 + 20, within(1e-12));
+    assertThat(a.getRank()).isEqualTo(1);
+    assertThat(a.getPassed()).isTrue();
+    assertThat(a.getFrontierIndex()).isCloseTo((95.0 + 50 + 100) / 3, within(1e-9));
+    assertThat(a.getFrontierIndexNia()).isCloseTo(72.5, within(1e-9));
+    assertThat(a.getFrontierIndexGlobalCommon()).isCloseTo(100.0, within(1e-9));
+    assertThat(a.getDerivativeModels()).isEqualTo(2);
+    assertThat(a.getTeamNameKo()).isEqualTo("a-ko");
+
+    PhaseScoreboard b = rows.get("1/b");
+    double bTotal = 10 * R / 2 + 20 * R + 35 + 25;
+    assertThat(b.getTotal()).isCloseTo(bTotal, within(1e-12));
+    assertThat(b.getRank()).isEqualTo(2);
+    assertThat(b.getPassed()).isTrue();
+    assertThat(b.getEliminationLine()).isCloseTo(bTotal, within(1e-12)); // the last advancing team
+
+    assertThat(rows.get("1/d").getTotal()).isCloseTo(30.0, within(1e-12));
+    assertThat(rows.get("1/d").getRank()).isEqualTo(3);
+    assertThat(rows.get("1/d").getPassed()).isFalse();
+    assertThat(rows.get("1/d").getTeamStatus()).isEqualTo("ELIMINATED");
+    assertThat(rows.get("1/c").getTotal())
+        .isCloseTo(15.0, within(1e-12)); // self-reported score ignored
+    assertThat(rows.get("1/c").getRank()).isEqualTo(4);
+
+    Map<String, BenchmarkStanding> st = new LinkedHashMap<>();
+    standings.readKeyValuesToList().forEach(kv -> st.put(kv.key, kv.value));
+    assertThat(st).containsOnlyKeys("a/b1", "a/b2", "a/c1", "b/b1", "b/c1");
+    assertThat(st.get("a/b1").getPctOfFrontier()).isCloseTo(95.0, within(1e-9));
+    assertThat(st.get("a/b1").getGapToTargetPct()).isCloseTo(0.0, within(1e-9));
+    assertThat(st.get("b/c1").getGapToTargetPct()).isCloseTo(45.0, within(1e-9));
+    assertThat(st.get("b/c1").getCategory()).isEqualTo("GLOBAL_COMMON");
+  }
+
+  @Test
+  void aRuleChangeRecomputesAndEliminatedTeamsKeepTheirPhaseHistory() {
+    phaseOneInputs();
+    long before = latest().get("1/d").getVersion();
+    rules(1, 3); // three teams advance now
+    Map<String, PhaseScoreboard> rows = latest();
+    assertThat(rows.get("1/d").getPassed()).isTrue();
+    assertThat(rows.get("1/d").getEliminationLine()).isCloseTo(30.0, within(1e-12));
+    assertThat(rows.get("1/d").getVersion()).isGreaterThan(before);
+    assertThat(rows.get("1/c").getPassed()).isFalse();
+
+    rules(2, 2); // phase 2 opens: d was eliminated in phase 1
+    rows = latest();
+    assertThat(rows).containsKeys("2/a", "2/b", "2/c").doesNotContainKey("2/d");
+    assertThat(rows).containsKey("1/d");
+    assertThat(rows.get("2/a").getExpertPoints()).isZero(); // no phase-2 expert scores yet
+  }
+
+  @Test
+  void aLateOlderResultDoesNotReplaceTheLatest() {
+    rules(1, null);
+    benchmark("b1", BenchmarkCategory.NIA, 0.8);
+    team("a", TeamStatus.ACTIVE, null);
+    send(
+        topics.benchmarkResults,
+        "a",
+        BenchmarkResult.newBuilder()
+            .setTeam("a")
+            .setModel("m")
+            .setBenchmark("b1")
+            .setMetric("acc,none")
+            .setScore(0.6)
+            .setEvaluator(Evaluator.OFFICIAL)
+            .setTsMs(5_000)
+            .build());
+    send(
+        topics.benchmarkResults,
+        "a",
+        BenchmarkResult.newBuilder()
+            .setTeam("a")
+            .setModel("m")
+            .setBenchmark("b1")
+            .setMetric("acc,none")
+            .setScore(0.2)
+            .setEvaluator(Evaluator.OFFICIAL)
+            .setTsMs(4_000)
+            .build());
+    List<BenchmarkStanding> out = standings.readValuesToList();
+    assertThat(out.get(out.size() - 1).getScore()).isEqualTo(0.6);
+  }
+}
