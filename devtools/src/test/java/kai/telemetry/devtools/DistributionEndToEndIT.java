@@ -1,0 +1,133 @@
+package kai.telemetry.devtools;
+
+import static org.assertj.core.api.Assertions.assertThat;
+
+import java.nio.file.Files;
+import java.nio.file.Path;
+import java.time.Duration;
+import java.util.ArrayList;
+import java.util.List;
+import kai.telemetry.config.CommonSettings;
+import kai.telemetry.devtools.Distribution.Deployable;
+import kai.telemetry.producers.simulator.SimulatorConfig;
+import kai.telemetry.schemas.Topics;
+import kai.telemetry.sinks.clickhouse.ClickHouseHttp;
+import kai.telemetry.sinks.clickhouse.SinkConfig;
+import kai.telemetry.stack.Await;
+import kai.telemetry.stack.LocalStack;
+import kai.telemetry.stack.RealStackExtension;
+import kai.telemetry.stack.TestNamespace;
+import kai.telemetry.streams.KpiStreamsConfig;
+import org.junit.jupiter.api.Test;
+import org.junit.jupiter.api.extension.ExtendWith;
+
+/**
+ * What ships, run as an operator runs it: the distribution's launcher starts the four KPI jobs and
+ * the sink, each in a JVM of its own on the distribution's jars alone, against the real broker,
+ * registry and ClickHouse; the simulator's backfill then flows through to ClickHouse, and every
+ * process stops cleanly on SIGTERM.
+ */
+@ExtendWith(RealStackExtension.class)
+class DistributionEndToEndIT {
+  private static final int TEAMS = 5;
+  private static final int GPUS_PER_TEAM = 2;
+  private static final int MINUTES = 3;
+  private static final long INTERVAL_MS = 10_000;
+  private static final long SAMPLES = TEAMS * GPUS_PER_TEAM * (MINUTES * 60_000L / INTERVAL_MS);
+  private static final List<String> JOBS =
+      List.of("fleet-kpi-job", "training-kpi-job", "scoreboard-job", "alerts-job");
+
+  private final TestNamespace ns = TestNamespace.of(DistributionEndToEndIT.class);
+
+  @Test
+  void theDistributionCarriesOnlyTheProduct() {
+    List<String> jars = Distribution.locate().jars();
+    assertThat(jars)
+        .anyMatch(j -> j.startsWith("producers-"))
+        .anyMatch(j -> j.startsWith("streams-"))
+        .anyMatch(j -> j.startsWith("sinks-"))
+        .anyMatch(j -> j.startsWith("config-"))
+        .anyMatch(j -> j.startsWith("kafka-clients-"))
+        .noneMatch(j -> Distribution.BANNED_JAR.matcher(j).matches());
+    // The pattern does catch what it bans.
+    assertThat(
+            List.of("kafka_2.13-4.4.0.jar", "testcontainers-1.21.4.jar", "junit-jupiter-api-5.jar"))
+        .allMatch(j -> Distribution.BANNED_JAR.matcher(j).matches());
+  }
+
+  @Test
+  void deployablesStartedFromTheDistributionMoveDataEndToEnd(LocalStack stack) throws Exception {
+    Distribution dist = Distribution.locate();
+    Path dir = Path.of(System.getProperty("kai.test.dir", "target/it"), "dist-" + ns.database());
+    Files.createDirectories(dir);
+    Topics topics = Topics.withPrefix(ns.topicPrefix());
+    PipelineRunner.createTopics(stack, topics);
+
+    List<String> common =
+        List.of(
+            CommonSettings.BOOTSTRAP_SERVERS + "=" + stack.bootstrapServers(),
+            CommonSettings.SCHEMA_REGISTRY_URL + "=" + stack.schemaRegistryUrl(),
+            CommonSettings.TOPIC_PREFIX + "=" + ns.topicPrefix());
+    List<Deployable> running = new ArrayList<>();
+    try {
+      List<String> sinkArgs = new ArrayList<>(common);
+      sinkArgs.add(SinkConfig.CLICKHOUSE_URL + "=" + stack.clickhouse().jdbcUrl());
+      sinkArgs.add(SinkConfig.CLICKHOUSE_HTTP_URL + "=" + stack.clickhouse().httpUrl());
+      sinkArgs.add(SinkConfig.CLICKHOUSE_DATABASE + "=" + ns.database());
+      sinkArgs.add(SinkConfig.GROUP_ID + "=" + ns.topicPrefix() + "kai-clickhouse-sink");
+      sinkArgs.add(SinkConfig.METRICS_PORT + "=0");
+      running.add(dist.start("clickhouse-sink", sinkArgs, dir.resolve("clickhouse-sink.log")));
+      for (String job : JOBS) {
+        List<String> args = new ArrayList<>(common);
+        args.add(KpiStreamsConfig.APPLICATION_ID_PREFIX + "=" + ns.topicPrefix() + "kai");
+        args.add(KpiStreamsConfig.STATE_DIR + "=" + dir.resolve("state"));
+        running.add(dist.start(job, args, dir.resolve(job + ".log")));
+      }
+      for (Deployable d : running) {
+        d.awaitLog(
+            d.command().equals("clickhouse-sink") ? "sink assigned" : "-> RUNNING",
+            Duration.ofSeconds(180));
+      }
+
+      List<String> simArgs = new ArrayList<>(common);
+      simArgs.add(SimulatorConfig.MODE + "=backfill");
+      simArgs.add(SimulatorConfig.BACKFILL_MINUTES + "=" + MINUTES);
+      simArgs.add(SimulatorConfig.GPUS_PER_TEAM + "=" + GPUS_PER_TEAM);
+      simArgs.add(SimulatorConfig.INTERVAL_MS + "=" + INTERVAL_MS);
+      simArgs.add(SimulatorConfig.SEED + "=2026");
+      try (Deployable sim = dist.start("simulate", simArgs, dir.resolve("simulate.log"))) {
+        assertThat(sim.awaitExit(Duration.ofSeconds(120))).as(sim.logText()).isZero();
+        assertThat(sim.logText()).contains("simulator stopped after " + SAMPLES + " GPU samples");
+      }
+
+      String db = ns.database();
+      try (ClickHouseHttp ch = new ClickHouseHttp(stack.clickhouse().httpUrl())) {
+        Await.until(
+            "the samples, their fleet minutes, run minutes and the scoreboard in ClickHouse",
+            Duration.ofSeconds(120),
+            () ->
+                ch.count("SELECT count() FROM " + db + ".gpu_samples FINAL") == SAMPLES
+                    && ch.count("SELECT sum(samples) FROM " + db + ".team_fleet_1m FINAL")
+                        == SAMPLES
+                    && ch.count("SELECT count() FROM " + db + ".training_steps FINAL") > 0
+                    && ch.count("SELECT sum(steps) FROM " + db + ".run_1m FINAL")
+                        == ch.count("SELECT count() FROM " + db + ".training_steps FINAL")
+                    && ch.count("SELECT count() FROM " + db + ".phase_scoreboard FINAL") == TEAMS);
+        assertThat(ch.count("SELECT uniqExact(team) FROM " + db + ".team_fleet_1m FINAL"))
+            .isEqualTo(TEAMS);
+        assertThat(ch.count("SELECT count() FROM " + db + ".teams FINAL")).isEqualTo(TEAMS);
+      }
+
+      for (Deployable d : running) {
+        // SIGTERM: the JVM runs its shutdown hooks and exits 143 (128 + 15).
+        assertThat(d.stop(Duration.ofSeconds(60))).as(d.command()).isIn(0, 143);
+      }
+      assertThat(running.get(0).logText()).contains("sink stopped cleanly");
+      for (Deployable job : running.subList(1, running.size())) {
+        assertThat(job.logText()).contains("PENDING_SHUTDOWN -> NOT_RUNNING");
+      }
+    } finally {
+      running.forEach(Deployable::close);
+    }
+  }
+}
