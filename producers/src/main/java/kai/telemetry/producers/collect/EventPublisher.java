@@ -8,6 +8,7 @@ import kai.telemetry.events.BenchmarkResult;
 import kai.telemetry.events.GpuSample;
 import kai.telemetry.events.RejectedRecord;
 import kai.telemetry.events.TrainingStep;
+import kai.telemetry.schemas.Keys;
 import kai.telemetry.schemas.Topics;
 import org.apache.avro.specific.SpecificRecord;
 import org.apache.kafka.clients.producer.KafkaProducer;
@@ -101,7 +102,7 @@ public final class EventPublisher implements AutoCloseable {
 
   /** Key of a run's records: team and run id, so all of a run's events share a partition. */
   public static String runKey(String team, String runId) {
-    return team + "/" + runId;
+    return Keys.of(team, runId);
   }
 
   public void send(String topic, String key, long tsMs, SpecificRecord value) {

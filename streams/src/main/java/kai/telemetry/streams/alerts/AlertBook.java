@@ -5,6 +5,7 @@ import kai.telemetry.kpis.Alert;
 import kai.telemetry.kpis.AlertKind;
 import kai.telemetry.kpis.AlertSeverity;
 import kai.telemetry.kpis.AlertState;
+import kai.telemetry.schemas.Keys;
 import org.apache.kafka.streams.state.KeyValueStore;
 
 /**
@@ -20,7 +21,7 @@ final class AlertBook {
   }
 
   private static String key(AlertKind kind, String team, String subject) {
-    return kind + "/" + team + "/" + subject;
+    return Keys.of(kind.name(), team, subject);
   }
 
   boolean isOpen(AlertKind kind, String team, String subject) {

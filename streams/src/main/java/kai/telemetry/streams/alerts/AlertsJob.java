@@ -6,6 +6,7 @@ import kai.telemetry.events.TrainingStep;
 import kai.telemetry.kpis.Alert;
 import kai.telemetry.kpis.RunMinute;
 import kai.telemetry.kpis.TeamFleetMinute;
+import kai.telemetry.schemas.Keys;
 import kai.telemetry.schemas.Topics;
 import kai.telemetry.streams.KpiJobs;
 import kai.telemetry.streams.KpiStreamsConfig;
@@ -107,7 +108,7 @@ public final class AlertsJob {
     KStream<String, Alert> silenceAlerts =
         samples
             .map(
-                (gpu, s) -> KeyValue.pair(s.getTeam() + "/" + s.getCluster(), s.getTsMs()),
+                (gpu, s) -> KeyValue.pair(Keys.of(s.getTeam(), s.getCluster()), s.getTsMs()),
                 Named.as("cluster-heartbeat"))
             .repartition(Repartitioned.with(Serdes.String(), Serdes.Long()).withName("by-cluster"))
             .process(

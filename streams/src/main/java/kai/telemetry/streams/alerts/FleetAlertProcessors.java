@@ -6,6 +6,7 @@ import kai.telemetry.kpis.Alert;
 import kai.telemetry.kpis.AlertKind;
 import kai.telemetry.kpis.AlertSeverity;
 import kai.telemetry.kpis.TeamFleetMinute;
+import kai.telemetry.schemas.Keys;
 import org.apache.kafka.streams.KeyValue;
 import org.apache.kafka.streams.processor.PunctuationType;
 import org.apache.kafka.streams.processor.api.Processor;
@@ -185,7 +186,7 @@ final class FleetAlertProcessors {
     public void process(Record<String, Long> record) {
       long now = context.currentSystemTimeMs();
       lastSeenWall.put(record.key(), now);
-      String[] teamCluster = record.key().split("/", 2);
+      String[] teamCluster = Keys.parts(record.key(), 2).toArray(String[]::new);
       book.resolve(
               AlertKind.TELEMETRY_SILENCE,
               teamCluster[0],
@@ -200,7 +201,7 @@ final class FleetAlertProcessors {
         while (it.hasNext()) {
           KeyValue<String, Long> kv = it.next();
           if (now - kv.value >= silenceMs) {
-            String[] teamCluster = kv.key.split("/", 2);
+            String[] teamCluster = Keys.parts(kv.key, 2).toArray(String[]::new);
             book.open(
                     AlertKind.TELEMETRY_SILENCE,
                     AlertSeverity.CRITICAL,

@@ -4,6 +4,7 @@ import kai.telemetry.kpis.Alert;
 import kai.telemetry.kpis.AlertKind;
 import kai.telemetry.kpis.AlertSeverity;
 import kai.telemetry.kpis.RunMinute;
+import kai.telemetry.schemas.Keys;
 import org.apache.kafka.streams.processor.api.Processor;
 import org.apache.kafka.streams.processor.api.ProcessorContext;
 import org.apache.kafka.streams.processor.api.Record;
@@ -34,7 +35,7 @@ final class LossSpikeAlertProcessor implements Processor<String, RunMinute, Stri
     if (m == null) {
       return;
     }
-    String run = m.getTeam() + "/" + m.getRunId();
+    String run = Keys.of(m.getTeam(), m.getRunId());
     Long newest = newestMinute.get(run);
     if (newest != null && m.getWindowStartMs() < newest) {
       return;

@@ -7,6 +7,7 @@ import kai.telemetry.events.TrainingStep;
 import kai.telemetry.kpis.Alert;
 import kai.telemetry.kpis.AlertKind;
 import kai.telemetry.kpis.AlertSeverity;
+import kai.telemetry.schemas.Keys;
 import org.apache.avro.specific.SpecificRecord;
 import org.apache.kafka.streams.KeyValue;
 import org.apache.kafka.streams.processor.PunctuationType;
@@ -101,7 +102,7 @@ final class RunAlertProcessor implements Processor<String, SpecificRecord, Strin
       while (it.hasNext()) {
         KeyValue<String, Long> kv = it.next();
         if (now - kv.value >= stallMs) {
-          String[] teamRun = kv.key.split("/", 2);
+          String[] teamRun = Keys.parts(kv.key, 2).toArray(String[]::new);
           book.open(
                   AlertKind.STALLED_RUN,
                   AlertSeverity.WARNING,

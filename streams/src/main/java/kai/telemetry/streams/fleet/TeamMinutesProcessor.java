@@ -8,6 +8,7 @@ import java.util.List;
 import java.util.Map;
 import kai.telemetry.kpis.TeamFleetMinute;
 import kai.telemetry.reference.TeamInfo;
+import kai.telemetry.schemas.Keys;
 import org.apache.kafka.streams.KeyValue;
 import org.apache.kafka.streams.processor.PunctuationType;
 import org.apache.kafka.streams.processor.api.Processor;
@@ -78,7 +79,7 @@ final class TeamMinutesProcessor
     TeamFleetState cluster = sum(shares, s.getCluster());
     TeamFleetState team = sum(shares, null);
     if (cluster.getGpus() > 0) {
-      forward(s.getTeam() + "/" + s.getCluster(), cluster, null, record.timestamp());
+      forward(Keys.of(s.getTeam(), s.getCluster()), cluster, null, record.timestamp());
     }
     if (team.getGpus() > 0) {
       forward(s.getTeam(), team, teamInfo(s.getTeam()), record.timestamp());

@@ -19,6 +19,7 @@ import kai.telemetry.reference.BenchmarkInfo;
 import kai.telemetry.reference.EvaluationRules;
 import kai.telemetry.reference.TeamInfo;
 import kai.telemetry.reference.TeamStatus;
+import kai.telemetry.schemas.Keys;
 import org.apache.avro.specific.SpecificRecord;
 import org.apache.kafka.streams.processor.api.Processor;
 import org.apache.kafka.streams.processor.api.ProcessorContext;
@@ -61,7 +62,7 @@ final class ScoreboardProcessor
         if (r.getEvaluator() != Evaluator.OFFICIAL) {
           return; // the scoreboard counts the program's own evaluations only
         }
-        String key = "result/" + r.getTeam() + "/" + r.getBenchmark();
+        String key = Keys.of("result", r.getTeam(), r.getBenchmark());
         BenchmarkResult previous = (BenchmarkResult) store.get(key);
         if (previous != null && previous.getTsMs() > r.getTsMs()) {
           return; // an older result arriving late does not replace the latest
@@ -69,8 +70,14 @@ final class ScoreboardProcessor
         store.put(key, r);
       }
       case EvaluationScore e ->
-          store.put("evaluation/" + e.getTeam() + "/" + e.getPhase() + "/" + e.getKind(), e);
-      case DerivativeModel d -> store.put("derivative/" + d.getTeam() + "/" + d.getDerivative(), d);
+          store.put(
+              Keys.of(
+                  "evaluation",
+                  e.getTeam(),
+                  String.valueOf(e.getPhase()),
+                  String.valueOf(e.getKind())),
+              e);
+      case DerivativeModel d -> store.put(Keys.of("derivative", d.getTeam(), d.getDerivative()), d);
       case null, default -> {
         return;
       }
@@ -131,7 +138,7 @@ final class ScoreboardProcessor
               .setVersion(version)
               .build();
       standingsByTeam.computeIfAbsent(r.getTeam(), t -> new ArrayList<>()).add(s);
-      context.forward(new Record<>(r.getTeam() + "/" + r.getBenchmark(), s, ts));
+      context.forward(new Record<>(Keys.of(r.getTeam(), r.getBenchmark()), s, ts));
     }
 
     for (EvaluationRules rule : rules) {
@@ -206,7 +213,7 @@ final class ScoreboardProcessor
         b.setPassed(
             b.getTotal() >= rule.getPassThreshold()
                 && (advancing == null || advancing <= 0 || rank <= advancing));
-        context.forward(new Record<>(phase + "/" + b.getTeam(), b.build(), ts));
+        context.forward(new Record<>(Keys.of(String.valueOf(phase), b.getTeam()), b.build(), ts));
       }
     }
   }

@@ -4,6 +4,7 @@ import java.time.Duration;
 import kai.telemetry.events.RunLifecycle;
 import kai.telemetry.events.TrainingStep;
 import kai.telemetry.kpis.RunMinute;
+import kai.telemetry.schemas.Keys;
 import kai.telemetry.schemas.Topics;
 import kai.telemetry.streams.KpiJobs;
 import kai.telemetry.streams.KpiStreamsConfig;
@@ -112,7 +113,7 @@ public final class TrainingKpiJob {
 
   static RunMinute toKpi(Windowed<String> window, RunMinuteState s) {
     EnrichedStep last = s.getLast();
-    String[] teamRun = window.key().split("/", 2);
+    String[] teamRun = Keys.parts(window.key(), 2).toArray(String[]::new);
     Double tps = s.getTpsN() == 0 ? null : s.getTpsSum() / s.getTpsN();
     Long planned = last.getPlannedTokens();
     Long tokens = last.getTokens();

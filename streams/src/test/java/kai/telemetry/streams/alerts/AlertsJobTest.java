@@ -17,7 +17,7 @@ import kai.telemetry.kpis.AlertState;
 import kai.telemetry.kpis.RunMinute;
 import kai.telemetry.kpis.TeamFleetMinute;
 import kai.telemetry.schemas.Topics;
-import kai.telemetry.streams.support.InternalAvroSerde;
+import kai.telemetry.streams.support.PlainAvroSerde;
 import org.apache.kafka.common.serialization.Serdes;
 import org.apache.kafka.streams.KeyValue;
 import org.apache.kafka.streams.StreamsConfig;
@@ -41,12 +41,12 @@ class AlertsJobTest {
 
   @BeforeEach
   void setUp() {
-    var stepSerde = new InternalAvroSerde<>(TrainingStep.class);
-    var lifeSerde = new InternalAvroSerde<>(RunLifecycle.class);
-    var sampleSerde = new InternalAvroSerde<>(GpuSample.class);
-    var fleetSerde = new InternalAvroSerde<>(TeamFleetMinute.class);
-    var runMinuteSerde = new InternalAvroSerde<>(RunMinute.class);
-    var alertSerde = new InternalAvroSerde<>(Alert.class);
+    var stepSerde = new PlainAvroSerde<>(TrainingStep.class);
+    var lifeSerde = new PlainAvroSerde<>(RunLifecycle.class);
+    var sampleSerde = new PlainAvroSerde<>(GpuSample.class);
+    var fleetSerde = new PlainAvroSerde<>(TeamFleetMinute.class);
+    var runMinuteSerde = new PlainAvroSerde<>(RunMinute.class);
+    var alertSerde = new PlainAvroSerde<>(Alert.class);
     Properties props = new Properties();
     props.put(StreamsConfig.APPLICATION_ID_CONFIG, "alerts-test");
     props.put(StreamsConfig.BOOTSTRAP_SERVERS_CONFIG, "unused:9092");

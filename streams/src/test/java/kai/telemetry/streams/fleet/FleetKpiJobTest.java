@@ -12,7 +12,7 @@ import kai.telemetry.kpis.TeamFleetMinute;
 import kai.telemetry.reference.TeamInfo;
 import kai.telemetry.reference.TeamStatus;
 import kai.telemetry.schemas.Topics;
-import kai.telemetry.streams.support.InternalAvroSerde;
+import kai.telemetry.streams.support.PlainAvroSerde;
 import org.apache.kafka.common.serialization.Serdes;
 import org.apache.kafka.streams.KeyValue;
 import org.apache.kafka.streams.StreamsConfig;
@@ -34,10 +34,10 @@ class FleetKpiJobTest {
 
   @BeforeEach
   void setUp() {
-    var sampleSerde = new InternalAvroSerde<>(GpuSample.class);
+    var sampleSerde = new PlainAvroSerde<>(GpuSample.class);
     var inputSerde = fleetInput();
-    var teamSerde = new InternalAvroSerde<>(TeamInfo.class);
-    var kpiSerde = new InternalAvroSerde<>(TeamFleetMinute.class);
+    var teamSerde = new PlainAvroSerde<>(TeamInfo.class);
+    var kpiSerde = new PlainAvroSerde<>(TeamFleetMinute.class);
     Properties props = new Properties();
     props.put(StreamsConfig.APPLICATION_ID_CONFIG, "fleet-test");
     props.put(StreamsConfig.BOOTSTRAP_SERVERS_CONFIG, "unused:9092");
@@ -380,8 +380,8 @@ class FleetKpiJobTest {
         FleetKpiJob.build(
                 topics,
                 fleetInput(),
-                new InternalAvroSerde<>(TeamInfo.class),
-                new InternalAvroSerde<>(TeamFleetMinute.class),
+                new PlainAvroSerde<>(TeamInfo.class),
+                new PlainAvroSerde<>(TeamFleetMinute.class),
                 Duration.ofMinutes(1),
                 Duration.ofSeconds(10))
             .describe()

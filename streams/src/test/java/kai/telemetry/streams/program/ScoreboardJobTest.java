@@ -21,7 +21,7 @@ import kai.telemetry.reference.TeamInfo;
 import kai.telemetry.reference.TeamStatus;
 import kai.telemetry.schemas.Topic;
 import kai.telemetry.schemas.Topics;
-import kai.telemetry.streams.support.InternalAvroSerde;
+import kai.telemetry.streams.support.PlainAvroSerde;
 import org.apache.avro.specific.SpecificRecord;
 import org.apache.kafka.common.serialization.Serde;
 import org.apache.kafka.common.serialization.Serdes;
@@ -47,7 +47,7 @@ class ScoreboardJobTest {
 
   @SuppressWarnings({"unchecked", "rawtypes"})
   private static <V extends SpecificRecord> Serde<V> serde(Topic<String, V> topic) {
-    return new InternalAvroSerde(topic.valueAvroType().orElseThrow());
+    return new PlainAvroSerde(topic.valueAvroType().orElseThrow());
   }
 
   @BeforeEach

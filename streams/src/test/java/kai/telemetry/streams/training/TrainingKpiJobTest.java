@@ -14,7 +14,7 @@ import kai.telemetry.events.RunLifecycle;
 import kai.telemetry.events.TrainingStep;
 import kai.telemetry.kpis.RunMinute;
 import kai.telemetry.schemas.Topics;
-import kai.telemetry.streams.support.InternalAvroSerde;
+import kai.telemetry.streams.support.PlainAvroSerde;
 import org.apache.kafka.common.serialization.Serdes;
 import org.apache.kafka.streams.StreamsConfig;
 import org.apache.kafka.streams.TestInputTopic;
@@ -39,9 +39,9 @@ class TrainingKpiJobTest {
 
   @BeforeEach
   void setUp() {
-    var stepSerde = new InternalAvroSerde<>(TrainingStep.class);
-    var lifeSerde = new InternalAvroSerde<>(RunLifecycle.class);
-    var kpiSerde = new InternalAvroSerde<>(RunMinute.class);
+    var stepSerde = new PlainAvroSerde<>(TrainingStep.class);
+    var lifeSerde = new PlainAvroSerde<>(RunLifecycle.class);
+    var kpiSerde = new PlainAvroSerde<>(RunMinute.class);
     Properties props = new Properties();
     props.put(StreamsConfig.APPLICATION_ID_CONFIG, "training-test");
     props.put(StreamsConfig.BOOTSTRAP_SERVERS_CONFIG, "unused:9092");
