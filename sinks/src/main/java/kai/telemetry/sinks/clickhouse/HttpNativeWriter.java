@@ -106,7 +106,7 @@ public final class HttpNativeWriter implements RowWriter<byte[]> {
     if (types == null) {
       throw new IllegalArgumentException("no route lands in table " + table);
     }
-    byte[] body = RowBinary.toNative(types, columns, rows);
+    byte[] body = NativeBlock.of(types, columns, rows);
     HttpRequest request =
         HttpRequest.newBuilder(
                 URI.create(baseUrl + "/?query=" + URLEncoder.encode(sql, StandardCharsets.UTF_8)))

@@ -64,7 +64,7 @@ class HttpNativeWriterTest {
     RowBinary.write(r2, columns.get(0), null);
     RowBinary.write(r2, columns.get(1), -1);
     byte[] block =
-        RowBinary.toNative(columns, List.of("s", "n"), List.of(r1.toByteArray(), r2.toByteArray()));
+        NativeBlock.of(columns, List.of("s", "n"), List.of(r1.toByteArray(), r2.toByteArray()));
     assertThat(HexFormat.of().formatHex(block))
         .isEqualTo(
             "0202" // 2 columns, 2 rows
