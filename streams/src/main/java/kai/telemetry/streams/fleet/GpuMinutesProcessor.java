@@ -73,7 +73,7 @@ final class GpuMinutesProcessor implements Processor<String, FleetInput, String,
         KeyValue<String, GpuState> e = it.next();
         for (GpuMinuteState w : e.value.getWindows()) {
           String key = shareKey(w.getTeam(), w.getCluster(), w.getWindowStartMs());
-          FleetKpiJob.plus(key, shares.computeIfAbsent(key, k -> emptyShare()), w, 1);
+          FleetMinuteArithmetic.plus(key, shares.computeIfAbsent(key, k -> emptyShare()), w, 1);
         }
       }
     }
@@ -107,19 +107,7 @@ final class GpuMinutesProcessor implements Processor<String, FleetInput, String,
     if (state == null) {
       state = new GpuState(null, new ArrayList<>());
     }
-    long energyDelta = meter(state, s);
-    Integer xid = s.getXidLast();
-    FleetSample f =
-        new FleetSample(
-            s.getTeam(),
-            s.getCluster(),
-            s.getTsMs(),
-            s.getUtilizationPct(),
-            s.getPowerW(),
-            s.getSmActive(),
-            s.getTensorActive(),
-            xid != null && xid != 0,
-            energyDelta);
+    FleetSample f = FleetMinuteArithmetic.sampleOf(s, meter(state, s));
 
     GpuMinuteState minute = null;
     List<GpuMinuteState> windows = state.getWindows();
@@ -134,22 +122,22 @@ final class GpuMinutesProcessor implements Processor<String, FleetInput, String,
     String now = shareKey(f.getTeam(), f.getCluster(), start);
     TeamFleetState share = shares.computeIfAbsent(now, k -> emptyShare());
     if (minute == null) {
-      minute = FleetKpiJob.emptyMinute(start);
+      minute = FleetMinuteArithmetic.emptyMinute(start);
       windows.add(minute);
-      FleetKpiJob.addSample(minute, f, null);
-      FleetKpiJob.plus(now, share, minute, 1);
+      FleetMinuteArithmetic.addSample(minute, f, null);
+      FleetMinuteArithmetic.plus(now, share, minute, 1);
     } else if (!share.getTeam().isEmpty()
         && minute.getTeam().equals(f.getTeam())
         && minute.getCluster().equals(f.getCluster())) {
-      FleetKpiJob.addSample(minute, f, share);
+      FleetMinuteArithmetic.addSample(minute, f, share);
     } else {
       if (minute.getSamples() > 0) { // the GPU moved to another team or cluster within the minute
         String old = shareKey(minute.getTeam(), minute.getCluster(), start);
-        FleetKpiJob.plus(old, shares.computeIfAbsent(old, k -> emptyShare()), minute, -1);
+        FleetMinuteArithmetic.plus(old, shares.computeIfAbsent(old, k -> emptyShare()), minute, -1);
         markDirty(old);
       }
-      FleetKpiJob.addSample(minute, f, null);
-      FleetKpiJob.plus(now, share, minute, 1);
+      FleetMinuteArithmetic.addSample(minute, f, null);
+      FleetMinuteArithmetic.plus(now, share, minute, 1);
     }
     gpus.put(gpu, state);
     markDirty(now);
@@ -234,6 +222,6 @@ final class GpuMinutesProcessor implements Processor<String, FleetInput, String,
 
   /** Not counted yet: {@link FleetKpiJob#plus} names it after its key on first use. */
   private static TeamFleetState emptyShare() {
-    return FleetKpiJob.emptyShareOf("", "", 0);
+    return FleetMinuteArithmetic.emptyShareOf("", "", 0);
   }
 }

@@ -88,7 +88,8 @@ final class TeamMinutesProcessor
 
   private void forward(String key, TeamFleetState state, TeamInfo team, long timestamp) {
     state.setUpdates(state.getSamples()); // the version: grows with every sample counted
-    context.forward(new Record<>(key, FleetKpiJob.toKpi(state, team, windowSize), timestamp));
+    context.forward(
+        new Record<>(key, FleetMinuteArithmetic.toKpi(state, team, windowSize), timestamp));
   }
 
   /** The shares of one cluster (or, for {@code null}, all of them, as cluster {@code *}). */
@@ -101,10 +102,10 @@ final class TeamMinutesProcessor
       }
       if (out == null) {
         out =
-            FleetKpiJob.emptyShareOf(
+            FleetMinuteArithmetic.emptyShareOf(
                 s.getTeam(), cluster == null ? "*" : cluster, s.getWindowStartMs());
       }
-      FleetKpiJob.add(out, s);
+      FleetMinuteArithmetic.add(out, s);
     }
     return out == null ? TeamFleetState.newBuilder().build() : out;
   }

@@ -237,77 +237,6 @@ class FleetKpiJobTest {
     assertThat(dropped).isEqualTo(1.0); // the sample of 59 s, not the one of 50 s
   }
 
-  @Test
-  void addingASampleToACountedMinuteEqualsRemovingItAndAddingItBack() {
-    java.util.Random random = new java.util.Random(11);
-    String key = "t@c@0";
-    TeamFleetState incremental = TeamFleetState.newBuilder().build();
-    TeamFleetState viaPlus = TeamFleetState.newBuilder().build();
-    GpuMinuteState other = FleetKpiJob.emptyMinute(0);
-    for (int i = 0; i < 3; i++) { // another GPU in the share
-      FleetKpiJob.addSample(other, fleetSample(random), null);
-    }
-    FleetKpiJob.plus(key, incremental, other, 1);
-    FleetKpiJob.plus(key, viaPlus, other, 1);
-    GpuMinuteState g = FleetKpiJob.emptyMinute(0);
-    FleetSample idle = fleetSample(random);
-    idle.setUtilizationPct(1.0); // g starts idle, so a busier sample later ends that
-    FleetKpiJob.addSample(g, idle, null);
-    FleetKpiJob.plus(key, incremental, g, 1);
-    FleetKpiJob.plus(key, viaPlus, g, 1);
-    boolean sawIdle = incremental.getIdleGpus() > 0;
-    boolean sawXid = false;
-    for (int i = 0; i < 40; i++) {
-      GpuMinuteState before = GpuMinuteState.newBuilder(g).build(); // a deep copy
-      FleetKpiJob.addSample(g, fleetSample(random), incremental);
-      FleetKpiJob.plus(key, viaPlus, before, -1);
-      FleetKpiJob.plus(key, viaPlus, g, 1);
-      assertThat(g.getSamples()).isEqualTo(before.getSamples() + 1);
-      sawIdle |= incremental.getIdleGpus() > 0;
-      sawXid |= incremental.getXidGpus() > 0;
-      assertThat(incremental.getSamples()).isEqualTo(viaPlus.getSamples());
-      assertThat(incremental.getHistBuckets()).isEqualTo(viaPlus.getHistBuckets());
-      assertThat(incremental.getHistCounts()).isEqualTo(viaPlus.getHistCounts());
-      assertThat(incremental.getIdleGpus()).isEqualTo(viaPlus.getIdleGpus());
-      assertThat(incremental.getPowerGpus()).isEqualTo(viaPlus.getPowerGpus());
-      assertThat(incremental.getXidGpus()).isEqualTo(viaPlus.getXidGpus());
-      assertThat(incremental.getEnergyMj()).isEqualTo(viaPlus.getEnergyMj());
-      assertThat(incremental.getSmN()).isEqualTo(viaPlus.getSmN());
-      assertThat(incremental.getUtilSum()).isCloseTo(viaPlus.getUtilSum(), within(1e-9));
-      assertThat(incremental.getPowerW()).isCloseTo(viaPlus.getPowerW(), within(1e-9));
-      assertThat(incremental.getSmSum()).isCloseTo(viaPlus.getSmSum(), within(1e-9));
-      assertThat(incremental.getTensorN()).isEqualTo(viaPlus.getTensorN());
-      assertThat(incremental.getTensorSum()).isCloseTo(viaPlus.getTensorSum(), within(1e-9));
-    }
-    assertThat(sawIdle).isTrue(); // the data crossed the idle line and raised an XID
-    assertThat(g.getUtilMax()).isGreaterThan(FleetKpiJob.IDLE_BELOW_PCT);
-    assertThat(sawXid).isTrue();
-  }
-
-  @Test
-  void addingSharesMergesTheirHistogramsBucketByBucket() {
-    java.util.Random random = new java.util.Random(5);
-    TeamFleetState sum = FleetKpiJob.emptyShareOf("t", "*", 0);
-    java.util.TreeMap<Integer, Integer> expected = new java.util.TreeMap<>();
-    for (int share = 0; share < 6; share++) {
-      TeamFleetState s = FleetKpiJob.emptyShareOf("t", "c" + share, 0);
-      for (int i = 0; i < 50; i++) {
-        int bucket = random.nextInt(share % 2 == 0 ? 1001 : 40); // some shares all near idle
-        FleetKpiJob.addToHistogram(s.getHistBuckets(), s.getHistCounts(), bucket, 1);
-        expected.merge(bucket, 1, Integer::sum);
-      }
-      s.setSamples(50);
-      FleetKpiJob.add(sum, s);
-    }
-    assertThat(sum.getHistBuckets()).containsExactlyElementsOf(expected.keySet());
-    assertThat(sum.getHistCounts()).containsExactlyElementsOf(expected.values());
-    assertThat(sum.getSamples()).isEqualTo(300);
-  }
-
-  /**
-   * Samples written as {@link GpuSample} and read as the job reads them, resolved to {@link
-   * FleetInput}: the unused fields are skipped, the used ones must arrive unchanged.
-   */
   private static org.apache.kafka.common.serialization.Serde<FleetInput> fleetInput() {
     var reader =
         new org.apache.avro.specific.SpecificDatumReader<FleetInput>(
@@ -327,40 +256,6 @@ class FleetKpiJobTest {
   }
 
   /** Utilization mostly under the idle line, power and activity sometimes missing, rare XIDs. */
-  private static FleetSample fleetSample(java.util.Random r) {
-    return FleetSample.newBuilder()
-        .setTeam("t")
-        .setCluster("c")
-        .setTsMs(0)
-        .setUtilizationPct(r.nextInt(10) < 8 ? r.nextInt(50) / 10.0 : r.nextInt(1001) / 10.0)
-        .setPowerW(r.nextBoolean() ? 100.0 + r.nextInt(600) : null)
-        .setSmActive(r.nextBoolean() ? r.nextDouble() : null)
-        .setTensorActive(r.nextInt(4) == 0 ? r.nextDouble() : null)
-        .setXid(r.nextInt(10) == 0)
-        .setEnergyDeltaMj(r.nextInt(1_000_000))
-        .build();
-  }
-
-  @Test
-  void percentileIsNearestRankAtTenthOfAPercent() {
-    var buckets = new java.util.ArrayList<Integer>();
-    var counts = new java.util.ArrayList<Integer>();
-    for (int v : new int[] {975, 100, 900, 200, 800, 300, 700, 400, 600, 500}) {
-      FleetKpiJob.addToHistogram(buckets, counts, v, 2); // 10.0%, ..., 97.5%, two samples each
-    }
-    assertThat(buckets).isSorted();
-    assertThat(FleetKpiJob.p95(buckets, counts, 20)).isEqualTo(97.5); // rank 19 of 20
-    FleetKpiJob.addToHistogram(buckets, counts, 975, -2);
-    assertThat(buckets).doesNotContain(975);
-    assertThat(FleetKpiJob.p95(buckets, counts, 18)).isEqualTo(90.0); // rank 18 of 18
-    var hundredB = new java.util.ArrayList<Integer>();
-    var hundredC = new java.util.ArrayList<Integer>();
-    for (int pct = 1; pct <= 100; pct++) {
-      FleetKpiJob.addToHistogram(hundredB, hundredC, pct * 10, 1);
-    }
-    assertThat(FleetKpiJob.p95(hundredB, hundredC, 100)).isEqualTo(95.0); // rank 95 of 100
-  }
-
   @Test
   void theJobsReaderSchemaReadsEveryGpuSample() {
     var result =
