@@ -124,7 +124,7 @@ class DistributionEndToEndIT {
       }
       assertThat(running.get(0).logText()).contains("sink stopped cleanly");
       for (Deployable job : running.subList(1, running.size())) {
-        assertThat(job.logText()).contains("PENDING_SHUTDOWN -> NOT_RUNNING");
+        assertThat(job.logText()).contains(job.command() + " stopped: state and output committed");
       }
     } finally {
       running.forEach(Deployable::close);

@@ -39,7 +39,11 @@ public final class KpiJobs {
             new Thread(
                 () -> {
                   log.info("stopping {}", name);
-                  streams.close(Duration.ofSeconds(30));
+                  if (streams.close(Duration.ofSeconds(30))) {
+                    log.info("{} stopped: state and output committed", name);
+                  } else {
+                    log.warn("{} did not stop within 30 s; it resumes from its last commit", name);
+                  }
                 }));
     // The state listener is taken (logging, set before start), so the state is read here.
     try {

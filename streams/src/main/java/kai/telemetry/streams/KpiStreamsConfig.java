@@ -181,6 +181,9 @@ public final class KpiStreamsConfig extends AbstractConfig {
     p.put(
         StreamsConfig.DESERIALIZATION_EXCEPTION_HANDLER_CLASS_CONFIG,
         LogAndContinueExceptionHandler.class);
+    // Global tables (the teams reference) get the same processing-error handling as the rest, as
+    // Kafka 5.0 will do by default.
+    p.put(StreamsConfig.PROCESSING_EXCEPTION_HANDLER_GLOBAL_ENABLED_CONFIG, true);
     p.put(
         StreamsConfig.ERRORS_DEAD_LETTER_QUEUE_TOPIC_NAME_CONFIG,
         topics().streamsDeadLetters.name());
