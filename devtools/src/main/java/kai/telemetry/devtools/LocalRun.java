@@ -8,16 +8,15 @@ import java.nio.file.Files;
 import java.nio.file.Path;
 import java.time.Duration;
 import java.util.Comparator;
-import java.util.HashMap;
 import java.util.Map;
 import java.util.concurrent.CountDownLatch;
 import java.util.stream.Stream;
-import kai.telemetry.config.CommonSettings;
 import kai.telemetry.config.ConfigLoader;
 import kai.telemetry.producers.simulator.ProgramSimulator;
 import kai.telemetry.producers.simulator.SimulatorConfig;
 import kai.telemetry.sinks.clickhouse.ClickHouseHttp;
 import kai.telemetry.stack.ClickHouseUser;
+import kai.telemetry.stack.KafkaSasl;
 import kai.telemetry.stack.LocalStack;
 import kai.telemetry.stack.StackHome;
 import org.slf4j.Logger;
@@ -47,13 +46,9 @@ public final class LocalRun {
     Path runDir = home.dir().resolve("local");
     LocalStack.StackPorts ports = LocalStack.StackPorts.localRun();
 
-    Map<String, Object> simSettings =
-        new HashMap<>(ConfigLoader.load(SimulatorConfig.DEF, args, System.getenv()));
-    simSettings.put(CommonSettings.BOOTSTRAP_SERVERS, "127.0.0.1:" + ports.kafka());
-    simSettings.put(
-        CommonSettings.SCHEMA_REGISTRY_URL,
-        "http://127.0.0.1:" + ports.registry() + "/apis/ccompat/v7");
-    SimulatorConfig simConfig = new SimulatorConfig(simSettings);
+    // The simulator's own settings, checked now; its connection comes with its principal.
+    Map<String, Object> simArgs = ConfigLoader.load(SimulatorConfig.DEF, args, System.getenv());
+    new SimulatorConfig(simArgs);
 
     // The registry keeps schemas in memory, so schema ids in an earlier run's topics would not
     // resolve: each run starts a new broker (and so new Streams state). ClickHouse keeps history.
@@ -79,7 +74,17 @@ public final class LocalRun {
                   Duration.ofMinutes(2),
                   runDir.resolve("streams-state"),
                   SINK_METRICS_PORT));
-      simulator = new ProgramSimulator(simConfig);
+      Map<String, Object> simSettings = pipeline.simulatorSettings();
+      simSettings.putAll(simArgs);
+      simulator = new ProgramSimulator(new SimulatorConfig(simSettings));
+      out.println(
+          "kai-telemetry: Kafka on "
+              + stack.bootstrapServers()
+              + " authenticates (SASL/SCRAM-SHA-512): each stage runs as its own principal; the"
+              + " administrator is '"
+              + KafkaSasl.ADMIN
+              + "', password in "
+              + runDir.resolve("kafka").resolve("admin.password"));
     } catch (RuntimeException e) {
       stack.close();
       throw e;
@@ -119,7 +124,7 @@ public final class LocalRun {
             + "sink metrics:     curl -s http://127.0.0.1:%d/metrics%n%n",
         simulator.fleet().gpus().size(),
         simulator.fleet().gpus().stream().map(g -> g.team().id()).distinct().count(),
-        simConfig.getLong(SimulatorConfig.INTERVAL_MS),
+        new SimulatorConfig(simArgs).getLong(SimulatorConfig.INTERVAL_MS),
         ports.clickhouseTcp(),
         DATABASE,
         ports.clickhouseHttp(),

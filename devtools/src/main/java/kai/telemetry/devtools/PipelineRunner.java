@@ -2,12 +2,14 @@ package kai.telemetry.devtools;
 
 import java.nio.file.Path;
 import java.time.Duration;
+import java.util.ArrayList;
 import java.util.HashMap;
 import java.util.List;
 import java.util.Map;
 import java.util.Set;
 import java.util.concurrent.ExecutionException;
 import kai.telemetry.config.CommonSettings;
+import kai.telemetry.config.KafkaAccess;
 import kai.telemetry.schemas.Topic;
 import kai.telemetry.schemas.Topics;
 import kai.telemetry.sinks.clickhouse.ClickHouseSink;
@@ -15,6 +17,7 @@ import kai.telemetry.sinks.clickhouse.ClickHouseSinkApp;
 import kai.telemetry.sinks.clickhouse.SinkConfig;
 import kai.telemetry.stack.Await;
 import kai.telemetry.stack.ClickHouseUser;
+import kai.telemetry.stack.KafkaUsers;
 import kai.telemetry.stack.LocalStack;
 import kai.telemetry.streams.KpiStreamsConfig;
 import kai.telemetry.streams.alerts.AlertsJob;
@@ -42,10 +45,25 @@ public final class PipelineRunner implements AutoCloseable {
   private final ClickHouseSink sink;
   private final Thread sinkThread;
 
-  private PipelineRunner(List<KafkaStreams> jobs, ClickHouseSink sink, Thread sinkThread) {
+  private final Map<String, Object> simulatorSettings;
+
+  private PipelineRunner(
+      List<KafkaStreams> jobs,
+      ClickHouseSink sink,
+      Thread sinkThread,
+      Map<String, Object> simulatorSettings) {
     this.jobs = jobs;
     this.sink = sink;
     this.sinkThread = sinkThread;
+    this.simulatorSettings = simulatorSettings;
+  }
+
+  /**
+   * The simulator's connection: the demo principal's credentials, the registry and the topic
+   * prefix; add the simulator's own settings.
+   */
+  public Map<String, Object> simulatorSettings() {
+    return new HashMap<>(simulatorSettings);
   }
 
   /** Creates the topics, starts the KPI jobs and the sink; returns once all run. */
@@ -54,23 +72,42 @@ public final class PipelineRunner implements AutoCloseable {
     createTopics(stack, topics);
 
     Map<String, Object> common = new HashMap<>();
-    common.put(CommonSettings.BOOTSTRAP_SERVERS, stack.bootstrapServers());
     common.put(CommonSettings.SCHEMA_REGISTRY_URL, stack.schemaRegistryUrl());
     common.put(CommonSettings.TOPIC_PREFIX, options.topicPrefix());
 
     Map<String, Object> streamsSettings = new HashMap<>(common);
-    streamsSettings.put(KpiStreamsConfig.APPLICATION_ID_PREFIX, options.topicPrefix() + "kai-kpi");
+    streamsSettings.put(KpiStreamsConfig.APPLICATION_ID_PREFIX, options.topicPrefix() + "kai");
     streamsSettings.put(KpiStreamsConfig.STATE_DIR, options.stateDir().toString());
     streamsSettings.put(KpiStreamsConfig.GRACE_MS, options.grace().toMillis());
-    KpiStreamsConfig kpiConfig = new KpiStreamsConfig(streamsSettings);
-    List<KafkaStreams> jobs =
-        List.of(
-            FleetKpiJob.start(kpiConfig),
-            TrainingKpiJob.start(kpiConfig),
-            ScoreboardJob.start(kpiConfig),
-            AlertsJob.start(kpiConfig));
+    KpiStreamsConfig names = new KpiStreamsConfig(streamsSettings);
+    List<String> jobs =
+        List.of(FleetKpiJob.JOB, TrainingKpiJob.JOB, ScoreboardJob.JOB, AlertsJob.JOB);
+    String sinkGroup = options.topicPrefix() + "kai-clickhouse-sink";
+
+    // Each stage runs as its own principal, with only the rights the access plan gives it.
+    Map<String, KafkaUsers.Principal> principals =
+        stack.createPrincipals(
+            new KafkaAccess(topics)
+                .plan(jobs.stream().map(names::applicationId).toList(), sinkGroup, List.of()));
+    principals.putAll(
+        stack.createPrincipals(
+            Map.of(KafkaAccess.DEMO_SIMULATOR, new KafkaAccess(topics).demoSimulator())));
+    List<KafkaStreams> running = new ArrayList<>();
+    for (String job : jobs) {
+      Map<String, Object> settings = new HashMap<>(streamsSettings);
+      settings.putAll(principals.get(names.applicationId(job)).deployableSettings());
+      KpiStreamsConfig config = new KpiStreamsConfig(settings);
+      running.add(
+          switch (job) {
+            case FleetKpiJob.JOB -> FleetKpiJob.start(config);
+            case TrainingKpiJob.JOB -> TrainingKpiJob.start(config);
+            case ScoreboardJob.JOB -> ScoreboardJob.start(config);
+            default -> AlertsJob.start(config);
+          });
+    }
 
     Map<String, Object> sinkSettings = new HashMap<>(common);
+    sinkSettings.putAll(principals.get(KafkaAccess.SINK).deployableSettings());
     sinkSettings.put(SinkConfig.CLICKHOUSE_URL, stack.clickhouse().jdbcUrl());
     sinkSettings.put(SinkConfig.CLICKHOUSE_HTTP_URL, stack.clickhouse().httpUrl());
     sinkSettings.put(SinkConfig.CLICKHOUSE_DATABASE, options.database());
@@ -80,7 +117,7 @@ public final class PipelineRunner implements AutoCloseable {
       sinkSettings.put(SinkConfig.CLICKHOUSE_USER, ClickHouseUser.SINK.user());
       sinkSettings.put(SinkConfig.CLICKHOUSE_PASSWORD, ClickHouseUser.SINK.localPassword());
     }
-    sinkSettings.put(SinkConfig.GROUP_ID, options.topicPrefix() + "kai-clickhouse-sink");
+    sinkSettings.put(SinkConfig.GROUP_ID, sinkGroup);
     sinkSettings.put(SinkConfig.METRICS_PORT, options.sinkMetricsPort());
     ClickHouseSink sink = ClickHouseSinkApp.create(new SinkConfig(sinkSettings));
     Thread sinkThread = new Thread(sink, "clickhouse-sink");
@@ -92,19 +129,21 @@ public final class PipelineRunner implements AutoCloseable {
         "the KPI jobs to run",
         Duration.ofSeconds(60),
         () -> {
-          for (KafkaStreams job : jobs) {
+          for (KafkaStreams job : running) {
             if (job.state() == KafkaStreams.State.ERROR
                 || job.state() == KafkaStreams.State.NOT_RUNNING) {
               throw new IllegalStateException("a KPI job is " + job.state());
             }
           }
-          return jobs.stream().allMatch(j -> j.state() == KafkaStreams.State.RUNNING);
+          return running.stream().allMatch(j -> j.state() == KafkaStreams.State.RUNNING);
         });
     log.info(
         "pipeline running (topics prefix '{}', database {})",
         options.topicPrefix(),
         options.database());
-    return new PipelineRunner(jobs, sink, sinkThread);
+    Map<String, Object> simulator = new HashMap<>(common);
+    simulator.putAll(principals.get(KafkaAccess.DEMO_SIMULATOR).deployableSettings());
+    return new PipelineRunner(running, sink, sinkThread, simulator);
   }
 
   static void createTopics(LocalStack stack, Topics topics) {

@@ -7,13 +7,16 @@ import java.nio.file.Path;
 import java.time.Duration;
 import java.util.ArrayList;
 import java.util.List;
+import java.util.Map;
 import kai.telemetry.config.CommonSettings;
+import kai.telemetry.config.KafkaAccess;
 import kai.telemetry.devtools.Distribution.Deployable;
 import kai.telemetry.producers.simulator.SimulatorConfig;
 import kai.telemetry.schemas.Topics;
 import kai.telemetry.sinks.clickhouse.ClickHouseHttp;
 import kai.telemetry.sinks.clickhouse.SinkConfig;
 import kai.telemetry.stack.Await;
+import kai.telemetry.stack.KafkaUsers;
 import kai.telemetry.stack.LocalStack;
 import kai.telemetry.stack.RealStackExtension;
 import kai.telemetry.stack.TestNamespace;
@@ -65,21 +68,32 @@ class DistributionEndToEndIT {
 
     List<String> common =
         List.of(
-            CommonSettings.BOOTSTRAP_SERVERS + "=" + stack.bootstrapServers(),
             CommonSettings.SCHEMA_REGISTRY_URL + "=" + stack.schemaRegistryUrl(),
             CommonSettings.TOPIC_PREFIX + "=" + ns.topicPrefix());
+    // Each deployable authenticates as its own principal, with the access plan's ACLs only.
+    String appIdPrefix = ns.topicPrefix() + "kai";
+    String sinkGroup = ns.topicPrefix() + "kai-clickhouse-sink";
+    KafkaAccess access = new KafkaAccess(topics);
+    Map<String, KafkaUsers.Principal> principals =
+        stack.createPrincipals(
+            access.plan(
+                JOBS.stream().map(j -> appIdPrefix + "-" + j).toList(), sinkGroup, List.of()));
+    principals.putAll(
+        stack.createPrincipals(Map.of(KafkaAccess.DEMO_SIMULATOR, access.demoSimulator())));
     List<Deployable> running = new ArrayList<>();
     try {
       List<String> sinkArgs = new ArrayList<>(common);
+      sinkArgs.addAll(principals.get(KafkaAccess.SINK).deployableArgs());
       sinkArgs.add(SinkConfig.CLICKHOUSE_URL + "=" + stack.clickhouse().jdbcUrl());
       sinkArgs.add(SinkConfig.CLICKHOUSE_HTTP_URL + "=" + stack.clickhouse().httpUrl());
       sinkArgs.add(SinkConfig.CLICKHOUSE_DATABASE + "=" + ns.database());
-      sinkArgs.add(SinkConfig.GROUP_ID + "=" + ns.topicPrefix() + "kai-clickhouse-sink");
+      sinkArgs.add(SinkConfig.GROUP_ID + "=" + sinkGroup);
       sinkArgs.add(SinkConfig.METRICS_PORT + "=0");
       running.add(dist.start("clickhouse-sink", sinkArgs, dir.resolve("clickhouse-sink.log")));
       for (String job : JOBS) {
         List<String> args = new ArrayList<>(common);
-        args.add(KpiStreamsConfig.APPLICATION_ID_PREFIX + "=" + ns.topicPrefix() + "kai");
+        args.addAll(principals.get(appIdPrefix + "-" + job).deployableArgs());
+        args.add(KpiStreamsConfig.APPLICATION_ID_PREFIX + "=" + appIdPrefix);
         args.add(KpiStreamsConfig.STATE_DIR + "=" + dir.resolve("state"));
         running.add(dist.start(job, args, dir.resolve(job + ".log")));
       }
@@ -90,6 +104,7 @@ class DistributionEndToEndIT {
       }
 
       List<String> simArgs = new ArrayList<>(common);
+      simArgs.addAll(principals.get(KafkaAccess.DEMO_SIMULATOR).deployableArgs());
       simArgs.add(SimulatorConfig.MODE + "=backfill");
       simArgs.add(SimulatorConfig.BACKFILL_MINUTES + "=" + MINUTES);
       simArgs.add(SimulatorConfig.GPUS_PER_TEAM + "=" + GPUS_PER_TEAM);

@@ -25,7 +25,6 @@ import kai.telemetry.stack.TestNamespace;
 import kai.telemetry.streams.KpiStreamsConfig;
 import kai.telemetry.streams.fleet.FleetKpiJob;
 import org.apache.kafka.clients.producer.KafkaProducer;
-import org.apache.kafka.clients.producer.ProducerConfig;
 import org.apache.kafka.clients.producer.ProducerRecord;
 import org.junit.jupiter.api.Test;
 import org.junit.jupiter.api.extension.ExtendWith;
@@ -64,7 +63,7 @@ class FleetJobCrashRecoveryIT {
             () -> {
               try (KafkaProducer<String, GpuSample> p =
                   new KafkaProducer<>(
-                      Map.of(ProducerConfig.BOOTSTRAP_SERVERS_CONFIG, stack.bootstrapServers()),
+                      stack.kafkaClientConfig(),
                       topics.gpuSamples.keySerde(serde).serializer(),
                       topics.gpuSamples.valueSerde(serde).serializer())) {
                 for (int tick = 0; tick < MIN_TICKS || !killsDone.get(); tick++) {
@@ -84,7 +83,7 @@ class FleetJobCrashRecoveryIT {
     producer.start();
 
     List<String> args = new ArrayList<>();
-    args.add(CommonSettings.BOOTSTRAP_SERVERS + "=" + stack.bootstrapServers());
+    args.addAll(stack.deployableArgs());
     args.add(CommonSettings.SCHEMA_REGISTRY_URL + "=" + stack.schemaRegistryUrl());
     args.add(CommonSettings.TOPIC_PREFIX + "=" + ns.topicPrefix());
     args.add(KpiStreamsConfig.APPLICATION_ID_PREFIX + "=" + ns.topicPrefix() + "kpi");

@@ -13,7 +13,6 @@ import java.util.List;
 import java.util.Map;
 import java.util.Set;
 import java.util.TreeMap;
-import kai.telemetry.config.CommonSettings;
 import kai.telemetry.events.GpuSample;
 import kai.telemetry.events.TrainingStep;
 import kai.telemetry.producers.simulator.ProgramSimulator;
@@ -55,7 +54,7 @@ class PipelineEndToEndIT {
             new PipelineRunner.Options(
                 ns.topicPrefix(), ns.database(), Duration.ofHours(1), state, 0))) {
       long produced;
-      try (ProgramSimulator sim = new ProgramSimulator(simulatorConfig(stack))) {
+      try (ProgramSimulator sim = new ProgramSimulator(simulatorConfig(pipeline))) {
         produced = sim.backfill(START_MS, TICKS);
       }
       assertThat(produced).isEqualTo(EXPECTED_SAMPLES);
@@ -142,11 +141,9 @@ class PipelineEndToEndIT {
     }
   }
 
-  private SimulatorConfig simulatorConfig(LocalStack stack) {
-    Map<String, Object> s = new HashMap<>();
-    s.put(CommonSettings.BOOTSTRAP_SERVERS, stack.bootstrapServers());
-    s.put(CommonSettings.SCHEMA_REGISTRY_URL, stack.schemaRegistryUrl());
-    s.put(CommonSettings.TOPIC_PREFIX, ns.topicPrefix());
+  /** The simulator as the demo principal: its ACLs are the ones the access plan gives it. */
+  private static SimulatorConfig simulatorConfig(PipelineRunner pipeline) {
+    Map<String, Object> s = pipeline.simulatorSettings();
     s.put(SimulatorConfig.GPUS_PER_TEAM, GPUS_PER_TEAM);
     s.put(SimulatorConfig.INTERVAL_MS, INTERVAL_MS);
     s.put(SimulatorConfig.SEED, 2026L);

@@ -8,13 +8,11 @@ import java.nio.file.Path;
 import java.time.Duration;
 import java.time.Instant;
 import java.util.ArrayList;
-import java.util.HashMap;
 import java.util.LinkedHashMap;
 import java.util.List;
 import java.util.Map;
 import java.util.regex.Matcher;
 import java.util.regex.Pattern;
-import kai.telemetry.config.CommonSettings;
 import kai.telemetry.dashboards.Dashboards;
 import kai.telemetry.dashboards.GrafanaSql;
 import kai.telemetry.producers.simulator.ProgramSimulator;
@@ -75,7 +73,7 @@ class PublishedQueriesIT {
                 stack,
                 new PipelineRunner.Options(ns.topicPrefix(), kai, Duration.ofHours(1), state, 0));
         ClickHouseHttp admin = new ClickHouseHttp(stack.clickhouse().httpUrl())) {
-      try (ProgramSimulator sim = new ProgramSimulator(simulatorConfig(stack))) {
+      try (ProgramSimulator sim = new ProgramSimulator(simulatorConfig(pipeline))) {
         samples = sim.backfill(START_MS, TICKS);
       }
       // The KPI rows trail the raw samples by up to the jobs' emit and commit intervals.
@@ -189,11 +187,9 @@ class PublishedQueriesIT {
     }
   }
 
-  private SimulatorConfig simulatorConfig(LocalStack stack) {
-    Map<String, Object> s = new HashMap<>();
-    s.put(CommonSettings.BOOTSTRAP_SERVERS, stack.bootstrapServers());
-    s.put(CommonSettings.SCHEMA_REGISTRY_URL, stack.schemaRegistryUrl());
-    s.put(CommonSettings.TOPIC_PREFIX, ns.topicPrefix());
+  /** The simulator as the demo principal: its ACLs are the ones the access plan gives it. */
+  private static SimulatorConfig simulatorConfig(PipelineRunner pipeline) {
+    Map<String, Object> s = pipeline.simulatorSettings();
     s.put(SimulatorConfig.GPUS_PER_TEAM, 2);
     s.put(SimulatorConfig.INTERVAL_MS, 60_000L);
     s.put(SimulatorConfig.SEED, 2027L);

@@ -9,6 +9,7 @@ import java.nio.charset.StandardCharsets;
 import java.nio.file.Files;
 import java.nio.file.Path;
 import java.time.Duration;
+import java.util.Map;
 import java.util.Properties;
 import kafka.server.KafkaConfig;
 import kafka.server.KafkaRaftServer;
@@ -31,30 +32,63 @@ public final class KafkaBroker implements KafkaEndpoint {
 
   private final KafkaRaftServer server;
   private final String bootstrapServers;
+  private final String adminPassword;
 
-  private KafkaBroker(KafkaRaftServer server, String bootstrapServers) {
+  private KafkaBroker(KafkaRaftServer server, String bootstrapServers, String adminPassword) {
     this.server = server;
     this.bootstrapServers = bootstrapServers;
+    this.adminPassword = adminPassword;
   }
 
+  /**
+   * Starts the broker on {@code port} with its data under {@code dataDir}. The administrator's
+   * password is made at the first start and kept in {@code dataDir} (owner-only), so a restart on
+   * the same folder authenticates as before.
+   */
   public static KafkaBroker start(Path dataDir, int port, int controllerPort) {
     Ports.requireFree(port, "the Kafka broker");
     Ports.requireFree(controllerPort, "the Kafka controller");
     long t0 = System.nanoTime();
     try {
       Files.createDirectories(dataDir);
+      String adminPassword = KafkaSasl.keptPassword(dataDir.resolve("admin.password"));
       Path logDir = dataDir.resolve("log");
       Properties p = new Properties();
       p.put("process.roles", "broker,controller");
       p.put("node.id", "1");
       p.put("controller.quorum.voters", "1@127.0.0.1:" + controllerPort);
+      // Every connection authenticates: clients with SCRAM on CLIENTS, the controller quorum with
+      // PLAIN on CONTROLLER (SCRAM credentials live in the metadata the controller serves, so it
+      // cannot use them itself). Only the administrator is a super user; everyone else gets what
+      // an ACL grants and nothing when none does.
+      String admin = KafkaSasl.ADMIN;
       p.put(
-          "listeners",
-          "PLAINTEXT://127.0.0.1:" + port + ",CONTROLLER://127.0.0.1:" + controllerPort);
-      p.put("advertised.listeners", "PLAINTEXT://127.0.0.1:" + port);
-      p.put("listener.security.protocol.map", "PLAINTEXT:PLAINTEXT,CONTROLLER:PLAINTEXT");
+          "listeners", "CLIENTS://127.0.0.1:" + port + ",CONTROLLER://127.0.0.1:" + controllerPort);
+      p.put("advertised.listeners", "CLIENTS://127.0.0.1:" + port);
+      p.put("listener.security.protocol.map", "CLIENTS:SASL_PLAINTEXT,CONTROLLER:SASL_PLAINTEXT");
       p.put("controller.listener.names", "CONTROLLER");
-      p.put("inter.broker.listener.name", "PLAINTEXT");
+      p.put("inter.broker.listener.name", "CLIENTS");
+      p.put("sasl.mechanism.inter.broker.protocol", KafkaSasl.MECHANISM);
+      p.put("sasl.mechanism.controller.protocol", "PLAIN");
+      p.put("listener.name.clients.sasl.enabled.mechanisms", KafkaSasl.MECHANISM);
+      p.put("listener.name.controller.sasl.enabled.mechanisms", "PLAIN");
+      p.put(
+          "listener.name.clients.scram-sha-512.sasl.jaas.config",
+          KafkaSasl.scramJaas(admin, adminPassword));
+      p.put(
+          "listener.name.controller.plain.sasl.jaas.config",
+          "org.apache.kafka.common.security.plain.PlainLoginModule required username=\""
+              + admin
+              + "\" password=\""
+              + adminPassword
+              + "\" user_"
+              + admin
+              + "=\""
+              + adminPassword
+              + "\";");
+      p.put("authorizer.class.name", "org.apache.kafka.metadata.authorizer.StandardAuthorizer");
+      p.put("super.users", "User:" + admin);
+      p.put("allow.everyone.if.no.acl.found", "false");
       p.put("log.dirs", logDir.toString());
       // A single node: internal topics must not ask for replicas it cannot have, or consumer
       // groups and transactions (exactly-once Streams) wait forever.
@@ -82,7 +116,16 @@ public final class KafkaBroker implements KafkaEndpoint {
         try (PrintStream ps = new PrintStream(buf, true, StandardCharsets.UTF_8)) {
           rc =
               StorageTool.execute(
-                  new String[] {"format", "-t", CLUSTER_ID, "-c", props.toString()}, ps);
+                  new String[] {
+                    "format",
+                    "-t",
+                    CLUSTER_ID,
+                    "-c",
+                    props.toString(),
+                    "--add-scram",
+                    KafkaSasl.MECHANISM + "=[name=" + admin + ",password=" + adminPassword + "]"
+                  },
+                  ps);
         }
         if (rc != 0) {
           throw new IllegalStateException(
@@ -95,7 +138,7 @@ public final class KafkaBroker implements KafkaEndpoint {
       KafkaRaftServer server = new KafkaRaftServer(KafkaConfig.fromProps(p), Time.SYSTEM);
       server.startup();
       String bootstrap = "127.0.0.1:" + port;
-      KafkaBroker broker = new KafkaBroker(server, bootstrap);
+      KafkaBroker broker = new KafkaBroker(server, bootstrap, adminPassword);
       broker.awaitReady(Duration.ofSeconds(60));
       log.info(
           "Kafka broker ready on {} in {} ms (data {})",
@@ -126,6 +169,11 @@ public final class KafkaBroker implements KafkaEndpoint {
   @Override
   public String bootstrapServers() {
     return bootstrapServers;
+  }
+
+  @Override
+  public Map<String, Object> clientConfig() {
+    return KafkaSasl.clientConfig(bootstrapServers, KafkaSasl.ADMIN, adminPassword);
   }
 
   @Override

@@ -15,12 +15,20 @@ import org.apache.kafka.common.TopicPartition;
 public interface KafkaEndpoint extends AutoCloseable {
   String bootstrapServers();
 
+  /**
+   * Settings of a client with the administrator's rights: the bootstrap servers and, where the
+   * cluster authenticates, the administrator's credentials. Test harnesses use it; deployables get
+   * their own principal's (see {@link KafkaUsers}).
+   */
+  default Map<String, Object> clientConfig() {
+    return Map.of(AdminClientConfig.BOOTSTRAP_SERVERS_CONFIG, bootstrapServers());
+  }
+
   default Admin admin() {
-    return Admin.create(
-        Map.of(
-            AdminClientConfig.BOOTSTRAP_SERVERS_CONFIG, bootstrapServers(),
-            AdminClientConfig.REQUEST_TIMEOUT_MS_CONFIG, 10_000,
-            AdminClientConfig.DEFAULT_API_TIMEOUT_MS_CONFIG, 30_000));
+    Map<String, Object> c = new HashMap<>(clientConfig());
+    c.put(AdminClientConfig.REQUEST_TIMEOUT_MS_CONFIG, 10_000);
+    c.put(AdminClientConfig.DEFAULT_API_TIMEOUT_MS_CONFIG, 30_000);
+    return Admin.create(c);
   }
 
   /**

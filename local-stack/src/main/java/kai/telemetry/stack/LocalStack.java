@@ -4,6 +4,7 @@ import java.nio.file.Path;
 import java.util.ArrayList;
 import java.util.Collections;
 import java.util.List;
+import java.util.Map;
 import java.util.concurrent.CompletableFuture;
 import java.util.concurrent.CompletionException;
 import org.slf4j.Logger;
@@ -112,6 +113,42 @@ public final class LocalStack implements AutoCloseable {
 
   public String bootstrapServers() {
     return kafka.bootstrapServers();
+  }
+
+  /** Settings of a Kafka client with the administrator's rights (test harnesses, the stack). */
+  public Map<String, Object> kafkaClientConfig() {
+    return kafka.clientConfig();
+  }
+
+  /**
+   * The administrator's connection as a deployable's settings: {@code bootstrap.servers} and the
+   * {@code kafka.*} security settings. For tests of one deployable; a pipeline runs each deployable
+   * as its own principal ({@link #createPrincipals}).
+   */
+  public Map<String, Object> deployableSettings() {
+    return asDeployableSettings(kafka.clientConfig());
+  }
+
+  /** {@link #deployableSettings()} as {@code key=value} arguments. */
+  public List<String> deployableArgs() {
+    return asArgs(deployableSettings());
+  }
+
+  /** Creates the principals of {@code plan} (user name to its ACLs) with new passwords. */
+  public Map<String, KafkaUsers.Principal> createPrincipals(
+      Map<String, List<org.apache.kafka.common.acl.AclBinding>> plan) {
+    return KafkaUsers.create(kafka, plan);
+  }
+
+  /** A client config as a deployable's settings: bootstrap.servers, the rest under kafka.*. */
+  static Map<String, Object> asDeployableSettings(Map<String, Object> clientConfig) {
+    Map<String, Object> s = new java.util.TreeMap<>();
+    clientConfig.forEach((k, v) -> s.put(k.equals("bootstrap.servers") ? k : "kafka." + k, v));
+    return s;
+  }
+
+  static List<String> asArgs(Map<String, Object> settings) {
+    return settings.entrySet().stream().map(e -> e.getKey() + "=" + e.getValue()).toList();
   }
 
   /** Value for schema.registry.url. */

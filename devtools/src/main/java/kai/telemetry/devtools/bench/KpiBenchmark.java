@@ -56,7 +56,7 @@ public final class KpiBenchmark {
       Topics topics = Topics.withPrefix("bench.");
       stack.kafka().createTopics(topics.all().stream().map(t -> t.newTopic((short) 1)).toList());
       Map<String, Object> common = new HashMap<>();
-      common.put(CommonSettings.BOOTSTRAP_SERVERS, stack.bootstrapServers());
+      common.putAll(stack.deployableSettings());
       common.put(CommonSettings.SCHEMA_REGISTRY_URL, stack.schemaRegistryUrl());
       common.put(CommonSettings.TOPIC_PREFIX, "bench.");
       SimulatorConfig sim = new SimulatorConfig(common);

@@ -39,6 +39,12 @@ public final class PlainConsumerReader {
     c.put(ConsumerConfig.AUTO_OFFSET_RESET_CONFIG, "earliest");
     c.put(ConsumerConfig.MAX_POLL_RECORDS_CONFIG, 2000);
     c.put(ConsumerConfig.ENABLE_AUTO_COMMIT_CONFIG, false);
+    a.forEach( // kafka.*: the broker's credentials, as the jobs get them
+        (k, v) -> {
+          if (k.startsWith("kafka.")) {
+            c.put(k.substring("kafka.".length()), v);
+          }
+        });
     long n = 0;
     long lastCommitNs = System.nanoTime();
     try (KafkaConsumer<String, GpuSample> consumer =

@@ -22,9 +22,11 @@ import kai.telemetry.schemas.Topic;
 import kai.telemetry.schemas.Topics;
 import kai.telemetry.stack.LocalStack;
 import kai.telemetry.stack.StackHome;
+import org.apache.kafka.clients.CommonClientConfigs;
 import org.apache.kafka.clients.producer.KafkaProducer;
 import org.apache.kafka.clients.producer.ProducerConfig;
 import org.apache.kafka.clients.producer.ProducerRecord;
+import org.apache.kafka.common.config.SaslConfigs;
 import org.apache.kafka.common.serialization.Serializer;
 
 /**
@@ -58,7 +60,7 @@ public final class ProducerBenchmark {
                   new org.apache.kafka.clients.admin.NewTopic(
                       perfTopic, topic.partitions(), (short) 1)));
       Map<String, Object> simSettings = new HashMap<>();
-      simSettings.put(CommonSettings.BOOTSTRAP_SERVERS, stack.bootstrapServers());
+      simSettings.putAll(stack.deployableSettings());
       simSettings.put(CommonSettings.SCHEMA_REGISTRY_URL, stack.schemaRegistryUrl());
       SimulatorConfig config = new SimulatorConfig(simSettings);
       SimulatorConfig uncompressed = new SimulatorConfig(withCompressionNone(simSettings));
@@ -86,16 +88,17 @@ public final class ProducerBenchmark {
       // so the uncompressed pair is the like-for-like one.
       // Both producers run in a child JVM of their own, so neither shares a heap with the broker.
       for (String compression : List.of("lz4", "none")) {
-        double ours =
-            child(
+        List<String> oursArgs =
+            new ArrayList<>(
                 List.of(
                     OursMain.class.getName(),
                     stack.bootstrapServers(),
                     stack.schemaRegistryUrl(),
                     Long.toString(records),
                     Integer.toString(gpus),
-                    compression),
-                records);
+                    compression));
+        oursArgs.addAll(stack.deployableArgs()); // the broker's credentials
+        double ours = child(oursArgs, records);
         double theirs =
             runProducerPerformance(
                 compression.equals("lz4") ? config : uncompressed, perfTopic, records, recordSize);
@@ -174,8 +177,13 @@ public final class ProducerBenchmark {
             ProducerConfig.ENABLE_IDEMPOTENCE_CONFIG,
             ProducerConfig.COMPRESSION_TYPE_CONFIG,
             ProducerConfig.LINGER_MS_CONFIG,
-            ProducerConfig.BATCH_SIZE_CONFIG)) {
-      cmd.add(key + "=" + p.get(key));
+            ProducerConfig.BATCH_SIZE_CONFIG,
+            CommonClientConfigs.SECURITY_PROTOCOL_CONFIG,
+            SaslConfigs.SASL_MECHANISM,
+            SaslConfigs.SASL_JAAS_CONFIG)) {
+      if (p.containsKey(key)) {
+        cmd.add(key + "=" + p.get(key));
+      }
     }
     return child(cmd, records);
   }
@@ -216,6 +224,10 @@ public final class ProducerBenchmark {
       Map<String, Object> settings = new HashMap<>();
       settings.put(CommonSettings.BOOTSTRAP_SERVERS, args[0]);
       settings.put(CommonSettings.SCHEMA_REGISTRY_URL, args[1]);
+      for (int i = 5; i < args.length; i++) { // key=value: the broker's credentials
+        int eq = args[i].indexOf('=');
+        settings.put(args[i].substring(0, eq), args[i].substring(eq + 1));
+      }
       long records = Long.parseLong(args[2]);
       int gpus = Integer.parseInt(args[3]);
       if (args[4].equals("none")) {

@@ -47,7 +47,7 @@ public final class SinkBenchmark {
       Topics topics = Topics.withPrefix("bench.");
       stack.kafka().createTopics(topics.all().stream().map(t -> t.newTopic((short) 1)).toList());
       Map<String, Object> common = new HashMap<>();
-      common.put(CommonSettings.BOOTSTRAP_SERVERS, stack.bootstrapServers());
+      common.putAll(stack.deployableSettings());
       common.put(CommonSettings.SCHEMA_REGISTRY_URL, stack.schemaRegistryUrl());
       common.put(CommonSettings.TOPIC_PREFIX, "bench.");
       BenchInput.produceGpuSamples(new SimulatorConfig(common), topics.gpuSamples, records, gpus);
@@ -99,7 +99,7 @@ public final class SinkBenchmark {
       LocalStack stack, ClickHouseHttp ch, Path dir, Map<String, String> a, long records)
       throws Exception {
     List<String> cmd = new ArrayList<>();
-    cmd.add(CommonSettings.BOOTSTRAP_SERVERS + "=" + stack.bootstrapServers());
+    cmd.addAll(stack.deployableArgs());
     cmd.add(CommonSettings.SCHEMA_REGISTRY_URL + "=" + stack.schemaRegistryUrl());
     cmd.add(CommonSettings.TOPIC_PREFIX + "=bench.");
     cmd.add(SinkConfig.CLICKHOUSE_URL + "=" + stack.clickhouse().jdbcUrl());

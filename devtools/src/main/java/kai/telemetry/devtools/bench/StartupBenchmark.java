@@ -89,10 +89,8 @@ public final class StartupBenchmark {
 
   private static void measure(Distribution dist, LocalStack stack, Path dir, int run)
       throws Exception {
-    List<String> common =
-        List.of(
-            CommonSettings.BOOTSTRAP_SERVERS + "=" + stack.bootstrapServers(),
-            CommonSettings.SCHEMA_REGISTRY_URL + "=" + stack.schemaRegistryUrl());
+    List<String> common = new ArrayList<>(stack.deployableArgs()); // authenticated
+    common.add(CommonSettings.SCHEMA_REGISTRY_URL + "=" + stack.schemaRegistryUrl());
     List<Deployable> running = new ArrayList<>();
     List<String> lines = new ArrayList<>();
     try {

@@ -49,7 +49,7 @@ class CollectorsIT {
 
   private Map<String, Object> settings(LocalStack stack, String team) {
     Map<String, Object> s = new HashMap<>();
-    s.put(CommonSettings.BOOTSTRAP_SERVERS, stack.bootstrapServers());
+    s.putAll(stack.deployableSettings());
     s.put(CommonSettings.SCHEMA_REGISTRY_URL, stack.schemaRegistryUrl());
     s.put(CommonSettings.TOPIC_PREFIX, ns.topicPrefix());
     s.put(CollectorConfig.TEAM, team);

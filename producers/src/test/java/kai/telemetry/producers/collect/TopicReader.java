@@ -20,7 +20,7 @@ public final class TopicReader {
 
   public static <K, V> List<ConsumerRecord<K, V>> readAll(LocalStack stack, Topic<K, V> topic) {
     Map<String, Object> c = new HashMap<>();
-    c.put(ConsumerConfig.BOOTSTRAP_SERVERS_CONFIG, stack.bootstrapServers());
+    c.putAll(stack.kafkaClientConfig());
     c.put(ConsumerConfig.ISOLATION_LEVEL_CONFIG, "read_committed");
     Map<String, Object> serde =
         Map.of(CommonSettings.SCHEMA_REGISTRY_URL, stack.schemaRegistryUrl());

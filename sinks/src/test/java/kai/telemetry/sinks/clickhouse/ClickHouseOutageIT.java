@@ -13,7 +13,6 @@ import kai.telemetry.stack.LocalStack;
 import kai.telemetry.stack.RealStackExtension;
 import kai.telemetry.stack.TestNamespace;
 import org.apache.kafka.clients.producer.KafkaProducer;
-import org.apache.kafka.clients.producer.ProducerConfig;
 import org.apache.kafka.clients.producer.ProducerRecord;
 import org.junit.jupiter.api.Test;
 import org.junit.jupiter.api.extension.ExtendWith;
@@ -36,7 +35,7 @@ class ClickHouseOutageIT {
             () -> {
               try (KafkaProducer<String, GpuSample> p =
                   new KafkaProducer<>(
-                      Map.of(ProducerConfig.BOOTSTRAP_SERVERS_CONFIG, stack.bootstrapServers()),
+                      stack.kafkaClientConfig(),
                       topics.gpuSamples.keySerde(serde).serializer(),
                       topics.gpuSamples.valueSerde(serde).serializer())) {
                 for (int i = 0; i < RECORDS; i++) {
@@ -68,7 +67,7 @@ class ClickHouseOutageIT {
             "steady-producer");
 
     Map<String, Object> settings = new HashMap<>();
-    settings.put(CommonSettings.BOOTSTRAP_SERVERS, stack.bootstrapServers());
+    settings.putAll(stack.deployableSettings());
     settings.put(CommonSettings.SCHEMA_REGISTRY_URL, stack.schemaRegistryUrl());
     settings.put(CommonSettings.TOPIC_PREFIX, ns.topicPrefix());
     settings.put(SinkConfig.CLICKHOUSE_URL, stack.clickhouse().jdbcUrl());

@@ -24,7 +24,6 @@ import org.apache.kafka.clients.consumer.ConsumerConfig;
 import org.apache.kafka.clients.consumer.ConsumerRecord;
 import org.apache.kafka.clients.consumer.KafkaConsumer;
 import org.apache.kafka.clients.producer.KafkaProducer;
-import org.apache.kafka.clients.producer.ProducerConfig;
 import org.apache.kafka.clients.producer.ProducerRecord;
 import org.apache.kafka.common.serialization.ByteArrayDeserializer;
 import org.apache.kafka.common.serialization.ByteArraySerializer;
@@ -60,9 +59,7 @@ class ClickHouseSinkIT {
     byte[] poison = "{\"not\":\"avro\"}".getBytes(StandardCharsets.UTF_8);
     try (KafkaProducer<byte[], byte[]> producer =
         new KafkaProducer<>(
-            Map.of(ProducerConfig.BOOTSTRAP_SERVERS_CONFIG, stack.bootstrapServers()),
-            new ByteArraySerializer(),
-            new ByteArraySerializer())) {
+            stack.kafkaClientConfig(), new ByteArraySerializer(), new ByteArraySerializer())) {
       String t = topics.gpuSamples.name();
       producer.send(
           new ProducerRecord<>(t, 0, null, valueSerializer.serialize(t, sample("G1", 1_000, 10))));
@@ -75,7 +72,7 @@ class ClickHouseSinkIT {
     }
 
     Map<String, Object> settings = new HashMap<>();
-    settings.put(CommonSettings.BOOTSTRAP_SERVERS, stack.bootstrapServers());
+    settings.putAll(stack.deployableSettings());
     settings.put(CommonSettings.SCHEMA_REGISTRY_URL, stack.schemaRegistryUrl());
     settings.put(CommonSettings.TOPIC_PREFIX, ns.topicPrefix());
     settings.put(SinkConfig.CLICKHOUSE_URL, stack.clickhouse().jdbcUrl());
@@ -126,13 +123,7 @@ class ClickHouseSinkIT {
     List<ConsumerRecord<byte[], byte[]>> dead = new ArrayList<>();
     try (KafkaConsumer<byte[], byte[]> consumer =
         new KafkaConsumer<>(
-            Map.of(
-                ConsumerConfig.BOOTSTRAP_SERVERS_CONFIG,
-                stack.bootstrapServers(),
-                ConsumerConfig.GROUP_ID_CONFIG,
-                ns.topicPrefix() + "dlq-reader",
-                ConsumerConfig.AUTO_OFFSET_RESET_CONFIG,
-                "earliest"),
+            withGroup(stack.kafkaClientConfig(), ns.topicPrefix() + "dlq-reader"),
             new ByteArrayDeserializer(),
             new ByteArrayDeserializer())) {
       consumer.subscribe(List.of(topics.sinkDeadLetters.name()));
@@ -167,5 +158,12 @@ class ClickHouseSinkIT {
 
   private static String header(ConsumerRecord<byte[], byte[]> r, String key) {
     return new String(r.headers().lastHeader(key).value(), StandardCharsets.UTF_8);
+  }
+
+  private static Map<String, Object> withGroup(Map<String, Object> client, String group) {
+    Map<String, Object> c = new java.util.HashMap<>(client);
+    c.put(ConsumerConfig.GROUP_ID_CONFIG, group);
+    c.put(ConsumerConfig.AUTO_OFFSET_RESET_CONFIG, "earliest");
+    return c;
   }
 }

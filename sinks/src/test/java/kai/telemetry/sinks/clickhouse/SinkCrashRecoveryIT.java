@@ -53,11 +53,7 @@ class SinkCrashRecoveryIT {
             () -> {
               try (KafkaProducer<String, GpuSample> p =
                   new KafkaProducer<>(
-                      Map.of(
-                          ProducerConfig.BOOTSTRAP_SERVERS_CONFIG,
-                          stack.bootstrapServers(),
-                          ProducerConfig.LINGER_MS_CONFIG,
-                          5),
+                      withLinger(stack.kafkaClientConfig()),
                       topics.gpuSamples.keySerde(serde).serializer(),
                       topics.gpuSamples.valueSerde(serde).serializer())) {
                 for (int i = 0; i < MIN_RECORDS || !killsDone.get(); i++) {
@@ -91,7 +87,7 @@ class SinkCrashRecoveryIT {
     producer.start();
 
     List<String> args = new ArrayList<>();
-    args.add(CommonSettings.BOOTSTRAP_SERVERS + "=" + stack.bootstrapServers());
+    args.addAll(stack.deployableArgs());
     args.add(CommonSettings.SCHEMA_REGISTRY_URL + "=" + stack.schemaRegistryUrl());
     args.add(CommonSettings.TOPIC_PREFIX + "=" + ns.topicPrefix());
     args.add(SinkConfig.CLICKHOUSE_URL + "=" + stack.clickhouse().jdbcUrl());
@@ -177,5 +173,11 @@ class SinkCrashRecoveryIT {
         new ProcessBuilder(cmd).redirectErrorStream(true).redirectOutput(log.toFile());
     pb.environment().remove("LD_PRELOAD");
     return pb.start();
+  }
+
+  private static Map<String, Object> withLinger(Map<String, Object> client) {
+    Map<String, Object> c = new java.util.HashMap<>(client);
+    c.put(ProducerConfig.LINGER_MS_CONFIG, 5);
+    return c;
   }
 }

@@ -15,6 +15,7 @@ import java.util.Optional;
 import java.util.concurrent.CountDownLatch;
 import java.util.concurrent.TimeUnit;
 import java.util.stream.Stream;
+import kai.telemetry.config.KafkaAccess;
 import kai.telemetry.config.KafkaClients;
 import kai.telemetry.events.CollectorPosition;
 import kai.telemetry.events.TrainingStep;
@@ -79,7 +80,10 @@ public final class TrainingLogFollower implements AutoCloseable {
         new EventPublisher(
             config,
             "training-log",
-            "kai-log-follower-" + followerId.replaceAll("[^A-Za-z0-9._-]", "_"));
+            // Under the team's prefix: the broker lets only that team's principal use it.
+            KafkaAccess.teamTransactionPrefix(config.team())
+                + "log-follower-"
+                + followerId.replaceAll("[^A-Za-z0-9._-]", "_"));
   }
 
   /** Follows until stopped (or to the end of the file with log.exit.at.end=true). */

@@ -1,0 +1,79 @@
+package kai.telemetry.devtools;
+
+import static org.assertj.core.api.Assertions.assertThat;
+import static org.assertj.core.api.Assertions.assertThatThrownBy;
+
+import java.nio.file.Files;
+import java.nio.file.Path;
+import java.util.HashMap;
+import java.util.List;
+import java.util.Map;
+import kai.telemetry.config.CommonSettings;
+import kai.telemetry.config.ProvisionKafka;
+import kai.telemetry.schemas.Topics;
+import kai.telemetry.stack.KafkaSasl;
+import kai.telemetry.stack.LocalStack;
+import kai.telemetry.stack.RealStackExtension;
+import kai.telemetry.stack.TestNamespace;
+import org.apache.kafka.clients.producer.KafkaProducer;
+import org.apache.kafka.clients.producer.ProducerConfig;
+import org.apache.kafka.clients.producer.ProducerRecord;
+import org.apache.kafka.common.config.AbstractConfig;
+import org.apache.kafka.common.config.ConfigException;
+import org.apache.kafka.common.errors.AuthorizationException;
+import org.apache.kafka.common.serialization.ByteArraySerializer;
+import org.junit.jupiter.api.Test;
+import org.junit.jupiter.api.extension.ExtendWith;
+import org.junit.jupiter.api.io.TempDir;
+
+/** provision-kafka on the real broker: topics, a team's credentials and ACLs, then nothing. */
+@ExtendWith(RealStackExtension.class)
+class ProvisionKafkaIT {
+  private final TestNamespace ns = TestNamespace.of(ProvisionKafkaIT.class);
+
+  @Test
+  void provisionsOnceAndThenFindsEverythingInPlace(LocalStack stack, @TempDir Path dir)
+      throws Exception {
+    Path users = dir.resolve("users.properties");
+    String password = KafkaSasl.newPassword();
+    Files.writeString(users, "team-upstage=" + password + "\n");
+    Map<String, Object> settings = new HashMap<>(stack.deployableSettings()); // the administrator
+    settings.put(CommonSettings.TOPIC_PREFIX, ns.topicPrefix());
+    settings.put(ProvisionKafka.TEAMS, "upstage,nc-ai");
+    settings.put(ProvisionKafka.REPLICATION, "1");
+    settings.put(ProvisionKafka.USERS_FILE, users.toString());
+    Topics topics = Topics.withPrefix(ns.topicPrefix());
+
+    ProvisionKafka.Result first =
+        ProvisionKafka.run(new AbstractConfig(ProvisionKafka.DEF, settings));
+    assertThat(first.topicsCreated()).hasSize(topics.all().size());
+    assertThat(first.credentialsSet()).containsExactly("team-upstage");
+    assertThat(first.aclsGranted()).isPositive();
+
+    // The team's collectors can now write their telemetry, and nothing of the program's.
+    Map<String, Object> team =
+        new HashMap<>(KafkaSasl.clientConfig(stack.bootstrapServers(), "team-upstage", password));
+    team.put(ProducerConfig.KEY_SERIALIZER_CLASS_CONFIG, ByteArraySerializer.class);
+    team.put(ProducerConfig.VALUE_SERIALIZER_CLASS_CONFIG, ByteArraySerializer.class);
+    team.put(ProducerConfig.MAX_BLOCK_MS_CONFIG, 15_000);
+    try (KafkaProducer<byte[], byte[]> p = new KafkaProducer<>(team)) {
+      byte[] b = {1};
+      assertThat(p.send(new ProducerRecord<>(topics.gpuSamples.name(), b, b)).get().offset())
+          .isNotNegative();
+      assertThatThrownBy(() -> p.send(new ProducerRecord<>(topics.teams.name(), b, b)).get())
+          .hasCauseInstanceOf(AuthorizationException.class);
+    }
+
+    ProvisionKafka.Result again =
+        ProvisionKafka.run(new AbstractConfig(ProvisionKafka.DEF, settings));
+    assertThat(again.topicsCreated()).isEmpty();
+    assertThat(again.topicsPresent()).isEqualTo(topics.all().size());
+    assertThat(again.aclsGranted()).isZero();
+
+    Files.writeString(users, "team-unknown=" + password + "\n");
+    assertThatThrownBy(() -> ProvisionKafka.run(new AbstractConfig(ProvisionKafka.DEF, settings)))
+        .isInstanceOf(ConfigException.class)
+        .hasMessageContaining("not a principal of the access plan");
+    assertThat(List.of(first.topicsPresent())).containsExactly(0);
+  }
+}
