@@ -87,13 +87,26 @@ class ComposeFileTest {
   @Test
   void clickHouseAndGrafanaUseTheProductsUsersAndFiles() throws Exception {
     String usersMount = services.get("clickhouse").get("volumes").get(1).asText();
-    String usersFile = "./local-stack/src/main/resources" + ClickHouseUser.USERS_FILE;
+    String usersFile = "./deploy/clickhouse/users.d/kai-users.xml";
     assertThat(usersMount).startsWith(usersFile + ":/etc/clickhouse-server/users.d/");
-    assertThat(ROOT.resolve(usersFile)).exists();
+    // The deployment's users are the local stack's, with every password from the environment.
+    String deployed = Files.readString(ROOT.resolve(usersFile));
+    String local =
+        Files.readString(
+            ROOT.resolve("local-stack/src/main/resources" + ClickHouseUser.USERS_FILE));
+    assertThat(withoutPasswordsAndComments(deployed)).isEqualTo(withoutPasswordsAndComments(local));
+    Matcher passwords = Pattern.compile("<password[^>]*>").matcher(deployed);
+    int n = 0;
+    while (passwords.find()) {
+      assertThat(passwords.group())
+          .matches("<password from_env=\"KAI_CLICKHOUSE_[A-Z]+_PASSWORD\"/>");
+      n++;
+    }
+    assertThat(n).isEqualTo(ClickHouseUser.values().length);
 
     JsonNode grafana = services.get("grafana");
     assertThat(grafana.get("environment").get("KAI_CLICKHOUSE_GRAFANA_PASSWORD").asText())
-        .isEqualTo(ClickHouseUser.GRAFANA.localPassword());
+        .startsWith("${KAI_CLICKHOUSE_GRAFANA_PASSWORD:?");
     assertThat(grafana.get("environment").get("GF_INSTALL_PLUGINS").asText())
         .startsWith("grafana-clickhouse-datasource ");
     JsonNode datasource = Dashboards.datasources().get(0).get("jsonData");
@@ -166,7 +179,7 @@ class ComposeFileTest {
     JsonNode sink = services.get("clickhouse-sink").get("environment");
     assertThat(sink.get("KAI_CLICKHOUSE_USER").asText()).isEqualTo(ClickHouseUser.SINK.user());
     assertThat(sink.get("KAI_CLICKHOUSE_PASSWORD").asText())
-        .isEqualTo(ClickHouseUser.SINK.localPassword());
+        .startsWith("${KAI_CLICKHOUSE_SINK_PASSWORD:?");
     assertThat(sink.get("KAI_CLICKHOUSE_DATABASE").asText()).isEqualTo(ClickHouseUser.DATABASE);
     Object metricsPort = SinkConfig.DEF.defaultValues().get(SinkConfig.METRICS_PORT);
     assertThat(sink.get("KAI_SINK_METRICS_PORT").asText()).isEqualTo(metricsPort.toString());
@@ -180,6 +193,48 @@ class ComposeFileTest {
         new YAMLMapper().readTree(ROOT.resolve(prometheusFile).toFile()).get("scrape_configs");
     assertThat(scrape.get(0).get("static_configs").get(0).get("targets").get(0).asText())
         .isEqualTo("clickhouse-sink:" + metricsPort);
+  }
+
+  @Test
+  void noSecretIsWrittenInTheComposeFileAndEachIsDocumented() throws Exception {
+    String example = Files.readString(ROOT.resolve(".env.example"));
+    Pattern required = Pattern.compile("\\$\\{([A-Z0-9_]+):\\?[^}]+}");
+    Set<String> referenced = new TreeSet<>();
+    services
+        .fields()
+        .forEachRemaining(
+            service -> {
+              JsonNode env = service.getValue().get("environment");
+              if (env == null) {
+                return;
+              }
+              env.fields()
+                  .forEachRemaining(
+                      e -> {
+                        if (e.getKey().matches(".*(PASSWORD|SECRET|TOKEN).*")) {
+                          Matcher m = required.matcher(e.getValue().asText());
+                          assertThat(m.matches())
+                              .as(
+                                  "%s of %s must be a required ${VAR:?...}",
+                                  e.getKey(), service.getKey())
+                              .isTrue();
+                          referenced.add(m.group(1));
+                        }
+                      });
+            });
+    assertThat(referenced).isNotEmpty();
+    for (String variable : referenced) {
+      assertThat(example)
+          .as(".env.example documents " + variable)
+          .containsPattern("(?m)^" + variable + "=");
+    }
+    assertThat(Files.readString(ROOT.resolve(".gitignore"))).containsPattern("(?m)^\\.env$");
+  }
+
+  private static String withoutPasswordsAndComments(String xml) {
+    return xml.replaceAll("(?s)<!--.*?-->", "")
+        .replaceAll("<password[^>]*/>|<password>[^<]*</password>", "<password/>")
+        .strip();
   }
 
   private static JsonNode compose() {
