@@ -187,7 +187,7 @@ public final class KpiStreamsConfig extends AbstractConfig {
     p.put(
         StreamsConfig.ERRORS_DEAD_LETTER_QUEUE_TOPIC_NAME_CONFIG,
         topics().streamsDeadLetters.name());
-    p.put(CommonSettings.SCHEMA_REGISTRY_URL, getString(CommonSettings.SCHEMA_REGISTRY_URL));
+    p.putAll(serdeConfig()); // for any serde Kafka Streams configures itself
     return KafkaClients.of(this).streams(applicationId(job), p);
   }
 }

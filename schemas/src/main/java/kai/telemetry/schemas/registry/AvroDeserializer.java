@@ -36,7 +36,9 @@ public final class AvroDeserializer<T extends SpecificRecord> implements Deseria
 
   @Override
   public void configure(Map<String, ?> configs, boolean isKey) {
-    this.registry = SchemaRegistryClients.shared(RegistrySerdeConfig.url(configs));
+    this.registry =
+        SchemaRegistryClients.shared(
+            RegistrySerdeConfig.url(configs), RegistrySerdeConfig.auth(configs));
   }
 
   @Override

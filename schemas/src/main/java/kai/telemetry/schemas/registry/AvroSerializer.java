@@ -38,7 +38,9 @@ public final class AvroSerializer<T extends SpecificRecord> implements Serialize
 
   @Override
   public void configure(Map<String, ?> configs, boolean isKey) {
-    this.registry = SchemaRegistryClients.shared(RegistrySerdeConfig.url(configs));
+    this.registry =
+        SchemaRegistryClients.shared(
+            RegistrySerdeConfig.url(configs), RegistrySerdeConfig.auth(configs));
     this.isKey = isKey;
     this.autoRegister = RegistrySerdeConfig.autoRegister(configs);
   }

@@ -10,6 +10,17 @@ public final class RegistrySerdeConfig {
   /** Whether the serializer registers the writer schema (default true). */
   public static final String AUTO_REGISTER_SCHEMAS = "auto.register.schemas";
 
+  /** {@code USER_INFO}: HTTP basic with {@link #BASIC_AUTH_USER_INFO}. */
+  public static final String BASIC_AUTH_CREDENTIALS_SOURCE = "basic.auth.credentials.source";
+
+  /** {@code user:password} for HTTP basic. */
+  public static final String BASIC_AUTH_USER_INFO = "basic.auth.user.info";
+
+  /** {@code STATIC_TOKEN}: a bearer token, {@link #BEARER_AUTH_TOKEN}. */
+  public static final String BEARER_AUTH_CREDENTIALS_SOURCE = "bearer.auth.credentials.source";
+
+  public static final String BEARER_AUTH_TOKEN = "bearer.auth.token";
+
   private RegistrySerdeConfig() {}
 
   static String url(Map<String, ?> configs) {
@@ -20,6 +31,32 @@ public final class RegistrySerdeConfig {
               + " must be set for Avro serdes (e.g. http://127.0.0.1:8081/apis/ccompat/v7)");
     }
     return url.toString();
+  }
+
+  /** The credentials the serde settings give; both kinds at once is an error. */
+  static RegistryAuth auth(Map<String, ?> configs) {
+    String userInfo = string(configs, BASIC_AUTH_USER_INFO);
+    String token = string(configs, BEARER_AUTH_TOKEN);
+    if (userInfo != null && token != null) {
+      throw new IllegalArgumentException(
+          "give the registry either "
+              + BASIC_AUTH_USER_INFO
+              + " or "
+              + BEARER_AUTH_TOKEN
+              + ", not both");
+    }
+    if (userInfo != null) {
+      return RegistryAuth.basic(userInfo);
+    }
+    return token != null ? RegistryAuth.bearer(token) : RegistryAuth.NONE;
+  }
+
+  private static String string(Map<String, ?> configs, String key) {
+    Object v = configs.get(key);
+    if (v instanceof org.apache.kafka.common.config.types.Password p) {
+      v = p.value();
+    }
+    return v == null || v.toString().isBlank() ? null : v.toString();
   }
 
   static boolean autoRegister(Map<String, ?> configs) {

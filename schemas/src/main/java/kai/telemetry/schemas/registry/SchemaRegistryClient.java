@@ -25,6 +25,7 @@ public final class SchemaRegistryClient {
   private static final Duration TIMEOUT = Duration.ofSeconds(10);
 
   private final String baseUrl;
+  private final RegistryAuth auth;
   private final HttpClient http;
   // Keyed by the Schema object: its hash is cached and an identity hit is cheap, unlike
   // rendering the schema to JSON for every record.
@@ -32,6 +33,11 @@ public final class SchemaRegistryClient {
   private final Map<Integer, Schema> schemasById = new ConcurrentHashMap<>();
 
   public SchemaRegistryClient(String baseUrl) {
+    this(baseUrl, RegistryAuth.NONE);
+  }
+
+  public SchemaRegistryClient(String baseUrl, RegistryAuth auth) {
+    this.auth = auth;
     if (baseUrl == null || baseUrl.isBlank()) {
       throw new IllegalArgumentException("schema.registry.url is not set");
     }
@@ -72,7 +78,24 @@ public final class SchemaRegistryClient {
     if (cached != null) {
       return cached;
     }
-    JsonNode body = send("POST", "/subjects/" + encode(subject), schemaBody(schema), subject);
+    JsonNode body;
+    try {
+      body = send("POST", "/subjects/" + encode(subject), schemaBody(schema), subject);
+    } catch (SchemaRegistryException e) {
+      if (e.httpStatus() == 404) {
+        throw new SchemaRegistryException(
+            "schema of "
+                + subject
+                + " is not registered, and this client does not register schemas"
+                + " (schema.registry.auto.register=false): run kai register-schemas, the deploy"
+                + " step, with this release ("
+                + e.getMessage()
+                + ")",
+            404,
+            e);
+      }
+      throw e;
+    }
     int id = body.path("id").asInt(-1);
     idsBySubject.computeIfAbsent(subject, k -> new ConcurrentHashMap<>()).put(schema, id);
     return id;
@@ -108,6 +131,7 @@ public final class SchemaRegistryClient {
         HttpRequest.newBuilder(URI.create(baseUrl + path))
             .timeout(TIMEOUT)
             .header("Accept", CONTENT_TYPE + ", application/json");
+    auth.header().ifPresent(h -> request.header("Authorization", h));
     if (body != null) {
       request.header("Content-Type", CONTENT_TYPE);
     }
@@ -127,6 +151,19 @@ public final class SchemaRegistryClient {
       throw new SchemaRegistryException("interrupted while calling the schema registry", 0, e);
     }
     int status = response.statusCode();
+    if (status == 401 || status == 403) {
+      throw new SchemaRegistryException(
+          "schema registry at "
+              + baseUrl
+              + " refused "
+              + (auth == RegistryAuth.NONE ? "an unauthenticated" : "the " + auth)
+              + " client (HTTP "
+              + status
+              + ") for "
+              + what
+              + ": set schema.registry.basic.auth.user.info or schema.registry.bearer.auth.token",
+          status);
+    }
     if (status == 409) {
       throw new IncompatibleSchemaException(
           "schema for "
