@@ -169,7 +169,9 @@ public final class ProducerBenchmark {
                 Integer.toString(recordSize),
                 "--throughput",
                 "-1",
-                "--producer-props"));
+                "--producer.config"));
+    // A file, not --producer-props: the SASL JAAS setting has '=' and spaces in its value.
+    java.util.Properties props = new java.util.Properties();
     for (String key :
         List.of(
             ProducerConfig.BOOTSTRAP_SERVERS_CONFIG,
@@ -182,9 +184,16 @@ public final class ProducerBenchmark {
             SaslConfigs.SASL_MECHANISM,
             SaslConfigs.SASL_JAAS_CONFIG)) {
       if (p.containsKey(key)) {
-        cmd.add(key + "=" + p.get(key));
+        props.setProperty(key, String.valueOf(p.get(key)));
       }
     }
+    java.nio.file.Path file =
+        java.nio.file.Files.createTempFile("producer-performance", ".properties");
+    try (var out = java.nio.file.Files.newOutputStream(file)) {
+      props.store(out, "ProducerPerformance, the same settings as the pipeline's producer");
+    }
+    file.toFile().deleteOnExit();
+    cmd.add(file.toString());
     return child(cmd, records);
   }
 
