@@ -34,8 +34,8 @@ import org.apache.kafka.common.resource.ResourceType;
  * </ul>
  */
 public final class KafkaAccess {
-  /** Team ids as the program names them: lower case, digits and dashes. */
-  public static final Pattern TEAM_ID = Pattern.compile("[a-z0-9][a-z0-9-]{0,62}");
+  /** Team ids as the program names them (the contract's rule). */
+  public static final Pattern TEAM_ID = kai.telemetry.schemas.Ids.TEAM;
 
   /** The KPI jobs' commands; each job's principal is its application id, prefix-command. */
   public static final List<String> KPI_JOBS =

@@ -6,6 +6,7 @@ import java.util.List;
 import kai.telemetry.events.BenchmarkResult;
 import kai.telemetry.events.GpuSample;
 import kai.telemetry.events.TrainingStep;
+import kai.telemetry.schemas.Ids;
 
 /**
  * Range checks applied before publishing. A record failing one is not published as an event: it
@@ -39,9 +40,11 @@ public final class Validation {
     if (s.getEnergyMj() != null && s.getEnergyMj() < 0) {
       why.add("energy_mj " + s.getEnergyMj() + " is negative");
     }
-    if (s.getGpuUuid().isBlank()) {
-      why.add("no GPU UUID");
-    }
+    Ids.team(why, s.getTeam());
+    Ids.id(why, "cluster", s.getCluster());
+    Ids.id(why, "node", s.getNode());
+    Ids.id(why, "gpu_uuid", s.getGpuUuid());
+    Ids.optionalId(why, "run_id", s.getRunId());
     return why;
   }
 
@@ -57,6 +60,8 @@ public final class Validation {
     nonNegative(why, "learning_rate", s.getLearningRate());
     nonNegative(why, "tokens_per_sec", s.getTokensPerSec());
     // loss and grad_norm may be NaN or Inf: that is the divergence signal, not bad input.
+    Ids.team(why, s.getTeam());
+    Ids.id(why, "run_id", s.getRunId());
     return why;
   }
 
@@ -67,6 +72,9 @@ public final class Validation {
     if (Double.isNaN(r.getScore())) {
       why.add("score is NaN");
     }
+    Ids.team(why, r.getTeam());
+    Ids.id(why, "model", r.getModel());
+    Ids.id(why, "benchmark", r.getBenchmark());
     return why;
   }
 

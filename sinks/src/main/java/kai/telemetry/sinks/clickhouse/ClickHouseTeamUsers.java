@@ -14,7 +14,7 @@ import java.util.regex.Pattern;
  */
 public final class ClickHouseTeamUsers {
   /** Team ids as the program names them (the same rule as the Kafka principals'). */
-  private static final Pattern TEAM_ID = Pattern.compile("[a-z0-9][a-z0-9-]{0,62}");
+  private static final Pattern TEAM_ID = kai.telemetry.schemas.Ids.TEAM;
 
   /** Tables holding one team's data per row, in column {@code team}: filtered. */
   public static final List<String> TEAM_SCOPED =

@@ -6,6 +6,7 @@ import kai.telemetry.events.TrainingStep;
 import kai.telemetry.kpis.Alert;
 import kai.telemetry.kpis.RunMinute;
 import kai.telemetry.kpis.TeamFleetMinute;
+import kai.telemetry.schemas.Ids;
 import kai.telemetry.schemas.Keys;
 import kai.telemetry.schemas.Topics;
 import kai.telemetry.streams.KpiJobs;
@@ -13,6 +14,7 @@ import kai.telemetry.streams.KpiStreamsConfig;
 import kai.telemetry.streams.support.EventTimeExtractor;
 import kai.telemetry.streams.support.InternalAvroSerde;
 import kai.telemetry.streams.support.RunEvents;
+import kai.telemetry.streams.support.ValidIds;
 import org.apache.kafka.common.serialization.Serde;
 import org.apache.kafka.common.serialization.Serdes;
 import org.apache.kafka.streams.KafkaStreams;
@@ -94,11 +96,22 @@ public final class AlertsJob {
                 FleetAlertProcessors.IdleFleet.ALERTS_STORE);
 
     KStream<String, GpuSample> samples =
-        builder.stream(
-            topics.gpuSamples.name(),
-            Consumed.with(Serdes.String(), sampleSerde)
-                .withTimestampExtractor(new EventTimeExtractor())
-                .withName("alerts-samples-source"));
+        ValidIds.only(
+            builder.stream(
+                topics.gpuSamples.name(),
+                Consumed.with(Serdes.String(), sampleSerde)
+                    .withTimestampExtractor(new EventTimeExtractor())
+                    .withName("alerts-samples-source")),
+            "alerts-samples",
+            s -> Ids.isTeam(s.getTeam()) && Ids.isId(s.getCluster()) && Ids.isId(s.getGpuUuid()),
+            s -> {
+              java.util.List<String> why = new java.util.ArrayList<>();
+              Ids.team(why, s.getTeam());
+              Ids.id(why, "cluster", s.getCluster());
+              Ids.id(why, "gpu_uuid", s.getGpuUuid());
+              return why;
+            },
+            topics.streamsDeadLetters.name());
     KStream<String, Alert> gpuAlerts =
         samples.process(
             FleetAlertProcessors.GpuFault::new,

@@ -1,14 +1,18 @@
 package kai.telemetry.streams.fleet;
 
 import java.time.Duration;
+import java.util.ArrayList;
+import java.util.List;
 import kai.telemetry.kpis.TeamFleetMinute;
 import kai.telemetry.reference.TeamInfo;
+import kai.telemetry.schemas.Ids;
 import kai.telemetry.schemas.Topics;
 import kai.telemetry.schemas.registry.AvroSerde;
 import kai.telemetry.streams.KpiJobs;
 import kai.telemetry.streams.KpiStreamsConfig;
 import kai.telemetry.streams.support.EventTimeExtractor;
 import kai.telemetry.streams.support.InternalAvroSerde;
+import kai.telemetry.streams.support.ValidIds;
 import kai.telemetry.streams.support.WriteBehindKeyValueStore;
 import org.apache.kafka.common.serialization.Serde;
 import org.apache.kafka.common.serialization.Serdes;
@@ -85,11 +89,22 @@ public final class FleetKpiJob {
     Duration retention = windowSize.plus(grace).plus(Duration.ofHours(1));
     String teamTopic = topics.teamFleetMinute.name();
     String clusterTopic = topics.clusterFleetMinute.name();
-    builder.stream(
-            topics.gpuSamples.name(),
-            Consumed.with(Serdes.String(), sampleSerde)
-                .withTimestampExtractor(new EventTimeExtractor())
-                .withName("gpu-samples-source"))
+    ValidIds.only(
+            builder.stream(
+                topics.gpuSamples.name(),
+                Consumed.with(Serdes.String(), sampleSerde)
+                    .withTimestampExtractor(new EventTimeExtractor())
+                    .withName("gpu-samples-source")),
+            "gpu-samples",
+            s -> Ids.isTeam(s.getTeam()) && Ids.isId(s.getCluster()) && Ids.isId(s.getGpuUuid()),
+            s -> {
+              List<String> why = new ArrayList<>();
+              Ids.team(why, s.getTeam());
+              Ids.id(why, "cluster", s.getCluster());
+              Ids.id(why, "gpu_uuid", s.getGpuUuid());
+              return why;
+            },
+            topics.streamsDeadLetters.name())
         .process(
             () -> new GpuMinutesProcessor(windowSize, grace, EMIT_INTERVAL),
             Named.as("gpu-minutes"),

@@ -1,14 +1,18 @@
 package kai.telemetry.streams.program;
 
+import java.util.ArrayList;
 import java.util.List;
+import kai.telemetry.events.BenchmarkResult;
 import kai.telemetry.kpis.BenchmarkStanding;
 import kai.telemetry.kpis.PhaseScoreboard;
+import kai.telemetry.schemas.Ids;
 import kai.telemetry.schemas.Topic;
 import kai.telemetry.schemas.Topics;
 import kai.telemetry.streams.KpiJobs;
 import kai.telemetry.streams.KpiStreamsConfig;
 import kai.telemetry.streams.support.AnySpecificRecordSerde;
 import kai.telemetry.streams.support.EventTimeExtractor;
+import kai.telemetry.streams.support.ValidIds;
 import org.apache.avro.specific.SpecificRecord;
 import org.apache.kafka.common.serialization.Serde;
 import org.apache.kafka.common.serialization.Serdes;
@@ -60,7 +64,8 @@ public final class ScoreboardJob {
             topics.benchmarkResults,
             topics.evaluationScores,
             topics.derivativeModels)) {
-      KStream<String, SpecificRecord> s = source(builder, t, serdes);
+      KStream<String, SpecificRecord> s =
+          source(builder, t, serdes, topics.streamsDeadLetters.name());
       inputs =
           inputs == null
               ? s
@@ -97,14 +102,28 @@ public final class ScoreboardJob {
   }
 
   private static <V extends SpecificRecord> KStream<String, SpecificRecord> source(
-      StreamsBuilder builder, Topic<String, V> topic, ValueSerdes serdes) {
+      StreamsBuilder builder, Topic<String, V> topic, ValueSerdes serdes, String deadLetters) {
     String name = topic.name().substring(topic.name().indexOf("kai."));
-    return builder.stream(
-            topic.name(),
-            Consumed.with(Serdes.String(), serdes.of(topic))
-                .withTimestampExtractor(new EventTimeExtractor())
-                .withName(name + "-source"))
+    return ValidIds.only(
+            builder.stream(
+                topic.name(),
+                Consumed.with(Serdes.String(), serdes.of(topic))
+                    .withTimestampExtractor(new EventTimeExtractor())
+                    .withName(name + "-source")),
+            name,
+            v -> !(v instanceof BenchmarkResult r) || reasons(r).isEmpty(),
+            v -> reasons((BenchmarkResult) v),
+            deadLetters)
         .mapValues(v -> (SpecificRecord) v, Named.as(name + "-as-input"));
+  }
+
+  /** What is wrong with a benchmark result's ids (teams report results directly). */
+  private static List<String> reasons(BenchmarkResult r) {
+    List<String> why = new ArrayList<>();
+    Ids.team(why, r.getTeam());
+    Ids.id(why, "model", r.getModel());
+    Ids.id(why, "benchmark", r.getBenchmark());
+    return why;
   }
 
   public static KafkaStreams start(KpiStreamsConfig config) {

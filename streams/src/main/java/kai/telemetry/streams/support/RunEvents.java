@@ -2,6 +2,7 @@ package kai.telemetry.streams.support;
 
 import kai.telemetry.events.RunLifecycle;
 import kai.telemetry.events.TrainingStep;
+import kai.telemetry.schemas.Ids;
 import kai.telemetry.schemas.Topics;
 import org.apache.avro.specific.SpecificRecord;
 import org.apache.kafka.common.serialization.Serde;
@@ -25,19 +26,36 @@ public final class RunEvents {
       Serde<TrainingStep> stepSerde,
       Serde<RunLifecycle> lifecycleSerde) {
     KStream<String, SpecificRecord> steps =
-        builder.stream(
-                topics.trainingSteps.name(),
-                Consumed.with(Serdes.String(), stepSerde)
-                    .withTimestampExtractor(new EventTimeExtractor())
-                    .withName("training-steps-source"))
+        ValidIds.only(
+                builder.stream(
+                    topics.trainingSteps.name(),
+                    Consumed.with(Serdes.String(), stepSerde)
+                        .withTimestampExtractor(new EventTimeExtractor())
+                        .withName("training-steps-source")),
+                "training-steps",
+                s -> Ids.isTeam(s.getTeam()) && Ids.isId(s.getRunId()),
+                s -> reasons(s.getTeam(), s.getRunId()),
+                topics.streamsDeadLetters.name())
             .mapValues(v -> (SpecificRecord) v, Named.as("steps-as-events"));
     KStream<String, SpecificRecord> lifecycle =
-        builder.stream(
-                topics.runLifecycle.name(),
-                Consumed.with(Serdes.String(), lifecycleSerde)
-                    .withTimestampExtractor(new EventTimeExtractor())
-                    .withName("run-lifecycle-source"))
+        ValidIds.only(
+                builder.stream(
+                    topics.runLifecycle.name(),
+                    Consumed.with(Serdes.String(), lifecycleSerde)
+                        .withTimestampExtractor(new EventTimeExtractor())
+                        .withName("run-lifecycle-source")),
+                "run-lifecycle",
+                l -> Ids.isTeam(l.getTeam()) && Ids.isId(l.getRunId()),
+                l -> reasons(l.getTeam(), l.getRunId()),
+                topics.streamsDeadLetters.name())
             .mapValues(v -> (SpecificRecord) v, Named.as("lifecycle-as-events"));
     return steps.merge(lifecycle, Named.as("run-events"));
+  }
+
+  private static java.util.List<String> reasons(String team, String runId) {
+    java.util.List<String> why = new java.util.ArrayList<>();
+    Ids.team(why, team);
+    Ids.id(why, "run_id", runId);
+    return why;
   }
 }

@@ -193,6 +193,31 @@ class FleetKpiJobTest {
   }
 
   @Test
+  void aSampleWithIdsThatCouldBreakOutOfQuotedSqlIsDeadLetteredAndCountsNowhere() {
+    var deadLetters =
+        driver.createOutputTopic(
+            topics.streamsDeadLetters.name(),
+            Serdes.String().deserializer(),
+            Serdes.ByteArray().deserializer());
+    pipe("upstage", "GPU-1", 1_000, 80, null, null, null, null, null);
+    pipe("upstage' OR '1'='1", "GPU-2", 2_000, 10, null, null, null, null, null);
+    pipe("upstage", "upstage-c1", "r".repeat(10_000), 3_000, 10, null, null, null, null, null);
+
+    Map<String, TeamFleetMinute> w = lastPerTeamWindow();
+    assertThat(w).containsOnlyKeys("upstage@0");
+    assertThat(w.get("upstage@0").getSamples()).isEqualTo(1);
+    assertThat(w.get("upstage@0").getUtilizationMeanPct()).isEqualTo(80.0);
+    var refused = deadLetters.readRecordsToList();
+    assertThat(refused).hasSize(2);
+    assertThat(new String(refused.get(0).headers().lastHeader("kai.dlq.reason").value()))
+        .contains("team 'upstage' OR '1'='1' is not an id");
+    assertThat(new String(refused.get(1).headers().lastHeader("kai.dlq.reason").value()))
+        .contains("gpu_uuid")
+        .contains("(10000 characters)");
+    assertThat(new String(refused.get(0).value())).contains("GPU-2");
+  }
+
+  @Test
   void clustersGetTheirOwnRowsAndTheTeamRowAddsThemUp() {
     pipe("sk-telecom", "skt-a", "GPU-1", 1_000, 90, 600.0, null, 0, null, null);
     pipe("sk-telecom", "skt-b", "GPU-2", 2_000, 30, 200.0, null, 0, null, null);

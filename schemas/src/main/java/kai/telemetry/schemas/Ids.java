@@ -1,0 +1,96 @@
+package kai.telemetry.schemas;
+
+import java.util.List;
+import java.util.regex.Pattern;
+
+/**
+ * The character set and length of every id the pipeline stores and shows (team, cluster, node, run,
+ * GPU, benchmark, model). Ids end up in keys, table rows and dashboards' quoted SQL, so none may
+ * hold a quote, a backslash, white space or a control character, or run long: collectors refuse
+ * such a record with the reason, and the KPI jobs check again, since a team's credentials can write
+ * raw records without a collector.
+ */
+public final class Ids {
+  /** Team ids as the program names them: lower case, digits and dashes. */
+  public static final Pattern TEAM = Pattern.compile("[a-z0-9][a-z0-9-]{0,62}");
+
+  /**
+   * Other ids: letters, digits and {@code . _ - : / @ + =}, starting with a letter or digit (covers
+   * GPU and MIG UUIDs, host names, Kubernetes pod names, run names like {@code exp/7}).
+   */
+  public static final Pattern ID = Pattern.compile("[A-Za-z0-9][A-Za-z0-9._:/@+=-]{0,127}");
+
+  private Ids() {}
+
+  /** Adds to {@code why} what is wrong with team id {@code value}, if anything. */
+  public static void team(List<String> why, String value) {
+    check(why, "team", value, TEAM, "lower-case letters, digits and dashes, at most 63");
+  }
+
+  /** Adds to {@code why} what is wrong with id {@code value} named {@code field}, if anything. */
+  public static void id(List<String> why, String field, String value) {
+    check(why, field, value, ID, "letters, digits and . _ - : / @ + =, at most 128");
+  }
+
+  /** As {@link #id}, for an id that may be absent. */
+  public static void optionalId(List<String> why, String field, String value) {
+    if (value != null && !value.isEmpty()) {
+      id(why, field, value);
+    }
+  }
+
+  /** True when {@code value} is a team id ({@link #TEAM}); no allocation, for hot paths. */
+  public static boolean isTeam(String value) {
+    int n = value == null ? 0 : value.length();
+    if (n == 0 || n > 63) {
+      return false;
+    }
+    for (int i = 0; i < n; i++) {
+      char c = value.charAt(i);
+      boolean ok = (c >= 'a' && c <= 'z') || (c >= '0' && c <= '9') || (c == '-' && i > 0);
+      if (!ok) {
+        return false;
+      }
+    }
+    return true;
+  }
+
+  /** True when {@code value} is an id ({@link #ID}); no allocation, for hot paths. */
+  public static boolean isId(String value) {
+    int n = value == null ? 0 : value.length();
+    if (n == 0 || n > 128) {
+      return false;
+    }
+    for (int i = 0; i < n; i++) {
+      char c = value.charAt(i);
+      boolean alnum = (c >= 'a' && c <= 'z') || (c >= 'A' && c <= 'Z') || (c >= '0' && c <= '9');
+      if (!alnum && (i == 0 || ".:_/@+=-".indexOf(c) < 0)) {
+        return false;
+      }
+    }
+    return true;
+  }
+
+  private static void check(
+      List<String> why, String field, String value, Pattern pattern, String rule) {
+    boolean ok = pattern == TEAM ? isTeam(value) : isId(value);
+    if (!ok) {
+      why.add(field + " " + shown(value) + " is not an id (" + rule + ")");
+    }
+  }
+
+  /** The value as a reason may show it: at most 40 characters, control characters escaped. */
+  static String shown(String value) {
+    if (value == null) {
+      return "(none)";
+    }
+    StringBuilder b = new StringBuilder("'");
+    int n = Math.min(value.length(), 40);
+    for (int i = 0; i < n; i++) {
+      char c = value.charAt(i);
+      b.append(c < 0x20 || c == 0x7f ? String.format("\\u%04x", (int) c) : String.valueOf(c));
+    }
+    b.append(value.length() > 40 ? "...' (" + value.length() + " characters)" : "'");
+    return b.toString();
+  }
+}
