@@ -20,7 +20,29 @@ public final class Ids {
    */
   public static final Pattern ID = Pattern.compile("[A-Za-z0-9][A-Za-z0-9._:/@+=-]{0,127}");
 
+  /** Column (and field) names that hold ids wherever they appear: checked when stored. */
+  public static final java.util.Set<String> ID_FIELDS =
+      java.util.Set.of("cluster", "node", "gpu_uuid", "run_id", "benchmark", "model");
+
   private Ids() {}
+
+  /**
+   * What is wrong with {@code value} in field {@code field} if the field holds an id ({@code team}
+   * or one of {@link #ID_FIELDS}); null when it is fine or not an id field. Null and empty values
+   * of optional fields pass.
+   */
+  public static String problem(String field, String value) {
+    if (value == null || value.isEmpty() && !field.equals("team")) {
+      return null;
+    }
+    if (field.equals("team")) {
+      return isTeam(value) ? null : field + " " + shown(value) + " is not a team id";
+    }
+    if (ID_FIELDS.contains(field) && !isId(value)) {
+      return field + " " + shown(value) + " is not an id";
+    }
+    return null;
+  }
 
   /** Adds to {@code why} what is wrong with team id {@code value}, if anything. */
   public static void team(List<String> why, String value) {

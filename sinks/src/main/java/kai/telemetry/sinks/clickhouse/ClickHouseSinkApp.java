@@ -20,10 +20,10 @@ public final class ClickHouseSinkApp {
   /** Which topic lands in which table. */
   public static List<TableRoute<?>> routes(Topics topics, java.util.Map<String, ?> serdeConfig) {
     return List.of(
-        route(topics.gpuSamples, Tables.GPU_SAMPLES, serdeConfig),
-        route(topics.trainingSteps, Tables.TRAINING_STEPS, serdeConfig),
-        route(topics.runLifecycle, Tables.RUN_LIFECYCLE, serdeConfig),
-        route(topics.benchmarkResults, Tables.BENCHMARK_RESULTS, serdeConfig),
+        route(topics.gpuSamples, Tables.GPU_SAMPLES, serdeConfig, true),
+        route(topics.trainingSteps, Tables.TRAINING_STEPS, serdeConfig, true),
+        route(topics.runLifecycle, Tables.RUN_LIFECYCLE, serdeConfig, true),
+        route(topics.benchmarkResults, Tables.BENCHMARK_RESULTS, serdeConfig, true),
         route(topics.evaluationScores, Tables.EVALUATION_SCORES, serdeConfig),
         route(topics.derivativeModels, Tables.DERIVATIVE_MODELS, serdeConfig),
         route(topics.teams, Tables.TEAMS, serdeConfig),
@@ -40,11 +40,21 @@ public final class ClickHouseSinkApp {
 
   private static <V extends SpecificRecord> TableRoute<V> route(
       Topic<String, V> topic, String table, java.util.Map<String, ?> serdeConfig) {
+    return route(topic, table, serdeConfig, false);
+  }
+
+  /** {@code teamWritten}: a topic teams write directly, so its ids are checked before landing. */
+  private static <V extends SpecificRecord> TableRoute<V> route(
+      Topic<String, V> topic,
+      String table,
+      java.util.Map<String, ?> serdeConfig,
+      boolean teamWritten) {
     return TableRoute.of(
         topic.name(),
         table,
         topic.valueSerde(serdeConfig).deserializer(),
-        SpecificData.get().getSchema(topic.valueAvroType().orElseThrow()));
+        SpecificData.get().getSchema(topic.valueAvroType().orElseThrow()),
+        teamWritten);
   }
 
   /** Applies the migrations and builds a sink ready to {@link ClickHouseSink#run()}. */

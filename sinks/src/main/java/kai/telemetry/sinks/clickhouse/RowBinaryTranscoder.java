@@ -6,6 +6,7 @@ import java.util.ArrayList;
 import java.util.HashMap;
 import java.util.List;
 import java.util.Map;
+import kai.telemetry.schemas.Ids;
 import kai.telemetry.schemas.registry.AvroDeserializer;
 import kai.telemetry.sinks.clickhouse.RowBinary.Column;
 import org.apache.avro.Schema;
@@ -54,7 +55,8 @@ final class RowBinaryTranscoder {
   }
 
   /** One value of the reader schema and the column it lands in. */
-  private record Leaf(Schema value, int nullBranch, Column column, byte[][] symbols) {}
+  private record Leaf(
+      Schema value, int nullBranch, Column column, byte[][] symbols, String idField) {}
 
   /** A top-level field: one leaf, or a (nullable) record flattened into one leaf per sub-field. */
   private record Field(Leaf leaf, int nullBranch, Leaf[] nested) {}
@@ -93,11 +95,11 @@ final class RowBinaryTranscoder {
     for (Schema.Field f : reader.getFields()) {
       Schema record = TableRoute.recordOf(f.schema());
       if (record == null) {
-        compiled.add(new Field(leaf(f, columns.get(column++)), -1, null));
+        compiled.add(new Field(leaf(f, columns.get(column++), route.checksIds()), -1, null));
       } else {
         Leaf[] nested = new Leaf[record.getFields().size()];
         for (Schema.Field sub : record.getFields()) {
-          nested[sub.pos()] = leaf(sub, columns.get(column++));
+          nested[sub.pos()] = leaf(sub, columns.get(column++), false);
         }
         compiled.add(new Field(null, nullBranch(f.schema()), nested));
       }
@@ -228,6 +230,12 @@ final class RowBinaryTranscoder {
       case BOOLEAN -> out.writeByte(in.readBoolean() ? 1 : 0);
       case STRING -> {
         Utf8 s = in.readString(text);
+        if (leaf.idField() != null) {
+          String problem = Ids.problem(leaf.idField(), s.toString());
+          if (problem != null) {
+            throw new IllegalArgumentException(problem); // the record is dead-lettered with it
+          }
+        }
         out.writeString(s.getBytes(), 0, s.getByteLength());
       }
       case ENUM -> {
@@ -267,7 +275,7 @@ final class RowBinaryTranscoder {
   }
 
   /** Checks at start that the reader field can land in the column, and how. */
-  private static Leaf leaf(Schema.Field f, Column column) {
+  private static Leaf leaf(Schema.Field f, Column column, boolean topLevel) {
     int nullBranch = nullBranch(f.schema());
     Schema value = f.schema();
     if (value.getType() == Schema.Type.UNION) {
@@ -305,7 +313,11 @@ final class RowBinaryTranscoder {
               .map(s -> s.getBytes(StandardCharsets.UTF_8))
               .toArray(byte[][]::new);
     }
-    return new Leaf(value, nullBranch, column, symbols);
+    // Top-level id fields are checked as they are copied (Ids): nothing stored can break out of
+    // a dashboard's quoted SQL.
+    String idField =
+        topLevel && (f.name().equals("team") || Ids.ID_FIELDS.contains(f.name())) ? f.name() : null;
+    return new Leaf(value, nullBranch, column, symbols, idField);
   }
 
   private static int nullBranch(Schema s) {

@@ -2,6 +2,7 @@ package kai.telemetry.sinks.clickhouse;
 
 import java.util.ArrayList;
 import java.util.List;
+import kai.telemetry.schemas.Ids;
 import org.apache.avro.Schema;
 import org.apache.avro.generic.IndexedRecord;
 import org.apache.avro.specific.SpecificRecord;
@@ -20,11 +21,12 @@ public final class TableRoute<V extends SpecificRecord> {
   private final List<String> columns;
   private final List<int[]> paths;
   private final Schema schema;
+  private final boolean checkIds;
 
   /** A flat route: column i is field i. */
   public TableRoute(
       String topic, String table, Deserializer<V> deserializer, List<String> columns) {
-    this(topic, table, deserializer, columns, identityPaths(columns.size()), null);
+    this(topic, table, deserializer, columns, identityPaths(columns.size()), null, false);
   }
 
   private TableRoute(
@@ -33,8 +35,10 @@ public final class TableRoute<V extends SpecificRecord> {
       Deserializer<V> deserializer,
       List<String> columns,
       List<int[]> paths,
-      Schema schema) {
+      Schema schema,
+      boolean checkIds) {
     this.schema = schema;
+    this.checkIds = checkIds;
     this.topic = topic;
     this.table = Tables.identifier(table);
     this.deserializer = deserializer;
@@ -44,6 +48,15 @@ public final class TableRoute<V extends SpecificRecord> {
 
   public static <V extends SpecificRecord> TableRoute<V> of(
       String topic, String table, Deserializer<V> deserializer, Schema schema) {
+    return of(topic, table, deserializer, schema, false);
+  }
+
+  /**
+   * A route whose top-level id fields ({@code team}, {@code Ids.ID_FIELDS}) are checked when {@code
+   * checkIds}: for topics teams write, whose records no job has checked.
+   */
+  public static <V extends SpecificRecord> TableRoute<V> of(
+      String topic, String table, Deserializer<V> deserializer, Schema schema, boolean checkIds) {
     List<String> columns = new ArrayList<>();
     List<int[]> paths = new ArrayList<>();
     for (Schema.Field f : schema.getFields()) {
@@ -58,7 +71,7 @@ public final class TableRoute<V extends SpecificRecord> {
         }
       }
     }
-    return new TableRoute<>(topic, table, deserializer, columns, paths, schema);
+    return new TableRoute<>(topic, table, deserializer, columns, paths, schema, checkIds);
   }
 
   /** The record schema of a record field or a nullable record field, else null. */
@@ -88,6 +101,11 @@ public final class TableRoute<V extends SpecificRecord> {
     return topic;
   }
 
+  /** Whether the route checks its records' ids before they land. */
+  public boolean checksIds() {
+    return checkIds;
+  }
+
   public String table() {
     return table;
   }
@@ -105,6 +123,11 @@ public final class TableRoute<V extends SpecificRecord> {
     return deserializer;
   }
 
+  /** The field name of column {@code i} when it is a top-level field (ids are), else "". */
+  private String leafName(int i) {
+    return paths.get(i).length == 1 ? columns.get(i) : "";
+  }
+
   /** Decodes {@code value} and lays it out as a row in {@link #columns()} order. */
   public Object[] row(byte[] value) {
     V record = deserializer.deserialize(topic, value);
@@ -119,6 +142,12 @@ public final class TableRoute<V extends SpecificRecord> {
         v = v == null ? null : ((IndexedRecord) v).get(path[1]);
       }
       row[i] = column(v);
+      if (checkIds && row[i] instanceof String text) {
+        String problem = Ids.problem(leafName(i), text);
+        if (problem != null) {
+          throw new IllegalArgumentException(problem);
+        }
+      }
     }
     return row;
   }

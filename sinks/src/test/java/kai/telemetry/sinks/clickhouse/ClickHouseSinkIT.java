@@ -68,6 +68,11 @@ class ClickHouseSinkIT {
           new ProducerRecord<>(t, 0, null, valueSerializer.serialize(t, sample("G1", 2_000, 20))));
       producer.send(
           new ProducerRecord<>(t, 0, null, valueSerializer.serialize(t, sample("G2", 2_000, 30))));
+      // A team's credentials can write raw records without a collector: an id that would break
+      // out of a dashboard's quoted SQL must not land.
+      GpuSample hostile = sample("G3", 3_000, 40);
+      hostile.setTeam("sk-telecom' OR '1'='1");
+      producer.send(new ProducerRecord<>(t, 0, null, valueSerializer.serialize(t, hostile)));
       producer.flush();
     }
 
@@ -108,9 +113,9 @@ class ClickHouseSinkIT {
       // The same outcome, as Prometheus sees it.
       String metrics = scrape(sink);
       assertThat(metrics)
-          .contains("kai_sink_records_in_total{topic=\"" + topics.gpuSamples.name() + "\"} 4.0")
+          .contains("kai_sink_records_in_total{topic=\"" + topics.gpuSamples.name() + "\"} 5.0")
           .contains("kai_sink_rows_written_total{table=\"gpu_samples\"} 3.0")
-          .contains("kai_sink_dead_lettered_total{topic=\"" + topics.gpuSamples.name() + "\"} 1.0")
+          .contains("kai_sink_dead_lettered_total{topic=\"" + topics.gpuSamples.name() + "\"} 2.0")
           .contains(
               "kai_sink_consumer_lag_records{partition=\"0\",topic=\""
                   + topics.gpuSamples.name()
@@ -128,14 +133,17 @@ class ClickHouseSinkIT {
             new ByteArrayDeserializer())) {
       consumer.subscribe(List.of(topics.sinkDeadLetters.name()));
       Await.until(
-          "the poison record in the DLQ",
+          "the poison and the hostile record in the DLQ",
           Duration.ofSeconds(20),
           () -> {
             consumer.poll(Duration.ofMillis(200)).forEach(dead::add);
-            return !dead.isEmpty();
+            return dead.size() >= 2;
           });
     }
-    assertThat(dead).hasSize(1);
+    assertThat(dead).hasSize(2);
+    assertThat(header(dead.get(1), KafkaDeadLetters.REASON))
+        .contains("team 'sk-telecom' OR '1'='1' is not a team id");
+    assertThat(header(dead.get(1), KafkaDeadLetters.SOURCE_OFFSET)).isEqualTo("4");
     ConsumerRecord<byte[], byte[]> d = dead.get(0);
     assertThat(d.value()).isEqualTo(poison);
     assertThat(header(d, KafkaDeadLetters.SOURCE_TOPIC)).isEqualTo(topics.gpuSamples.name());
