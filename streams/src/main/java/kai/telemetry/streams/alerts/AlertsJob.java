@@ -6,7 +6,6 @@ import kai.telemetry.events.TrainingStep;
 import kai.telemetry.kpis.Alert;
 import kai.telemetry.kpis.RunMinute;
 import kai.telemetry.kpis.TeamFleetMinute;
-import kai.telemetry.schemas.Ids;
 import kai.telemetry.schemas.Keys;
 import kai.telemetry.schemas.Topics;
 import kai.telemetry.streams.KpiJobs;
@@ -103,14 +102,8 @@ public final class AlertsJob {
                     .withTimestampExtractor(new EventTimeExtractor())
                     .withName("alerts-samples-source")),
             "alerts-samples",
-            s -> Ids.isTeam(s.getTeam()) && Ids.isId(s.getCluster()) && Ids.isId(s.getGpuUuid()),
-            s -> {
-              java.util.List<String> why = new java.util.ArrayList<>();
-              Ids.team(why, s.getTeam());
-              Ids.id(why, "cluster", s.getCluster());
-              Ids.id(why, "gpu_uuid", s.getGpuUuid());
-              return why;
-            },
+            s -> ValidIds.sample(s.getTeam(), s.getCluster(), s.getGpuUuid()),
+            s -> ValidIds.sampleProblems(s.getTeam(), s.getCluster(), s.getGpuUuid()),
             topics.streamsDeadLetters.name());
     KStream<String, Alert> gpuAlerts =
         samples.process(

@@ -1,11 +1,8 @@
 package kai.telemetry.streams.fleet;
 
 import java.time.Duration;
-import java.util.ArrayList;
-import java.util.List;
 import kai.telemetry.kpis.TeamFleetMinute;
 import kai.telemetry.reference.TeamInfo;
-import kai.telemetry.schemas.Ids;
 import kai.telemetry.schemas.Topics;
 import kai.telemetry.schemas.registry.AvroSerde;
 import kai.telemetry.streams.KpiJobs;
@@ -96,14 +93,8 @@ public final class FleetKpiJob {
                     .withTimestampExtractor(new EventTimeExtractor())
                     .withName("gpu-samples-source")),
             "gpu-samples",
-            s -> Ids.isTeam(s.getTeam()) && Ids.isId(s.getCluster()) && Ids.isId(s.getGpuUuid()),
-            s -> {
-              List<String> why = new ArrayList<>();
-              Ids.team(why, s.getTeam());
-              Ids.id(why, "cluster", s.getCluster());
-              Ids.id(why, "gpu_uuid", s.getGpuUuid());
-              return why;
-            },
+            s -> ValidIds.sample(s.getTeam(), s.getCluster(), s.getGpuUuid()),
+            s -> ValidIds.sampleProblems(s.getTeam(), s.getCluster(), s.getGpuUuid()),
             topics.streamsDeadLetters.name())
         .process(
             () -> new GpuMinutesProcessor(windowSize, grace, EMIT_INTERVAL),

@@ -4,6 +4,7 @@ import java.nio.charset.StandardCharsets;
 import java.util.List;
 import java.util.function.Function;
 import java.util.function.Predicate;
+import kai.telemetry.schemas.Ids;
 import org.apache.kafka.common.serialization.Serdes;
 import org.apache.kafka.streams.kstream.Branched;
 import org.apache.kafka.streams.kstream.KStream;
@@ -23,6 +24,20 @@ public final class ValidIds {
   public static final String REASON = "kai.dlq.reason";
 
   private ValidIds() {}
+
+  /** Whether a GPU sample's ids (team, cluster, GPU) pass. */
+  public static boolean sample(String team, String cluster, String gpu) {
+    return Ids.isTeam(team) && Ids.isId(cluster) && Ids.isId(gpu);
+  }
+
+  /** What is wrong with a GPU sample's ids. */
+  public static List<String> sampleProblems(String team, String cluster, String gpu) {
+    List<String> why = new java.util.ArrayList<>();
+    Ids.team(why, team);
+    Ids.id(why, "cluster", cluster);
+    Ids.id(why, "gpu_uuid", gpu);
+    return why;
+  }
 
   /**
    * The records of {@code in} whose ids pass {@code valid}; the others, with {@code reasons}, to
