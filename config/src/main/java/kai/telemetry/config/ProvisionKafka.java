@@ -219,6 +219,10 @@ public final class ProvisionKafka {
       if (password.length() < 12) {
         throw new ConfigException(USERS_FILE, user, "password shorter than 12 characters");
       }
+      if (password.contains("\"") || password.contains("\\")) {
+        // A client's JAAS setting quotes the password: these would end or escape it.
+        throw new ConfigException(USERS_FILE, user, "password contains a quote or a backslash");
+      }
       users.put(user, password);
     }
     return users;

@@ -2,10 +2,8 @@ package kai.telemetry.config;
 
 import java.util.ArrayList;
 import java.util.List;
-import java.util.Map;
 import kai.telemetry.schemas.Topic;
 import kai.telemetry.schemas.Topics;
-import kai.telemetry.schemas.registry.RegistryAuth;
 import kai.telemetry.schemas.registry.RegistrySerdeConfig;
 import kai.telemetry.schemas.registry.SchemaRegistryClient;
 import org.apache.avro.specific.SpecificData;
@@ -26,15 +24,10 @@ public final class RegisterSchemas {
 
   /** Registers every schema; returns "subject=id" lines. */
   public static List<String> run(AbstractConfig config) {
-    Map<String, Object> serde = CommonSettings.serdeConfig(config);
-    RegistryAuth auth = RegistryAuth.NONE;
-    if (serde.containsKey(RegistrySerdeConfig.BASIC_AUTH_USER_INFO)) {
-      auth = RegistryAuth.basic(serde.get(RegistrySerdeConfig.BASIC_AUTH_USER_INFO).toString());
-    } else if (serde.containsKey(RegistrySerdeConfig.BEARER_AUTH_TOKEN)) {
-      auth = RegistryAuth.bearer(serde.get(RegistrySerdeConfig.BEARER_AUTH_TOKEN).toString());
-    }
     SchemaRegistryClient registry =
-        new SchemaRegistryClient(config.getString(CommonSettings.SCHEMA_REGISTRY_URL), auth);
+        new SchemaRegistryClient(
+            config.getString(CommonSettings.SCHEMA_REGISTRY_URL),
+            RegistrySerdeConfig.auth(CommonSettings.serdeConfig(config)));
     Topics topics = CommonSettings.topics(config);
     List<String> registered = new ArrayList<>();
     for (Topic<?, ?> t : topics.all()) {

@@ -92,7 +92,7 @@ public final class Distribution {
     ProcessBuilder pb = new ProcessBuilder(cmd).redirectErrorStream(true);
     pb.redirectOutput(log.toFile());
     pb.environment().remove("LD_PRELOAD"); // a preloaded library is the parent's, not the child's
-    pb.environment().putIfAbsent("JAVA_HOME", System.getProperty("java.home"));
+    pb.environment().put("JAVA_HOME", System.getProperty("java.home")); // a JDK 21+, known here
     try {
       Files.createDirectories(log.getParent());
       return new Deployable(command, pb.start(), log, System.nanoTime());

@@ -5,8 +5,9 @@ import java.util.regex.Pattern;
 
 /**
  * The character set and length of every id the pipeline stores and shows (team, cluster, node, run,
- * GPU, benchmark, model). Ids end up in keys, table rows and dashboards' quoted SQL, so none may
- * hold a quote, a backslash, white space or a control character, or run long: collectors refuse
+ * GPU, benchmark; not a model name, which lm-evaluation-harness fills with local checkpoint paths
+ * and no dashboard filters by). Ids end up in keys, table rows and dashboards' quoted SQL, so none
+ * may hold a quote, a backslash, white space or a control character, or run long: collectors refuse
  * such a record with the reason, and the KPI jobs check again, since a team's credentials can write
  * raw records without a collector.
  */
@@ -22,7 +23,7 @@ public final class Ids {
 
   /** Column (and field) names that hold ids wherever they appear: checked when stored. */
   public static final java.util.Set<String> ID_FIELDS =
-      java.util.Set.of("cluster", "node", "gpu_uuid", "run_id", "benchmark", "model");
+      java.util.Set.of("cluster", "node", "gpu_uuid", "run_id", "benchmark");
 
   private Ids() {}
 
@@ -46,12 +47,23 @@ public final class Ids {
 
   /** Adds to {@code why} what is wrong with team id {@code value}, if anything. */
   public static void team(List<String> why, String value) {
-    check(why, "team", value, TEAM, "lower-case letters, digits and dashes, at most 63");
+    if (!isTeam(value)) {
+      why.add(
+          "team "
+              + shown(value)
+              + " is not an id (lower-case letters, digits and dashes, at most 63)");
+    }
   }
 
   /** Adds to {@code why} what is wrong with id {@code value} named {@code field}, if anything. */
   public static void id(List<String> why, String field, String value) {
-    check(why, field, value, ID, "letters, digits and . _ - : / @ + =, at most 128");
+    if (!isId(value)) {
+      why.add(
+          field
+              + " "
+              + shown(value)
+              + " is not an id (letters, digits and . _ - : / @ + =, at most 128)");
+    }
   }
 
   /** As {@link #id}, for an id that may be absent. */
@@ -91,14 +103,6 @@ public final class Ids {
       }
     }
     return true;
-  }
-
-  private static void check(
-      List<String> why, String field, String value, Pattern pattern, String rule) {
-    boolean ok = pattern == TEAM ? isTeam(value) : isId(value);
-    if (!ok) {
-      why.add(field + " " + shown(value) + " is not an id (" + rule + ")");
-    }
   }
 
   /** The value as a reason may show it: at most 40 characters, control characters escaped. */

@@ -42,17 +42,14 @@ public final class StartupBenchmark {
     Map<String, String> a = BenchInput.arguments(args);
     int runs = Integer.parseInt(a.getOrDefault("runs", "1"));
     Distribution dist = Distribution.locate();
-    Path archive =
-        dist.home()
-            .getParent()
-            .resolve(
-                "kai-telemetry-"
-                    + dist.jars().stream()
-                        .filter(j -> j.startsWith("producers-"))
-                        .findFirst()
-                        .orElseThrow()
-                        .substring("producers-".length())
-                        .replace(".jar", ".tar.gz"));
+    Path archive;
+    try (var files = Files.list(dist.home().getParent())) {
+      archive =
+          files
+              .filter(f -> f.getFileName().toString().matches("kai-telemetry-.*\\.tar\\.gz"))
+              .findFirst()
+              .orElse(dist.home().resolveSibling("kai-telemetry-(version).tar.gz"));
+    }
     System.out.printf(
         "distribution %s: %,d bytes in %d jars and the launcher; archive %s: %s%n",
         dist.home(),

@@ -73,7 +73,6 @@ public final class Validation {
       why.add("score is NaN");
     }
     Ids.team(why, r.getTeam());
-    Ids.id(why, "model", r.getModel());
     Ids.id(why, "benchmark", r.getBenchmark());
     return why;
   }

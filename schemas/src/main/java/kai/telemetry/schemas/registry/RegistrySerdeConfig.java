@@ -34,7 +34,7 @@ public final class RegistrySerdeConfig {
   }
 
   /** The credentials the serde settings give; both kinds at once is an error. */
-  static RegistryAuth auth(Map<String, ?> configs) {
+  public static RegistryAuth auth(Map<String, ?> configs) {
     String userInfo = string(configs, BASIC_AUTH_USER_INFO);
     String token = string(configs, BEARER_AUTH_TOKEN);
     if (userInfo != null && token != null) {

@@ -64,6 +64,7 @@ public final class ClickHouseTeamUsers {
    */
   public static String usersFile(
       String database, List<String> teams, Function<String, String> password) {
+    Tables.identifier(database); // an XML element name and part of SQL: refuse anything else
     StringBuilder users = new StringBuilder();
     for (String team : teams) {
       StringBuilder filters = new StringBuilder();

@@ -66,6 +66,10 @@ class ClickHouseTeamUsersTest {
 
   @Test
   void aTeamIdThatCouldBreakOutOfTheFilterIsRefused() {
+    assertThatThrownBy(
+            () -> ClickHouseTeamUsers.usersFile("kai><x", List.of("upstage"), t -> "<password/>"))
+        .as("a database name is an XML element and part of SQL")
+        .isInstanceOf(IllegalArgumentException.class);
     for (String hostile : List.of("a' OR 1=1 --", "Upstage", "", "a/b", "x".repeat(64))) {
       assertThatThrownBy(
               () -> ClickHouseTeamUsers.usersFile("kai", List.of(hostile), t -> "<password/>"))

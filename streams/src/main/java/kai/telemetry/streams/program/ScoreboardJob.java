@@ -121,7 +121,6 @@ public final class ScoreboardJob {
   private static List<String> reasons(BenchmarkResult r) {
     List<String> why = new ArrayList<>();
     Ids.team(why, r.getTeam());
-    Ids.id(why, "model", r.getModel());
     Ids.id(why, "benchmark", r.getBenchmark());
     return why;
   }
