@@ -20,10 +20,14 @@ import org.apache.kafka.common.resource.ResourceType;
  * more. The broker denies everything else ({@code allow.everyone.if.no.acl.found=false}).
  *
  * <ul>
- *   <li>a team ({@code team-<id>}): writes the raw topics and its collectors' rejects and
- *       positions, with transactional ids under {@code kai-<id>-}; reads no raw data at all;
+ *   <li>a team ({@code team-<id>}): writes and reads its own intake topics ({@code
+ *       kai.team.<id>.*}: telemetry, self-reported results, its collectors' rejects and positions),
+ *       with transactional ids under {@code kai-<id>-}; reads no other team's data and nothing
+ *       attributed;
+ *   <li>the intake job: reads every team's intake, writes the attributed raw topics (after checking
+ *       each record's team against its topic's) and the quarantine;
  *   <li>the program office: the only writer of the reference topics (teams, catalogue, rules),
- *       evaluation scores and derivative models; reads every topic;
+ *       evaluation scores, derivative models and official benchmark results; reads every topic;
  *   <li>each KPI job (its application id): reads the raw, reference and KPI topics, writes the KPI
  *       and alert topics and its dead letters, and owns the topics, group and transactional ids
  *       under its application id;
@@ -40,6 +44,9 @@ public final class KafkaAccess {
   /** The KPI jobs' commands; each job's principal is its application id, prefix-command. */
   public static final List<String> KPI_JOBS =
       List.of("fleet-kpi-job", "training-kpi-job", "scoreboard-job", "alerts-job");
+
+  /** The intake job's command; its principal is its application id, prefix-command. */
+  public static final String INTAKE_JOB = "intake-job";
 
   public static final String PROGRAM_OFFICE = "kai-program-office";
   public static final String OPERATOR = "kai-operator";
@@ -69,22 +76,20 @@ public final class KafkaAccess {
     return "kai-" + team + "-";
   }
 
-  /** ACLs of a team's collectors. */
+  /**
+   * ACLs of a team's collectors: everything under its own intake prefix (which no other team's
+   * prefix covers: team ids hold no dot), read back included, and nothing else.
+   */
   public List<AclBinding> team(String team) {
     String user = teamPrincipal(team);
     List<AclBinding> acls = new ArrayList<>();
-    for (Topic<?, ?> t :
-        List.of(
-            topics.gpuSamples,
-            topics.trainingSteps,
-            topics.runLifecycle,
-            topics.benchmarkResults,
-            topics.collectorRejects,
-            topics.collectorPositions)) {
-      allow(acls, user, topic(t), AclOperation.WRITE, AclOperation.DESCRIBE);
-    }
-    // The log follower reads back its committed position at start.
-    allow(acls, user, topic(topics.collectorPositions), AclOperation.READ);
+    allow(
+        acls,
+        user,
+        new ResourcePattern(ResourceType.TOPIC, topics.team(team).prefix(), PatternType.PREFIXED),
+        AclOperation.WRITE,
+        AclOperation.DESCRIBE,
+        AclOperation.READ); // the log follower reads back its committed positions at start
     allow(
         acls,
         user,
@@ -93,6 +98,34 @@ public final class KafkaAccess {
         AclOperation.WRITE,
         AclOperation.DESCRIBE);
     allow(acls, user, cluster(), AclOperation.IDEMPOTENT_WRITE);
+    return acls;
+  }
+
+  /**
+   * ACLs of the intake job ({@code applicationId}): reads every team's intake, writes the
+   * attributed raw topics and the quarantine; the only writer of those raw topics besides the
+   * program office's official benchmark results.
+   */
+  public List<AclBinding> intakeJob(String applicationId) {
+    List<AclBinding> acls = new ArrayList<>();
+    allow(
+        acls,
+        applicationId,
+        new ResourcePattern(ResourceType.TOPIC, topics.teamsPrefix(), PatternType.PREFIXED),
+        AclOperation.READ,
+        AclOperation.DESCRIBE);
+    for (Topic<?, ?> t :
+        List.of(
+            topics.gpuSamples,
+            topics.trainingSteps,
+            topics.runLifecycle,
+            topics.benchmarkResults,
+            topics.collectorRejects,
+            topics.quarantine,
+            topics.streamsDeadLetters)) {
+      allow(acls, applicationId, topic(t), AclOperation.WRITE, AclOperation.DESCRIBE);
+    }
+    streamsApplication(acls, applicationId);
     return acls;
   }
 
@@ -106,12 +139,19 @@ public final class KafkaAccess {
             topics.evaluationRules,
             topics.evaluationScores,
             topics.derivativeModels,
-            topics.benchmarkResults)) {
+            topics.benchmarkResults,
+            topics.collectorRejects)) { // what its official import refused
       allow(acls, PROGRAM_OFFICE, topic(t), AclOperation.WRITE);
     }
     for (Topic<?, ?> t : topics.all()) {
       allow(acls, PROGRAM_OFFICE, topic(t), AclOperation.READ, AclOperation.DESCRIBE);
     }
+    allow(
+        acls,
+        PROGRAM_OFFICE,
+        new ResourcePattern(ResourceType.TOPIC, topics.teamsPrefix(), PatternType.PREFIXED),
+        AclOperation.READ,
+        AclOperation.DESCRIBE);
     allow(
         acls,
         PROGRAM_OFFICE,
@@ -137,7 +177,8 @@ public final class KafkaAccess {
             topics.evaluationRules,
             topics.teamFleetMinute,
             topics.clusterFleetMinute,
-            topics.runMinute)) {
+            topics.runMinute,
+            topics.quarantine)) {
       allow(acls, applicationId, topic(t), AclOperation.READ, AclOperation.DESCRIBE);
     }
     for (Topic<?, ?> t :
@@ -151,6 +192,12 @@ public final class KafkaAccess {
             topics.streamsDeadLetters)) {
       allow(acls, applicationId, topic(t), AclOperation.WRITE, AclOperation.DESCRIBE);
     }
+    streamsApplication(acls, applicationId);
+    return acls;
+  }
+
+  /** What any Kafka Streams application needs of its own: internal topics, group, transactions. */
+  private static void streamsApplication(List<AclBinding> acls, String applicationId) {
     // Its own internal topics (changelogs, repartitions), group and transactions.
     allow(
         acls,
@@ -176,16 +223,13 @@ public final class KafkaAccess {
         cluster(),
         AclOperation.IDEMPOTENT_WRITE,
         AclOperation.DESCRIBE_CONFIGS);
-    return acls;
   }
 
   /** ACLs of the sink with consumer group {@code groupId}. */
   public List<AclBinding> sink(String groupId) {
     List<AclBinding> acls = new ArrayList<>();
     for (Topic<?, ?> t : topics.all()) {
-      if (t != topics.sinkDeadLetters
-          && t != topics.streamsDeadLetters
-          && t != topics.collectorPositions) {
+      if (t != topics.sinkDeadLetters && t != topics.streamsDeadLetters && t != topics.quarantine) {
         allow(acls, SINK, topic(t), AclOperation.READ, AclOperation.DESCRIBE);
       }
     }
@@ -200,20 +244,22 @@ public final class KafkaAccess {
     return acls;
   }
 
-  /** ACLs of the demo simulator: the program's reference data and every team's raw topics. */
+  /**
+   * ACLs of the demo simulator: what the program office publishes (reference data, official
+   * results) and every team's intake.
+   */
   public List<AclBinding> demoSimulator() {
     List<AclBinding> acls = new ArrayList<>();
     for (Topic<?, ?> t :
-        List.of(
-            topics.teams,
-            topics.benchmarks,
-            topics.evaluationRules,
-            topics.gpuSamples,
-            topics.trainingSteps,
-            topics.runLifecycle,
-            topics.benchmarkResults)) {
+        List.of(topics.teams, topics.benchmarks, topics.evaluationRules, topics.benchmarkResults)) {
       allow(acls, DEMO_SIMULATOR, topic(t), AclOperation.WRITE, AclOperation.DESCRIBE);
     }
+    allow(
+        acls,
+        DEMO_SIMULATOR,
+        new ResourcePattern(ResourceType.TOPIC, topics.teamsPrefix(), PatternType.PREFIXED),
+        AclOperation.WRITE,
+        AclOperation.DESCRIBE);
     allow(acls, DEMO_SIMULATOR, cluster(), AclOperation.IDEMPOTENT_WRITE);
     return acls;
   }
@@ -237,17 +283,21 @@ public final class KafkaAccess {
   }
 
   /**
-   * Every principal's ACLs for a deployment whose KPI jobs have {@code jobApplicationIds}, whose
-   * sink has group {@code sinkGroup}, and whose teams are {@code teams}; by principal.
+   * Every principal's ACLs for a deployment whose jobs' application ids start with {@code
+   * applicationIdPrefix} ({@code <prefix>-<command>}), whose sink has group {@code sinkGroup}, and
+   * whose teams are {@code teams}; by principal.
    */
   public Map<String, List<AclBinding>> plan(
-      List<String> jobApplicationIds, String sinkGroup, List<String> teams) {
+      String applicationIdPrefix, String sinkGroup, List<String> teams) {
     Map<String, List<AclBinding>> plan = new LinkedHashMap<>();
     plan.put(PROGRAM_OFFICE, programOffice());
     plan.put(OPERATOR, operator());
     plan.put(SINK, sink(sinkGroup));
-    for (String job : jobApplicationIds) {
-      plan.put(job, kpiJob(job));
+    String intake = applicationIdPrefix + "-" + INTAKE_JOB;
+    plan.put(intake, intakeJob(intake));
+    for (String job : KPI_JOBS) {
+      String applicationId = applicationIdPrefix + "-" + job;
+      plan.put(applicationId, kpiJob(applicationId));
     }
     for (String team : teams) {
       plan.put(teamPrincipal(team), team(team));

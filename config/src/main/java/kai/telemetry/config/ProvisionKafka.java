@@ -31,10 +31,11 @@ import org.apache.kafka.common.config.ConfigException;
 
 /**
  * {@code kai provision-kafka}: makes a cluster ready for the pipeline, as its administrator. It
- * creates the catalogue's topics that are missing, sets the SCRAM credentials of the principals
- * named in a users file, and grants every principal of the access plan ({@link KafkaAccess}) its
- * ACLs. It changes nothing that is already right, so it can run at every deployment; it prints what
- * it did, and exits non-zero when a step fails.
+ * creates the catalogue's topics that are missing (each team's intake included: a team that joins
+ * is added to {@code provision.teams} and provisioned again), sets the SCRAM credentials of the
+ * principals named in a users file, and grants every principal of the access plan ({@link
+ * KafkaAccess}) its ACLs. It changes nothing that is already right, so it can run at every
+ * deployment; it prints what it did, and exits non-zero when a step fails.
  */
 public final class ProvisionKafka {
   public static final String TEAMS = "provision.teams";
@@ -44,6 +45,13 @@ public final class ProvisionKafka {
   public static final String USERS_FILE = "provision.users.file";
   public static final String DEMO = "provision.demo";
 
+  /**
+   * Prefix of the environment variables that carry a principal's password, as an alternative to the
+   * users file: {@code KAI_USER_PASSWORD_} and the principal upper-cased, dashes as underscores
+   * ({@code KAI_USER_PASSWORD_KAI_FLEET_KPI_JOB}).
+   */
+  public static final String USER_ENV = "KAI_USER_PASSWORD_";
+
   public static final ConfigDef DEF =
       CommonSettings.define(new ConfigDef())
           .define(
@@ -51,14 +59,15 @@ public final class ProvisionKafka {
               Type.LIST,
               List.of(),
               Importance.HIGH,
-              "Team ids whose collectors get a principal team-<id> (comma-separated).")
+              "Team ids (comma-separated): each gets its intake topics kai.team.<id>.* and a principal"
+                  + " team-<id> that writes only those.")
           .define(
               APPLICATION_ID_PREFIX,
               Type.STRING,
               "kai",
               new ConfigDef.NonEmptyString(),
               Importance.MEDIUM,
-              "The KPI jobs' application.id.prefix: each job's principal is <prefix>-<command>.")
+              "The jobs' application.id.prefix: each job's principal is <prefix>-<command>.")
           .define(
               SINK_GROUP,
               Type.STRING,
@@ -79,7 +88,9 @@ public final class ProvisionKafka {
               "",
               Importance.HIGH,
               "Properties file of user=password: SCRAM-SHA-512 credentials to set. Every user must"
-                  + " be a principal of the plan. Empty: credentials are managed elsewhere.")
+                  + " be a principal of the plan. A principal's password can also come from"
+                  + " KAI_USER_PASSWORD_<PRINCIPAL> (upper case, dashes as underscores). Neither:"
+                  + " credentials are managed elsewhere.")
           .define(
               DEMO,
               Type.BOOLEAN,
@@ -97,18 +108,26 @@ public final class ProvisionKafka {
       int aclsGranted) {}
 
   public static Result run(AbstractConfig config) {
+    return run(config, System.getenv());
+  }
+
+  /** As {@link #run(AbstractConfig)}, with passwords also from {@code env} ({@link #USER_ENV}). */
+  public static Result run(AbstractConfig config, Map<String, String> env) {
     Topics topics = CommonSettings.topics(config);
     KafkaAccess access = new KafkaAccess(topics);
     String prefix = config.getString(APPLICATION_ID_PREFIX);
     Map<String, List<AclBinding>> plan =
-        access.plan(
-            KafkaAccess.KPI_JOBS.stream().map(j -> prefix + "-" + j).toList(),
-            config.getString(SINK_GROUP),
-            config.getList(TEAMS));
+        access.plan(prefix, config.getString(SINK_GROUP), config.getList(TEAMS));
     if (config.getBoolean(DEMO)) {
       plan.put(KafkaAccess.DEMO_SIMULATOR, access.demoSimulator());
     }
     Map<String, String> users = users(config.getString(USERS_FILE));
+    for (String principal : plan.keySet()) {
+      String password = env.get(userEnvName(principal));
+      if (password != null && !password.isBlank()) {
+        users.put(principal, checkedPassword(userEnvName(principal), principal, password));
+      }
+    }
     for (String user : users.keySet()) {
       if (!plan.containsKey(user)) {
         throw new ConfigException(
@@ -117,8 +136,12 @@ public final class ProvisionKafka {
     }
     try (Admin admin = Admin.create(KafkaClients.of(config).admin("kai-provision-kafka"))) {
       Set<String> existing = admin.listTopics().names().get();
+      List<Topic<?, ?>> wanted = new ArrayList<>(topics.all());
+      for (String team : config.getList(TEAMS)) {
+        wanted.addAll(topics.team(team).all()); // the team's intake
+      }
       List<NewTopic> missing = new ArrayList<>();
-      for (Topic<?, ?> t : topics.all()) {
+      for (Topic<?, ?> t : wanted) {
         if (!existing.contains(t.name())) {
           missing.add(t.newTopic(config.getShort(REPLICATION)));
         }
@@ -148,7 +171,7 @@ public final class ProvisionKafka {
       }
       return new Result(
           missing.stream().map(NewTopic::name).sorted().toList(),
-          topics.all().size() - missing.size(),
+          wanted.size() - missing.size(),
           new ArrayList<>(new TreeSet<>(users.keySet())),
           grants.size());
     } catch (InterruptedException e) {
@@ -205,7 +228,7 @@ public final class ProvisionKafka {
 
   private static Map<String, String> users(String file) {
     if (file.isBlank()) {
-      return Map.of();
+      return new java.util.TreeMap<>();
     }
     Properties p = new Properties();
     try (InputStream in = Files.newInputStream(Path.of(file))) {
@@ -215,17 +238,25 @@ public final class ProvisionKafka {
     }
     Map<String, String> users = new java.util.TreeMap<>();
     for (String user : p.stringPropertyNames()) {
-      String password = p.getProperty(user).trim();
-      if (password.length() < 12) {
-        throw new ConfigException(USERS_FILE, user, "password shorter than 12 characters");
-      }
-      if (password.contains("\"") || password.contains("\\")) {
-        // A client's JAAS setting quotes the password: these would end or escape it.
-        throw new ConfigException(USERS_FILE, user, "password contains a quote or a backslash");
-      }
-      users.put(user, password);
+      users.put(user, checkedPassword(USERS_FILE, user, p.getProperty(user).trim()));
     }
     return users;
+  }
+
+  /** The environment variable that can carry {@code principal}'s password. */
+  public static String userEnvName(String principal) {
+    return USER_ENV + principal.toUpperCase(java.util.Locale.ROOT).replace('-', '_');
+  }
+
+  private static String checkedPassword(String where, String user, String password) {
+    if (password.length() < 12) {
+      throw new ConfigException(where, user, "password shorter than 12 characters");
+    }
+    if (password.contains("\"") || password.contains("\\")) {
+      // A client's JAAS setting quotes the password: these would end or escape it.
+      throw new ConfigException(where, user, "password contains a quote or a backslash");
+    }
+    return password;
   }
 
   public static void main(String[] args) {

@@ -10,6 +10,8 @@ import java.util.Set;
 import java.util.concurrent.ExecutionException;
 import kai.telemetry.config.CommonSettings;
 import kai.telemetry.config.KafkaAccess;
+import kai.telemetry.producers.program.ProgramFile;
+import kai.telemetry.producers.program.Team;
 import kai.telemetry.schemas.Topic;
 import kai.telemetry.schemas.Topics;
 import kai.telemetry.sinks.clickhouse.ClickHouseSink;
@@ -22,6 +24,7 @@ import kai.telemetry.stack.LocalStack;
 import kai.telemetry.streams.KpiStreamsConfig;
 import kai.telemetry.streams.alerts.AlertsJob;
 import kai.telemetry.streams.fleet.FleetKpiJob;
+import kai.telemetry.streams.intake.IntakeJob;
 import kai.telemetry.streams.program.ScoreboardJob;
 import kai.telemetry.streams.training.TrainingKpiJob;
 import org.apache.kafka.clients.admin.Admin;
@@ -31,8 +34,8 @@ import org.slf4j.Logger;
 import org.slf4j.LoggerFactory;
 
 /**
- * The pipeline's processing stages (KPI streams jobs and ClickHouse sink) running against a local
- * stack, configured through the same config classes the deployables use.
+ * The pipeline's processing stages (the intake job, the KPI streams jobs and the ClickHouse sink)
+ * running against a local stack, configured through the same config classes the deployables use.
  */
 public final class PipelineRunner implements AutoCloseable {
   private static final Logger log = LoggerFactory.getLogger(PipelineRunner.class);
@@ -45,17 +48,20 @@ public final class PipelineRunner implements AutoCloseable {
   private final ClickHouseSink sink;
   private final Thread sinkThread;
 
-  private final Map<String, Object> simulatorSettings;
+  private final Map<String, Object> common;
+  private final Map<String, KafkaUsers.Principal> principals;
 
   private PipelineRunner(
       List<KafkaStreams> jobs,
       ClickHouseSink sink,
       Thread sinkThread,
-      Map<String, Object> simulatorSettings) {
+      Map<String, Object> common,
+      Map<String, KafkaUsers.Principal> principals) {
     this.jobs = jobs;
     this.sink = sink;
     this.sinkThread = sinkThread;
-    this.simulatorSettings = simulatorSettings;
+    this.common = common;
+    this.principals = principals;
   }
 
   /**
@@ -63,13 +69,33 @@ public final class PipelineRunner implements AutoCloseable {
    * prefix; add the simulator's own settings.
    */
   public Map<String, Object> simulatorSettings() {
-    return new HashMap<>(simulatorSettings);
+    return settingsOf(KafkaAccess.DEMO_SIMULATOR);
+  }
+
+  /**
+   * A collector's connection as team {@code team} (one of the demo program's): that team's
+   * principal, the registry and the topic prefix.
+   */
+  public Map<String, Object> teamSettings(String team) {
+    return settingsOf(KafkaAccess.teamPrincipal(team));
+  }
+
+  private Map<String, Object> settingsOf(String principal) {
+    KafkaUsers.Principal p = principals.get(principal);
+    if (p == null) {
+      throw new IllegalArgumentException("no principal " + principal + " in this pipeline");
+    }
+    Map<String, Object> settings = new HashMap<>(common);
+    settings.putAll(p.deployableSettings());
+    return settings;
   }
 
   /** Creates the topics, starts the KPI jobs and the sink; returns once all run. */
   public static PipelineRunner start(LocalStack stack, Options options) {
     Topics topics = Topics.withPrefix(options.topicPrefix());
-    createTopics(stack, topics);
+    // The demo program's teams: their intake topics exist before anything writes to them.
+    List<String> teams = ProgramFile.launchDefault().activeTeams().stream().map(Team::id).toList();
+    createTopics(stack, topics, teams);
 
     Map<String, Object> common = new HashMap<>();
     common.put(CommonSettings.SCHEMA_REGISTRY_URL, stack.schemaRegistryUrl());
@@ -81,14 +107,18 @@ public final class PipelineRunner implements AutoCloseable {
     streamsSettings.put(KpiStreamsConfig.GRACE_MS, options.grace().toMillis());
     KpiStreamsConfig names = new KpiStreamsConfig(streamsSettings);
     List<String> jobs =
-        List.of(FleetKpiJob.JOB, TrainingKpiJob.JOB, ScoreboardJob.JOB, AlertsJob.JOB);
+        List.of(
+            IntakeJob.JOB, FleetKpiJob.JOB, TrainingKpiJob.JOB, ScoreboardJob.JOB, AlertsJob.JOB);
     String sinkGroup = options.topicPrefix() + "kai-clickhouse-sink";
 
     // Each stage runs as its own principal, with only the rights the access plan gives it.
     Map<String, KafkaUsers.Principal> principals =
         stack.createPrincipals(
             new KafkaAccess(topics)
-                .plan(jobs.stream().map(names::applicationId).toList(), sinkGroup, List.of()));
+                .plan(
+                    streamsSettings.get(KpiStreamsConfig.APPLICATION_ID_PREFIX).toString(),
+                    sinkGroup,
+                    teams));
     principals.putAll(
         stack.createPrincipals(
             Map.of(KafkaAccess.DEMO_SIMULATOR, new KafkaAccess(topics).demoSimulator())));
@@ -99,6 +129,7 @@ public final class PipelineRunner implements AutoCloseable {
       KpiStreamsConfig config = new KpiStreamsConfig(settings);
       running.add(
           switch (job) {
+            case IntakeJob.JOB -> IntakeJob.start(config);
             case FleetKpiJob.JOB -> FleetKpiJob.start(config);
             case TrainingKpiJob.JOB -> TrainingKpiJob.start(config);
             case ScoreboardJob.JOB -> ScoreboardJob.start(config);
@@ -141,16 +172,17 @@ public final class PipelineRunner implements AutoCloseable {
         "pipeline running (topics prefix '{}', database {})",
         options.topicPrefix(),
         options.database());
-    Map<String, Object> simulator = new HashMap<>(common);
-    simulator.putAll(principals.get(KafkaAccess.DEMO_SIMULATOR).deployableSettings());
-    return new PipelineRunner(running, sink, sinkThread, simulator);
+    return new PipelineRunner(running, sink, sinkThread, common, principals);
   }
 
-  static void createTopics(LocalStack stack, Topics topics) {
+  /** Creates the catalogue's topics and the intake topics of {@code teams} that are missing. */
+  static void createTopics(LocalStack stack, Topics topics, List<String> teams) {
+    List<Topic<?, ?>> wanted = new ArrayList<>(topics.all());
+    teams.forEach(team -> wanted.addAll(topics.team(team).all()));
     try (Admin admin = stack.kafka().admin()) {
       Set<String> existing = admin.listTopics().names().get();
       List<NewTopic> missing =
-          topics.all().stream()
+          wanted.stream()
               .filter(t -> !existing.contains(t.name()))
               .map((Topic<?, ?> t) -> t.newTopic((short) 1))
               .toList();

@@ -14,19 +14,20 @@ import java.util.regex.Matcher;
 import java.util.regex.Pattern;
 import java.util.stream.Collectors;
 import kai.telemetry.config.ConfigLoader;
+import kai.telemetry.config.KafkaAccess;
+import kai.telemetry.config.ProvisionKafka;
+import kai.telemetry.config.RegisterSchemas;
 import kai.telemetry.dashboards.Dashboards;
 import kai.telemetry.producers.simulator.SimulatorConfig;
-import kai.telemetry.schemas.Topic;
 import kai.telemetry.schemas.Topics;
 import kai.telemetry.sinks.clickhouse.SinkConfig;
 import kai.telemetry.stack.ClickHouseUser;
 import kai.telemetry.stack.StackImages;
 import kai.telemetry.streams.KpiStreamsConfig;
-import org.apache.kafka.clients.admin.NewTopic;
 import org.apache.kafka.common.config.ConfigDef;
 import org.junit.jupiter.api.Test;
 
-/** docker-compose.yml agrees with the code: topics, users, ports, settings, mounted files. */
+/** docker-compose.yml agrees with the code: principals, users, ports, settings, mounted files. */
 class ComposeFileTest {
   private static final Path ROOT = Path.of("..");
   private static final Pattern CREATE =
@@ -35,24 +36,77 @@ class ComposeFileTest {
   private final JsonNode services = compose().get("services");
 
   @Test
-  void topicsAreTheCataloguesWithTheirPartitionsAndPolicies() {
-    Set<String> expected = new TreeSet<>();
-    for (Topic<?, ?> t : Topics.withPrefix("").all()) {
-      NewTopic n = t.newTopic((short) 1);
-      expected.add(n.name() + " " + n.numPartitions() + " " + n.configs().get("cleanup.policy"));
+  void everyServiceLogsInAsItsOwnPrincipalWhoseCredentialProvisionSets() {
+    // The plan provision-kafka grants with compose's settings (default prefix and sink group).
+    JsonNode provision = services.get("provision-kafka").get("environment");
+    Map<String, java.util.List<org.apache.kafka.common.acl.AclBinding>> plan =
+        new KafkaAccess(Topics.defaults()).plan("kai", "kai-clickhouse-sink", java.util.List.of());
+    Set<String> principals = new TreeSet<>(plan.keySet());
+    principals.add(KafkaAccess.DEMO_SIMULATOR);
+    Map<String, String> passwordVariable = new java.util.HashMap<>();
+    for (String principal : principals) {
+      JsonNode v = provision.get(ProvisionKafka.userEnvName(principal));
+      assertThat(v).as("provision-kafka sets %s's password", principal).isNotNull();
+      passwordVariable.put(principal, variable(v.asText()));
     }
-    Set<String> created = new TreeSet<>();
-    Matcher m = CREATE.matcher(services.get("topics").get("command").get(0).asText());
-    while (m.find()) {
-      created.add(m.group(1) + " " + m.group(2) + " " + m.group(3));
-    }
-    assertThat(created).isEqualTo(expected);
+    Pattern scram =
+        Pattern.compile(
+            "org\\.apache\\.kafka\\.common\\.security\\.scram\\.ScramLoginModule required"
+                + " username=\"([^\"]+)\" password=\"(\\$\\{[^}]+})\";");
+    Set<String> loggedIn = new TreeSet<>();
+    services
+        .fields()
+        .forEachRemaining(
+            s -> {
+              JsonNode env = s.getValue().get("environment");
+              if (!s.getValue().has("build") || s.getKey().equals("provision-kafka")) {
+                return;
+              }
+              if (s.getKey().equals("register-schemas")) {
+                return; // the registry only
+              }
+              assertThat(env.get("KAI_KAFKA_SECURITY_PROTOCOL").asText())
+                  .isEqualTo("SASL_PLAINTEXT");
+              assertThat(env.get("KAI_KAFKA_SASL_MECHANISM").asText()).isEqualTo("SCRAM-SHA-512");
+              assertThat(env.get("KAI_SCHEMA_REGISTRY_AUTO_REGISTER").asText()).isEqualTo("false");
+              Matcher m = scram.matcher(env.get("KAI_KAFKA_SASL_JAAS_CONFIG").asText());
+              assertThat(m.matches()).as("%s's JAAS setting", s.getKey()).isTrue();
+              String principal = m.group(1);
+              assertThat(principals).as(s.getKey()).contains(principal);
+              assertThat(variable(m.group(2)))
+                  .as(
+                      "%s logs in with the password provision-kafka gives %s",
+                      s.getKey(), principal)
+                  .isEqualTo(passwordVariable.get(principal));
+              loggedIn.add(principal);
+            });
+    assertThat(loggedIn)
+        .containsExactlyInAnyOrder(
+            "kai-intake-job",
+            "kai-fleet-kpi-job",
+            "kai-training-kpi-job",
+            "kai-scoreboard-job",
+            "kai-alerts-job",
+            KafkaAccess.SINK,
+            KafkaAccess.DEMO_SIMULATOR);
+    // The broker: every listener authenticates, the authorizer denies what no ACL grants.
+    JsonNode kafka = services.get("kafka").get("environment");
+    assertThat(kafka.get("KAFKA_LISTENER_SECURITY_PROTOCOL_MAP").asText())
+        .isEqualTo("CONTROLLER:SASL_PLAINTEXT,CLIENTS:SASL_PLAINTEXT");
+    assertThat(kafka.get("KAFKA_ALLOW_EVERYONE_IF_NO_ACL_FOUND").asText()).isEqualTo("false");
+    assertThat(kafka.get("KAFKA_SUPER_USERS").asText()).isEqualTo("User:admin");
+  }
+
+  /** The variable of a {@code ${VAR:?...}} reference. */
+  private static String variable(String reference) {
+    Matcher m = Pattern.compile("\\$\\{([A-Z0-9_]+):\\?[^}]+}").matcher(reference);
+    assertThat(m.matches()).as("%s is a required variable", reference).isTrue();
+    return m.group(1);
   }
 
   @Test
   void imagesAreTheOnesTheContainerStackTests() {
     assertThat(services.get("kafka").get("image").asText()).isEqualTo(StackImages.KAFKA);
-    assertThat(services.get("topics").get("image").asText()).isEqualTo(StackImages.KAFKA);
     assertThat(services.get("schema-registry").get("image").asText())
         .isEqualTo(StackImages.SCHEMA_REGISTRY);
     assertThat(services.get("clickhouse").get("image").asText()).isEqualTo(StackImages.CLICKHOUSE);
@@ -138,7 +192,10 @@ class ComposeFileTest {
             "training-kpi-job", KpiStreamsConfig.DEF,
             "scoreboard-job", KpiStreamsConfig.DEF,
             "alerts-job", KpiStreamsConfig.DEF,
-            "clickhouse-sink", SinkConfig.DEF);
+            "intake-job", KpiStreamsConfig.DEF,
+            "clickhouse-sink", SinkConfig.DEF,
+            "provision-kafka", ProvisionKafka.DEF,
+            "register-schemas", RegisterSchemas.DEF);
     Set<String> commands = new TreeSet<>();
     services
         .fields()
@@ -170,7 +227,12 @@ class ComposeFileTest {
                   .get("environment")
                   .fieldNames()
                   .forEachRemaining(
-                      e -> assertThat(known).as("%s of %s", e, s.getKey()).contains(e));
+                      e -> {
+                        // Kafka client settings pass through; provision takes passwords by name.
+                        if (!e.startsWith("KAI_KAFKA_") && !e.startsWith(ProvisionKafka.USER_ENV)) {
+                          assertThat(known).as("%s of %s", e, s.getKey()).contains(e);
+                        }
+                      });
               assertThat(s.getValue().get("environment").get("KAI_BOOTSTRAP_SERVERS").asText())
                   .isEqualTo("kafka:9092");
             });

@@ -38,7 +38,7 @@ class DistributionEndToEndIT {
   private static final long INTERVAL_MS = 10_000;
   private static final long SAMPLES = TEAMS * GPUS_PER_TEAM * (MINUTES * 60_000L / INTERVAL_MS);
   private static final List<String> JOBS =
-      List.of("fleet-kpi-job", "training-kpi-job", "scoreboard-job", "alerts-job");
+      List.of("intake-job", "fleet-kpi-job", "training-kpi-job", "scoreboard-job", "alerts-job");
 
   private final TestNamespace ns = TestNamespace.of(DistributionEndToEndIT.class);
 
@@ -64,7 +64,11 @@ class DistributionEndToEndIT {
     Path dir = Path.of(System.getProperty("kai.test.dir", "target/it"), "dist-" + ns.database());
     Files.createDirectories(dir);
     Topics topics = Topics.withPrefix(ns.topicPrefix());
-    PipelineRunner.createTopics(stack, topics);
+    List<String> teams =
+        kai.telemetry.producers.program.ProgramFile.launchDefault().activeTeams().stream()
+            .map(kai.telemetry.producers.program.Team::id)
+            .toList();
+    PipelineRunner.createTopics(stack, topics, teams);
 
     List<String> common =
         List.of(
@@ -75,9 +79,7 @@ class DistributionEndToEndIT {
     String sinkGroup = ns.topicPrefix() + "kai-clickhouse-sink";
     KafkaAccess access = new KafkaAccess(topics);
     Map<String, KafkaUsers.Principal> principals =
-        stack.createPrincipals(
-            access.plan(
-                JOBS.stream().map(j -> appIdPrefix + "-" + j).toList(), sinkGroup, List.of()));
+        stack.createPrincipals(access.plan(appIdPrefix, sinkGroup, teams));
     principals.putAll(
         stack.createPrincipals(Map.of(KafkaAccess.DEMO_SIMULATOR, access.demoSimulator())));
     List<Deployable> running = new ArrayList<>();

@@ -9,6 +9,7 @@ import java.util.List;
 import java.util.Map;
 import java.util.concurrent.ExecutionException;
 import kai.telemetry.config.KafkaAccess;
+import kai.telemetry.schemas.TeamTopics;
 import kai.telemetry.schemas.Topic;
 import kai.telemetry.schemas.Topics;
 import kai.telemetry.stack.KafkaSasl;
@@ -24,6 +25,7 @@ import org.apache.kafka.clients.producer.ProducerConfig;
 import org.apache.kafka.clients.producer.ProducerRecord;
 import org.apache.kafka.common.errors.AuthorizationException;
 import org.apache.kafka.common.errors.SaslAuthenticationException;
+import org.apache.kafka.common.errors.TopicAuthorizationException;
 import org.apache.kafka.common.serialization.ByteArrayDeserializer;
 import org.apache.kafka.common.serialization.ByteArraySerializer;
 import org.junit.jupiter.api.BeforeAll;
@@ -41,15 +43,19 @@ class KafkaAccessIT {
   private final TestNamespace ns = TestNamespace.of(KafkaAccessIT.class);
   private final Topics topics = Topics.withPrefix(ns.topicPrefix());
   private final String fleetJob = ns.topicPrefix() + "kai-fleet-kpi-job";
+  private final String intakeJob = ns.topicPrefix() + "kai-" + KafkaAccess.INTAKE_JOB;
+  private final TeamTopics upstageIntake = topics.team("upstage");
+  private final TeamTopics ncAiIntake = topics.team("nc-ai");
   private Map<String, Principal> principals;
 
   @BeforeAll
   void createTopicsAndPrincipals(LocalStack stack) {
-    PipelineRunner.createTopics(stack, topics);
+    PipelineRunner.createTopics(stack, topics, List.of("upstage", "nc-ai"));
     KafkaAccess access = new KafkaAccess(topics);
     Map<String, List<org.apache.kafka.common.acl.AclBinding>> plan =
         new HashMap<>(
-            access.plan(List.of(fleetJob), ns.topicPrefix() + "sink", List.of("upstage", "nc-ai")));
+            access.plan(
+                ns.topicPrefix() + "kai", ns.topicPrefix() + "sink", List.of("upstage", "nc-ai")));
     plan.put("nobody", List.of()); // authenticates, holds no ACL
     principals = stack.createPrincipals(plan);
   }
@@ -84,25 +90,22 @@ class KafkaAccessIT {
   }
 
   @Test
-  void aTeamWritesTelemetryOnlyAndReadsNoRawData() throws Exception {
+  void aTeamWritesOnlyItsOwnIntakeAndReadsNoOtherData() throws Exception {
     Principal upstage = principals.get(KafkaAccess.teamPrincipal("upstage"));
-    assertWriteAccepted(upstage, topics.gpuSamples);
-    assertWriteAccepted(upstage, topics.trainingSteps);
-    for (Topic<?, ?> t :
-        List.of(
-            topics.teams,
-            topics.benchmarks,
-            topics.evaluationRules,
-            topics.evaluationScores,
-            topics.derivativeModels,
-            topics.teamFleetMinute,
-            topics.runMinute,
-            topics.phaseScoreboard,
-            topics.alerts)) {
-      assertWriteRefused(upstage, t);
+    for (Topic<?, ?> own : upstageIntake.all()) {
+      assertWriteAccepted(upstage, own);
     }
-    assertReadRefused(upstage, topics.gpuSamples);
-    assertReadRefused(upstage, topics.trainingSteps);
+    assertReadAccepted(upstage, upstageIntake.collectorPositions);
+    // Not another team's intake, not the attributed raw topics (which would skip the intake's
+    // check), not the program's topics, the KPIs or the quarantine.
+    for (Topic<?, ?> t : ncAiIntake.all()) {
+      assertWriteRefused(upstage, t);
+      assertReadRefused(upstage, t);
+    }
+    for (Topic<?, ?> t : topics.all()) {
+      assertWriteRefused(upstage, t);
+      assertReadRefused(upstage, t);
+    }
     // Another team's transactional ids (a way to fence its log follower) are not its own.
     Map<String, Object> p = new HashMap<>(producer(upstage));
     p.put(ProducerConfig.TRANSACTIONAL_ID_CONFIG, KafkaAccess.teamTransactionPrefix("nc-ai") + "x");
@@ -118,6 +121,20 @@ class KafkaAccessIT {
   }
 
   @Test
+  void onlyTheIntakeJobCopiesIntakeToTheAttributedTopics() throws Exception {
+    Principal intake = principals.get(intakeJob);
+    assertReadAccepted(intake, ncAiIntake.gpuSamples);
+    assertWriteAccepted(intake, topics.gpuSamples);
+    assertWriteAccepted(intake, topics.quarantine);
+    assertWriteRefused(intake, topics.teams);
+    assertWriteRefused(intake, topics.teamFleetMinute);
+    assertWriteRefused(intake, ncAiIntake.gpuSamples);
+    Principal job = principals.get(fleetJob);
+    assertReadRefused(job, ncAiIntake.gpuSamples);
+    assertWriteRefused(job, topics.gpuSamples);
+  }
+
+  @Test
   void onlyTheProgramOfficeWritesTheProgramAndOnlyTheJobsWriteKpis() throws Exception {
     Principal office = principals.get(KafkaAccess.PROGRAM_OFFICE);
     Principal job = principals.get(fleetJob);
@@ -125,6 +142,8 @@ class KafkaAccessIT {
     Principal operator = principals.get(KafkaAccess.OPERATOR);
     assertWriteAccepted(office, topics.teams);
     assertWriteAccepted(office, topics.evaluationScores);
+    assertWriteAccepted(office, topics.benchmarkResults); // official results
+    assertWriteRefused(office, upstageIntake.gpuSamples);
     assertWriteRefused(office, topics.teamFleetMinute);
     assertWriteAccepted(job, topics.teamFleetMinute);
     assertWriteRefused(job, topics.teams);
@@ -182,14 +201,29 @@ class KafkaAccessIT {
     }
   }
 
+  private static void assertReadAccepted(Principal p, Topic<?, ?> t) {
+    Map<String, Object> c = new HashMap<>(p.clientConfig());
+    c.put(ConsumerConfig.KEY_DESERIALIZER_CLASS_CONFIG, ByteArrayDeserializer.class);
+    c.put(ConsumerConfig.VALUE_DESERIALIZER_CLASS_CONFIG, ByteArrayDeserializer.class);
+    c.put(ConsumerConfig.DEFAULT_API_TIMEOUT_MS_CONFIG, 15_000);
+    try (KafkaConsumer<byte[], byte[]> consumer = new KafkaConsumer<>(c)) {
+      var part = new org.apache.kafka.common.TopicPartition(t.name(), 0);
+      consumer.assign(List.of(part));
+      consumer.seekToBeginning(List.of(part));
+      consumer.poll(Duration.ofMillis(500));
+      assertThat(consumer.position(part)).as("%s reads %s", p.user(), t.name()).isNotNegative();
+    }
+  }
+
+  /** Refused for the topic itself: no consumer group is involved (assign, as the follower does). */
   private static void assertReadRefused(Principal p, Topic<?, ?> t) {
     Map<String, Object> c = new HashMap<>(p.clientConfig());
-    c.put(ConsumerConfig.GROUP_ID_CONFIG, p.user() + "-probe");
     c.put(ConsumerConfig.KEY_DESERIALIZER_CLASS_CONFIG, ByteArrayDeserializer.class);
     c.put(ConsumerConfig.VALUE_DESERIALIZER_CLASS_CONFIG, ByteArrayDeserializer.class);
     c.put(ConsumerConfig.AUTO_OFFSET_RESET_CONFIG, "earliest");
+    c.put(ConsumerConfig.DEFAULT_API_TIMEOUT_MS_CONFIG, 15_000);
     try (KafkaConsumer<byte[], byte[]> consumer = new KafkaConsumer<>(c)) {
-      consumer.subscribe(List.of(t.name()));
+      consumer.assign(List.of(new org.apache.kafka.common.TopicPartition(t.name(), 0)));
       assertThatThrownBy(
               () -> {
                 for (int i = 0; i < 20; i++) {
@@ -197,7 +231,7 @@ class KafkaAccessIT {
                 }
               })
           .as("%s must not read %s", p.user(), t.name())
-          .isInstanceOf(AuthorizationException.class);
+          .isInstanceOf(TopicAuthorizationException.class);
     }
   }
 }

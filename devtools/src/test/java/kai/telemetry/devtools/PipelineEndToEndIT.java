@@ -4,6 +4,7 @@ import static org.assertj.core.api.Assertions.assertThat;
 import static org.assertj.core.api.Assertions.within;
 
 import com.fasterxml.jackson.databind.JsonNode;
+import java.nio.charset.StandardCharsets;
 import java.nio.file.Path;
 import java.time.Duration;
 import java.time.Instant;
@@ -13,23 +14,37 @@ import java.util.List;
 import java.util.Map;
 import java.util.Set;
 import java.util.TreeMap;
+import kai.telemetry.events.BenchmarkResult;
+import kai.telemetry.events.Evaluator;
 import kai.telemetry.events.GpuSample;
 import kai.telemetry.events.TrainingStep;
+import kai.telemetry.producers.collect.CollectorConfig;
 import kai.telemetry.producers.simulator.ProgramSimulator;
 import kai.telemetry.producers.simulator.SimulatorConfig;
+import kai.telemetry.schemas.TeamTopics;
 import kai.telemetry.schemas.Topics;
+import kai.telemetry.schemas.registry.AvroSerializer;
 import kai.telemetry.sinks.clickhouse.ClickHouseHttp;
 import kai.telemetry.stack.Await;
 import kai.telemetry.stack.LocalStack;
 import kai.telemetry.stack.RealStackExtension;
 import kai.telemetry.stack.TestNamespace;
+import kai.telemetry.streams.intake.Quarantine;
+import org.apache.avro.specific.SpecificRecord;
+import org.apache.kafka.clients.consumer.ConsumerRecord;
+import org.apache.kafka.clients.producer.KafkaProducer;
+import org.apache.kafka.clients.producer.ProducerRecord;
+import org.apache.kafka.common.serialization.ByteArraySerializer;
+import org.apache.kafka.common.serialization.StringSerializer;
 import org.junit.jupiter.api.Test;
 import org.junit.jupiter.api.extension.ExtendWith;
 import org.junit.jupiter.api.io.TempDir;
 
 /**
- * A fixed-seed simulator run through the real broker, registry, Streams job and sink; ClickHouse is
- * read back and compared with what an independent computation over the produced records says.
+ * A fixed-seed simulator run through the real broker, registry, intake, Streams jobs and sink;
+ * ClickHouse is read back and compared with what an independent computation over the produced
+ * records says. A team's hostile records, sent alongside, are held back and raised, and change no
+ * number.
  */
 @ExtendWith(RealStackExtension.class)
 class PipelineEndToEndIT {
@@ -54,13 +69,13 @@ class PipelineEndToEndIT {
             new PipelineRunner.Options(
                 ns.topicPrefix(), ns.database(), Duration.ofHours(1), state, 0))) {
       long produced;
+      // Team upstage, with its own credentials, tries to pass a sample off as team
+      // lg-ai-research's, to raise its own result to official, and writes bytes no one can read.
+      publishHostileRecords(pipeline, topics);
       try (ProgramSimulator sim = new ProgramSimulator(simulatorConfig(pipeline))) {
         produced = sim.backfill(START_MS, TICKS);
       }
       assertThat(produced).isEqualTo(EXPECTED_SAMPLES);
-
-      List<GpuSample> raw = TopicContents.readAll(stack, topics.gpuSamples);
-      assertThat(raw).hasSize((int) EXPECTED_SAMPLES);
 
       try (ClickHouseHttp ch = new ClickHouseHttp(stack.clickhouse().httpUrl())) {
         String samplesTable = ns.database() + ".gpu_samples";
@@ -72,6 +87,9 @@ class PipelineEndToEndIT {
                 ch.count("SELECT count() FROM " + samplesTable + " FINAL") == EXPECTED_SAMPLES
                     && ch.count("SELECT sum(samples) FROM " + kpiTable + " FINAL")
                         == EXPECTED_SAMPLES);
+        // The intake has copied every sample by now: the attributed topic holds exactly these.
+        List<GpuSample> raw = TopicContents.readAll(stack, topics.gpuSamples);
+        assertThat(raw).hasSize((int) EXPECTED_SAMPLES);
 
         assertRawRowsEqual(ch, samplesTable, raw);
         assertKpisEqual(ch, kpiTable, raw);
@@ -136,9 +154,111 @@ class PipelineEndToEndIT {
                 "nc-ai:0.0:1:1",
                 "sk-telecom:0.0:1:1",
                 "upstage:0.0:1:1");
+
+        // Upstage's three records were held back, each with its reason, and never counted above:
+        // the raw topics hold exactly the simulator's records and every KPI equals theirs.
+        List<ConsumerRecord<byte[], byte[]>> held = TopicContents.records(stack, topics.quarantine);
+        assertThat(held)
+            .extracting(r -> header(r, Quarantine.CAUSE) + " " + header(r, Quarantine.TEAM))
+            .containsExactlyInAnyOrder(
+                "NOT_ITS_TEAM upstage", "OFFICIAL_CLAIM upstage", "UNREADABLE upstage");
+        assertThat(held)
+            .allSatisfy(
+                r -> assertThat(new String(r.key(), StandardCharsets.UTF_8)).isEqualTo("upstage"))
+            .anySatisfy(
+                r ->
+                    assertThat(header(r, Quarantine.REASON))
+                        .contains("names team 'lg-ai-research'")
+                        .contains("intake of team 'upstage'"));
+        assertThat(
+                ch.count(
+                    "SELECT count() FROM "
+                        + ns.database()
+                        + ".benchmark_results FINAL WHERE evaluator = 'OFFICIAL'"))
+            .isZero();
+        // The program office hears of it: one open alert per cause, critical for the attempts.
+        String alerts = ns.database() + ".alerts";
+        Await.until(
+            "the quarantine alerts",
+            Duration.ofSeconds(60),
+            () ->
+                ch.count("SELECT count() FROM " + alerts + " FINAL WHERE kind = 'QUARANTINE'")
+                    == 3);
+        assertThat(
+                ch.rows(
+                    "SELECT team, subject, severity, state FROM "
+                        + alerts
+                        + " FINAL WHERE kind = 'QUARANTINE' ORDER BY subject"))
+            .extracting(
+                r ->
+                    String.join(
+                        ":",
+                        r.get("team").asText(),
+                        r.get("subject").asText(),
+                        r.get("severity").asText(),
+                        r.get("state").asText()))
+            .containsExactly(
+                "upstage:NOT_ITS_TEAM:CRITICAL:OPEN",
+                "upstage:OFFICIAL_CLAIM:CRITICAL:OPEN",
+                "upstage:UNREADABLE:WARNING:OPEN");
       }
       assertThat(pipeline.sink().metrics().deadLettered()).isZero();
     }
+  }
+
+  /**
+   * As team upstage, straight to its intake (no collector): a GPU sample naming team lg-ai-research
+   * inside the simulated window, a benchmark result marked OFFICIAL, and bytes that are not a
+   * training step.
+   */
+  private static void publishHostileRecords(PipelineRunner pipeline, Topics topics) {
+    Map<String, Object> settings = pipeline.teamSettings("upstage");
+    settings.put(CollectorConfig.TEAM, "upstage");
+    CollectorConfig config = new CollectorConfig(settings);
+    TeamTopics upstage = topics.team("upstage");
+    try (AvroSerializer<SpecificRecord> avro = new AvroSerializer<>();
+        KafkaProducer<String, byte[]> producer =
+            new KafkaProducer<>(
+                config.producerConfig("hostile", null),
+                new StringSerializer(),
+                new ByteArraySerializer())) {
+      avro.configure(config.serdeConfig(), false);
+      GpuSample posing =
+          GpuSample.newBuilder()
+              .setTeam("lg-ai-research")
+              .setCluster("lg-ai-research-c1")
+              .setNode("lg-node-1")
+              .setGpuUuid("GPU-posing-0001")
+              .setGpuIndex(0)
+              .setTsMs(START_MS + 30_000)
+              .setUtilizationPct(100.0)
+              .build();
+      BenchmarkResult official =
+          BenchmarkResult.newBuilder()
+              .setTeam("upstage")
+              .setModel("solar")
+              .setBenchmark("kmmlu")
+              .setMetric("acc,none")
+              .setScore(0.99)
+              .setEvaluator(Evaluator.OFFICIAL)
+              .setTsMs(START_MS)
+              .build();
+      String samples = upstage.gpuSamples.name();
+      String results = upstage.benchmarkResults.name();
+      producer.send(
+          new ProducerRecord<>(samples, "GPU-posing-0001", avro.serialize(samples, posing)));
+      producer.send(new ProducerRecord<>(results, "upstage", avro.serialize(results, official)));
+      // The wire format's magic byte, then a schema id the registry never gave out.
+      producer.send(
+          new ProducerRecord<>(
+              upstage.trainingSteps.name(), "upstage/x", new byte[] {0, 0x7f, -1, -1, -2, 2}));
+      producer.flush();
+    }
+  }
+
+  private static String header(ConsumerRecord<?, ?> r, String name) {
+    var h = r.headers().lastHeader(name);
+    return h == null ? null : new String(h.value(), StandardCharsets.UTF_8);
   }
 
   /** The simulator as the demo principal: its ACLs are the ones the access plan gives it. */

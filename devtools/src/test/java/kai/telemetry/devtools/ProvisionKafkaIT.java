@@ -9,6 +9,7 @@ import java.util.HashMap;
 import java.util.List;
 import java.util.Map;
 import kai.telemetry.config.CommonSettings;
+import kai.telemetry.config.KafkaAccess;
 import kai.telemetry.config.ProvisionKafka;
 import kai.telemetry.schemas.Topics;
 import kai.telemetry.stack.KafkaSasl;
@@ -44,13 +45,22 @@ class ProvisionKafkaIT {
     settings.put(ProvisionKafka.USERS_FILE, users.toString());
     Topics topics = Topics.withPrefix(ns.topicPrefix());
 
+    // A deployment's secrets can come from its environment instead of a file.
+    Map<String, String> env =
+        Map.of(
+            ProvisionKafka.userEnvName(ns.topicPrefix() + "kai-" + KafkaAccess.INTAKE_JOB),
+            KafkaSasl.newPassword());
+    settings.put(ProvisionKafka.APPLICATION_ID_PREFIX, ns.topicPrefix() + "kai");
     ProvisionKafka.Result first =
-        ProvisionKafka.run(new AbstractConfig(ProvisionKafka.DEF, settings));
-    assertThat(first.topicsCreated()).hasSize(topics.all().size());
-    assertThat(first.credentialsSet()).containsExactly("team-upstage");
+        ProvisionKafka.run(new AbstractConfig(ProvisionKafka.DEF, settings), env);
+    int wanted = topics.all().size() + 2 * topics.team("upstage").all().size(); // two intakes
+    assertThat(first.topicsCreated()).hasSize(wanted);
+    assertThat(first.topicsCreated()).contains(topics.team("nc-ai").gpuSamples.name());
+    assertThat(first.credentialsSet())
+        .containsExactly(ns.topicPrefix() + "kai-" + KafkaAccess.INTAKE_JOB, "team-upstage");
     assertThat(first.aclsGranted()).isPositive();
 
-    // The team's collectors can now write their telemetry, and nothing of the program's.
+    // The team's collectors can now write their telemetry to their intake, and nothing else.
     Map<String, Object> team =
         new HashMap<>(KafkaSasl.clientConfig(stack.bootstrapServers(), "team-upstage", password));
     team.put(ProducerConfig.KEY_SERIALIZER_CLASS_CONFIG, ByteArraySerializer.class);
@@ -58,8 +68,13 @@ class ProvisionKafkaIT {
     team.put(ProducerConfig.MAX_BLOCK_MS_CONFIG, 15_000);
     try (KafkaProducer<byte[], byte[]> p = new KafkaProducer<>(team)) {
       byte[] b = {1};
-      assertThat(p.send(new ProducerRecord<>(topics.gpuSamples.name(), b, b)).get().offset())
+      assertThat(
+              p.send(new ProducerRecord<>(topics.team("upstage").gpuSamples.name(), b, b))
+                  .get()
+                  .offset())
           .isNotNegative();
+      assertThatThrownBy(() -> p.send(new ProducerRecord<>(topics.gpuSamples.name(), b, b)).get())
+          .hasCauseInstanceOf(AuthorizationException.class);
       assertThatThrownBy(() -> p.send(new ProducerRecord<>(topics.teams.name(), b, b)).get())
           .hasCauseInstanceOf(AuthorizationException.class);
     }
@@ -67,7 +82,7 @@ class ProvisionKafkaIT {
     ProvisionKafka.Result again =
         ProvisionKafka.run(new AbstractConfig(ProvisionKafka.DEF, settings));
     assertThat(again.topicsCreated()).isEmpty();
-    assertThat(again.topicsPresent()).isEqualTo(topics.all().size());
+    assertThat(again.topicsPresent()).isEqualTo(wanted);
     assertThat(again.aclsGranted()).isZero();
 
     Files.writeString(users, "team-unknown=" + password + "\n");

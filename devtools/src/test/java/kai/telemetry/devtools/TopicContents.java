@@ -19,13 +19,18 @@ final class TopicContents {
   private TopicContents() {}
 
   static <V> List<V> readAll(LocalStack stack, Topic<String, V> topic) {
+    return records(stack, topic).stream().map(ConsumerRecord::value).toList();
+  }
+
+  /** Every committed record of {@code topic}, headers included. */
+  static <K, V> List<ConsumerRecord<K, V>> records(LocalStack stack, Topic<K, V> topic) {
     Map<String, Object> c = new HashMap<>();
     c.putAll(stack.kafkaClientConfig());
     c.put(ConsumerConfig.ISOLATION_LEVEL_CONFIG, "read_committed");
     Map<String, Object> serde =
         Map.of(CommonSettings.SCHEMA_REGISTRY_URL, stack.schemaRegistryUrl());
-    List<V> out = new ArrayList<>();
-    try (KafkaConsumer<String, V> consumer =
+    List<ConsumerRecord<K, V>> out = new ArrayList<>();
+    try (KafkaConsumer<K, V> consumer =
         new KafkaConsumer<>(
             c, topic.keySerde(serde).deserializer(), topic.valueSerde(serde).deserializer())) {
       List<TopicPartition> parts = new ArrayList<>();
@@ -39,8 +44,8 @@ final class TopicContents {
           topic.name() + " read to its end",
           Duration.ofSeconds(30),
           () -> {
-            for (ConsumerRecord<String, V> r : consumer.poll(Duration.ofMillis(100))) {
-              out.add(r.value());
+            for (ConsumerRecord<K, V> r : consumer.poll(Duration.ofMillis(100))) {
+              out.add(r);
             }
             return parts.stream().allMatch(p -> consumer.position(p) >= end.get(p));
           });

@@ -106,7 +106,8 @@ public final class Ids {
   }
 
   /** The value as a reason may show it: at most 40 characters, control characters escaped. */
-  static String shown(String value) {
+  /** {@code value} quoted for a message: control characters escaped, at most 40 shown. */
+  public static String shown(String value) {
     if (value == null) {
       return "(none)";
     }

@@ -3,7 +3,6 @@ package kai.telemetry.schemas;
 import java.util.List;
 import java.util.regex.Pattern;
 import kai.telemetry.events.BenchmarkResult;
-import kai.telemetry.events.CollectorPosition;
 import kai.telemetry.events.DerivativeModel;
 import kai.telemetry.events.EvaluationScore;
 import kai.telemetry.events.GpuSample;
@@ -27,9 +26,16 @@ import kai.telemetry.reference.TeamInfo;
  */
 public final class Topics {
 
+  /** Where every team's intake topics live: {@code kai.team.<team>.<kind>}. */
+  static final String TEAM_TOPICS = "kai.team.";
+
   private static final Pattern VALID_PREFIX = Pattern.compile("[a-zA-Z0-9._-]*");
 
-  /** Raw GPU samples, keyed by GPU UUID so each GPU's samples stay in order. */
+  /**
+   * GPU samples, keyed by GPU UUID so each GPU's samples stay in order. Like every attributed raw
+   * topic, written only by the intake job, from the teams' intake ({@link #team}), once each record
+   * is checked to be the topic's team's.
+   */
   public final Topic<String, GpuSample> gpuSamples;
 
   /** Training-step metrics, keyed by team/run so each run's steps stay in order. */
@@ -38,7 +44,10 @@ public final class Topics {
   /** Run lifecycle events, keyed by team/run (same partitioning as the steps). */
   public final Topic<String, RunLifecycle> runLifecycle;
 
-  /** Benchmark results, keyed by team. */
+  /**
+   * Benchmark results, keyed by team: the teams' own (self-reported), through the intake job, and
+   * the official ones, which only the program office writes.
+   */
   public final Topic<String, BenchmarkResult> benchmarkResults;
 
   /** Expert and user evaluation scores, keyed by team. */
@@ -59,8 +68,12 @@ public final class Topics {
   /** Inputs collectors refused (out of range, malformed), with the reason; keyed by team. */
   public final Topic<String, RejectedRecord> collectorRejects;
 
-  /** Log followers' committed file positions (compacted, keyed by follower and file). */
-  public final Topic<String, CollectorPosition> collectorPositions;
+  /**
+   * Records a team's intake held back (its team is not the topic's, it claims to be official, it
+   * cannot be read, its ids fail): the original bytes, keyed by the intake's team, with the reason
+   * and the source in headers ({@code kai.quarantine.*}). Nothing downstream counts them.
+   */
+  public final Topic<byte[], byte[]> quarantine;
 
   /** Per-team fleet KPI per 1-minute window, keyed by team id. */
   public final Topic<String, TeamFleetMinute> teamFleetMinute;
@@ -151,13 +164,7 @@ public final class Topics {
             Topic.avro(RejectedRecord.class),
             1,
             false);
-    collectorPositions =
-        new Topic<>(
-            prefix + "kai.internal.collector-positions.v1",
-            Topic.UTF8,
-            Topic.avro(CollectorPosition.class),
-            1,
-            true);
+    quarantine = new Topic<>(prefix + "kai.quarantine.v1", Topic.BYTES, Topic.BYTES, 1, false);
     teamFleetMinute =
         new Topic<>(
             prefix + "kai.kpi.team-fleet-1m.v1",
@@ -210,6 +217,60 @@ public final class Topics {
     return prefix;
   }
 
+  /** Team {@code team}'s intake topics. */
+  public TeamTopics team(String team) {
+    return new TeamTopics(prefix, team);
+  }
+
+  /** The prefix under which every team's intake topics live (the intake job reads under it). */
+  public String teamsPrefix() {
+    return prefix + TEAM_TOPICS;
+  }
+
+  /**
+   * The intake topics the intake job copies to attributed topics: every team's GPU samples,
+   * training steps, run lifecycle, benchmark results and collector rejects (not positions).
+   */
+  public Pattern intakePattern() {
+    return Pattern.compile(
+        Pattern.quote(teamsPrefix())
+            + "("
+            + Ids.TEAM.pattern()
+            + ")\\.("
+            + String.join(
+                "|",
+                java.util.stream.Stream.of(
+                        TeamTopics.GPU_SAMPLES,
+                        TeamTopics.TRAINING_STEPS,
+                        TeamTopics.RUN_LIFECYCLE,
+                        TeamTopics.BENCHMARK_RESULTS,
+                        TeamTopics.COLLECTOR_REJECTS)
+                    .map(Pattern::quote)
+                    .toList())
+            + ")");
+  }
+
+  /** An intake topic read: whose it is, and the attributed topic its records go on to. */
+  public record Intake(String team, String topic, Topic<String, ?> attributed) {}
+
+  /** The intake topic named {@code topic}, if it is one ({@link #intakePattern()}). */
+  public java.util.Optional<Intake> intake(String topic) {
+    var m = intakePattern().matcher(topic);
+    if (!m.matches()) {
+      return java.util.Optional.empty();
+    }
+    Topic<String, ?> attributed =
+        switch (m.group(2)) {
+          case TeamTopics.GPU_SAMPLES -> gpuSamples;
+          case TeamTopics.TRAINING_STEPS -> trainingSteps;
+          case TeamTopics.RUN_LIFECYCLE -> runLifecycle;
+          case TeamTopics.BENCHMARK_RESULTS -> benchmarkResults;
+          case TeamTopics.COLLECTOR_REJECTS -> collectorRejects;
+          default -> throw new IllegalStateException("intake kind " + m.group(2));
+        };
+    return java.util.Optional.of(new Intake(m.group(1), topic, attributed));
+  }
+
   /** Every topic, for creation at start-up. */
   public List<Topic<?, ?>> all() {
     return List.of(
@@ -223,7 +284,7 @@ public final class Topics {
         benchmarks,
         evaluationRules,
         collectorRejects,
-        collectorPositions,
+        quarantine,
         teamFleetMinute,
         clusterFleetMinute,
         runMinute,

@@ -29,7 +29,8 @@ class SchemaHistoryIT {
   private static final Map<Class<?>, List<String>> HISTORY =
       Map.of(
           GpuSample.class, List.of("gpu_sample/v1.avsc"),
-          kai.telemetry.kpis.TeamFleetMinute.class, List.of("team_fleet_minute/v1.avsc"));
+          kai.telemetry.kpis.TeamFleetMinute.class, List.of("team_fleet_minute/v1.avsc"),
+          kai.telemetry.kpis.Alert.class, List.of("alert/v1.avsc"));
 
   @Test
   void currentSchemasAreBackwardCompatibleWithEveryReleasedVersion(LocalStack stack)

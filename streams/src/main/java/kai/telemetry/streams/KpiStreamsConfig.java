@@ -37,6 +37,7 @@ public final class KpiStreamsConfig extends AbstractConfig {
   public static final String ALERT_IDLE_UTIL_PCT = "alert.idle.fleet.util.pct";
   public static final String ALERT_IDLE_MINUTES = "alert.idle.fleet.minutes";
   public static final String ALERT_CHECK_MS = "alert.check.interval.ms";
+  public static final String ALERT_QUARANTINE_QUIET_MS = "alert.quarantine.quiet.ms";
 
   public static final ConfigDef DEF =
       CommonSettings.define(new ConfigDef())
@@ -144,7 +145,15 @@ public final class KpiStreamsConfig extends AbstractConfig {
               10_000L,
               Range.between(100, 600_000),
               Importance.LOW,
-              "How often wall-clock conditions (stalls, silence) are checked.");
+              "How often wall-clock conditions (stalls, silence) are checked.")
+          .define(
+              ALERT_QUARANTINE_QUIET_MS,
+              Type.LONG,
+              3_600_000L,
+              Range.between(1_000, 30L * 24 * 3_600_000),
+              Importance.MEDIUM,
+              "A QUARANTINE alert (a team's records held back by the intake) resolves after this"
+                  + " long (wall clock) without another record of that team and cause held back.");
 
   public KpiStreamsConfig(Map<String, ?> values) {
     super(DEF, values, false);

@@ -14,5 +14,6 @@ class KpiJobNamesTest {
   void theAccessPlanKnowsEveryJobByItsName() {
     assertThat(KafkaAccess.KPI_JOBS)
         .containsExactly(FleetKpiJob.JOB, TrainingKpiJob.JOB, ScoreboardJob.JOB, AlertsJob.JOB);
+    assertThat(KafkaAccess.INTAKE_JOB).isEqualTo(kai.telemetry.streams.intake.IntakeJob.JOB);
   }
 }

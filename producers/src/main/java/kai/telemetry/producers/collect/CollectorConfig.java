@@ -184,7 +184,8 @@ public final class CollectorConfig extends AbstractConfig {
               "SELF_REPORTED",
               ConfigDef.ValidString.in("SELF_REPORTED", "OFFICIAL"),
               Importance.MEDIUM,
-              "OFFICIAL for the program's own evaluations.");
+              "OFFICIAL for the program's own evaluations, imported with the program office's"
+                  + " credentials; a team's credentials can publish SELF_REPORTED only.");
 
   public CollectorConfig(Map<String, ?> values) {
     super(DEF, values, false);
@@ -196,6 +197,14 @@ public final class CollectorConfig extends AbstractConfig {
 
   public Topics topics() {
     return CommonSettings.topics(this);
+  }
+
+  /**
+   * Whether this collector publishes as the program office (importing official results with its
+   * credentials) rather than as a team: its records and rejects go to the attributed topics.
+   */
+  public boolean publishesAsProgramOffice() {
+    return "OFFICIAL".equals(getString(LMEVAL_EVALUATOR));
   }
 
   public String team() {

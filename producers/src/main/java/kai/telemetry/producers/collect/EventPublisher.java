@@ -5,10 +5,12 @@ import java.util.List;
 import java.util.concurrent.atomic.AtomicLong;
 import java.util.concurrent.atomic.AtomicReference;
 import kai.telemetry.events.BenchmarkResult;
+import kai.telemetry.events.Evaluator;
 import kai.telemetry.events.GpuSample;
 import kai.telemetry.events.RejectedRecord;
 import kai.telemetry.events.TrainingStep;
 import kai.telemetry.schemas.Keys;
+import kai.telemetry.schemas.TeamTopics;
 import kai.telemetry.schemas.Topics;
 import org.apache.avro.specific.SpecificRecord;
 import org.apache.kafka.clients.producer.KafkaProducer;
@@ -19,9 +21,10 @@ import org.slf4j.LoggerFactory;
 
 /**
  * Publishes what a collector parsed: records that pass {@link Validation} go to their event topic
- * with keys that keep order (GPU UUID; team/run), records that fail go to the rejects topic with
- * every reason, and parse problems are logged with their position and rejected too. One
- * Avro-capable producer for all of them; with a transactional id the caller brackets batches.
+ * in the team's intake with keys that keep order (GPU UUID; team/run), records that fail go to the
+ * team's rejects topic with every reason, and parse problems are logged with their position and
+ * rejected too. One Avro-capable producer for all of them; with a transactional id the caller
+ * brackets batches.
  */
 public final class EventPublisher implements AutoCloseable {
   private static final Logger log = LoggerFactory.getLogger(EventPublisher.class);
@@ -29,6 +32,8 @@ public final class EventPublisher implements AutoCloseable {
   private final String collector;
   private final String team;
   private final Topics topics;
+  private final TeamTopics intake;
+  private final boolean programOffice;
   private final KafkaProducer<String, SpecificRecord> producer;
   private final AtomicReference<Exception> failure = new AtomicReference<>();
   final AtomicLong published = new AtomicLong();
@@ -39,6 +44,8 @@ public final class EventPublisher implements AutoCloseable {
     this.collector = collector;
     this.team = config.team();
     this.topics = config.topics();
+    this.intake = topics.team(team);
+    this.programOffice = config.publishesAsProgramOffice();
     this.producer =
         new KafkaProducer<>(
             config.producerConfig("kai-" + collector, transactionalId),
@@ -64,12 +71,17 @@ public final class EventPublisher implements AutoCloseable {
     return topics;
   }
 
+  /** The collector's team's intake topics, where everything it publishes as the team goes. */
+  public TeamTopics intake() {
+    return intake;
+  }
+
   public void gpuSamples(Parsed<GpuSample> parsed, long nowMs) {
     reportProblems(parsed.problems(), nowMs);
     for (GpuSample s : parsed.records()) {
       List<String> why = Validation.check(s, nowMs);
       if (why.isEmpty()) {
-        send(topics.gpuSamples.name(), s.getGpuUuid(), s.getTsMs(), s);
+        send(intake.gpuSamples.name(), s.getGpuUuid(), s.getTsMs(), s);
       } else {
         outOfRange(s.getGpuUuid() + " at " + s.getTsMs(), why, s.toString(), nowMs);
       }
@@ -81,7 +93,7 @@ public final class EventPublisher implements AutoCloseable {
     for (TrainingStep s : parsed.records()) {
       List<String> why = Validation.check(s, nowMs);
       if (why.isEmpty()) {
-        send(topics.trainingSteps.name(), runKey(s.getTeam(), s.getRunId()), s.getTsMs(), s);
+        send(intake.trainingSteps.name(), runKey(s.getTeam(), s.getRunId()), s.getTsMs(), s);
       } else {
         outOfRange(s.getSource(), why, s.toString(), nowMs);
       }
@@ -93,7 +105,15 @@ public final class EventPublisher implements AutoCloseable {
     for (BenchmarkResult r : parsed.records()) {
       List<String> why = Validation.check(r, nowMs);
       if (why.isEmpty()) {
-        send(topics.benchmarkResults.name(), r.getTeam(), r.getTsMs(), r);
+        // Official results are the program office's, on the attributed topic (the broker lets
+        // only its credentials write there); a team's own go through its intake.
+        send(
+            r.getEvaluator() == Evaluator.OFFICIAL
+                ? topics.benchmarkResults.name()
+                : intake.benchmarkResults.name(),
+            r.getTeam(),
+            r.getTsMs(),
+            r);
       } else {
         outOfRange(r.getSource() + " " + r.getTask(), why, r.toString(), nowMs);
       }
@@ -142,7 +162,12 @@ public final class EventPublisher implements AutoCloseable {
             .setTsMs(nowMs)
             .build();
     producer.send(
-        new ProducerRecord<>(topics.collectorRejects.name(), null, nowMs, team, r),
+        new ProducerRecord<>(
+            programOffice ? topics.collectorRejects.name() : intake.collectorRejects.name(),
+            null,
+            nowMs,
+            team,
+            r),
         (meta, e) -> {
           if (e != null) {
             failure.compareAndSet(null, e);

@@ -14,6 +14,7 @@ import java.util.concurrent.atomic.AtomicLong;
 import java.util.concurrent.atomic.AtomicReference;
 import kai.telemetry.config.CommonSettings;
 import kai.telemetry.events.BenchmarkResult;
+import kai.telemetry.events.Evaluator;
 import kai.telemetry.events.GpuSample;
 import kai.telemetry.events.RunLifecycle;
 import kai.telemetry.events.TrainingStep;
@@ -21,6 +22,7 @@ import kai.telemetry.producers.collect.EventPublisher;
 import kai.telemetry.producers.program.ProgramFile;
 import kai.telemetry.producers.program.ReferenceData;
 import kai.telemetry.producers.program.Team;
+import kai.telemetry.schemas.TeamTopics;
 import kai.telemetry.schemas.Topics;
 import kai.telemetry.schemas.registry.AvroSerializer;
 import org.apache.avro.specific.SpecificRecord;
@@ -33,8 +35,9 @@ import org.slf4j.LoggerFactory;
 /**
  * Simulates the program: publishes the program file to the reference topics, then per tick the GPU
  * samples of every team's fleet (keyed by GPU UUID), and each team's training run (steps, lifecycle
- * events, benchmark results; keyed by team/run so a run's events stay in order). The event time is
- * the record time.
+ * events, benchmark results; keyed by team/run so a run's events stay in order), each into that
+ * team's intake as the team would (official results, as the program office would, to the attributed
+ * topic). The event time is the record time.
  */
 public final class ProgramSimulator implements AutoCloseable {
   private static final Logger log = LoggerFactory.getLogger(ProgramSimulator.class);
@@ -44,6 +47,7 @@ public final class ProgramSimulator implements AutoCloseable {
   private final GpuFleetSimulator fleet;
   private final Map<String, TrainingRunSimulator> runs = new java.util.LinkedHashMap<>();
   private final Topics topics;
+  private final Map<String, TeamTopics> intakes = new HashMap<>();
   private final KafkaProducer<String, SpecificRecord> producer;
   private final AtomicLong gpuSamplesSent = new AtomicLong();
   private final AtomicLong eventsSent = new AtomicLong();
@@ -133,30 +137,42 @@ public final class ProgramSimulator implements AutoCloseable {
       runEvents.addAll(t.benchmarks());
     }
     for (GpuSample s : fleet.tick(tick, tsMs, states)) {
-      send(topics.gpuSamples.name(), s.getGpuUuid(), s.getTsMs(), s, true);
+      send(intake(s.getTeam()).gpuSamples.name(), s.getGpuUuid(), s.getTsMs(), s, true);
     }
     for (SpecificRecord r : runEvents) {
       switch (r) {
         case TrainingStep s ->
             send(
-                topics.trainingSteps.name(),
+                intake(s.getTeam()).trainingSteps.name(),
                 EventPublisher.runKey(s.getTeam(), s.getRunId()),
                 s.getTsMs(),
                 s,
                 false);
         case RunLifecycle l ->
             send(
-                topics.runLifecycle.name(),
+                intake(l.getTeam()).runLifecycle.name(),
                 EventPublisher.runKey(l.getTeam(), l.getRunId()),
                 l.getTsMs(),
                 l,
                 false);
         case BenchmarkResult b ->
-            send(topics.benchmarkResults.name(), b.getTeam(), b.getTsMs(), b, false);
+            send(
+                b.getEvaluator() == Evaluator.OFFICIAL
+                    ? topics.benchmarkResults.name() // as the program office
+                    : intake(b.getTeam()).benchmarkResults.name(), // as the team
+                b.getTeam(),
+                b.getTsMs(),
+                b,
+                false);
         default -> throw new IllegalStateException("unexpected " + r.getClass());
       }
     }
     tick++;
+  }
+
+  /** Team {@code team}'s intake, where the simulator writes as that team. */
+  private TeamTopics intake(String team) {
+    return intakes.computeIfAbsent(team, topics::team);
   }
 
   /** Generates {@code ticks} ticks stamped from {@code startMs}, as fast as possible. */

@@ -25,20 +25,26 @@ import org.apache.kafka.streams.kstream.KStream;
 import org.apache.kafka.streams.kstream.Named;
 import org.apache.kafka.streams.kstream.Produced;
 import org.apache.kafka.streams.kstream.Repartitioned;
+import org.apache.kafka.streams.processor.WallclockTimestampExtractor;
 import org.apache.kafka.streams.state.StoreBuilder;
 import org.apache.kafka.streams.state.Stores;
 
 /**
- * The alerts topic: stalled runs, divergence, idle fleets, GPU faults and silent clusters, each an
- * episode with an OPEN and a RESOLVED record under one alert id. Conditions on the absence of data
- * (stalls, silence) are checked on wall-clock time.
+ * The alerts topic: stalled runs, divergence, idle fleets, GPU faults, silent clusters and records
+ * the intake held back, each an episode with an OPEN and a RESOLVED record under one alert id.
+ * Conditions on the absence of data (stalls, silence) are checked on wall-clock time.
  */
 public final class AlertsJob {
   public static final String JOB = "alerts-job";
 
   /** Thresholds of the alert conditions. */
   public record Settings(
-      long stallMs, long silenceMs, double idleUtilPct, int idleMinutes, long checkMs) {}
+      long stallMs,
+      long silenceMs,
+      double idleUtilPct,
+      int idleMinutes,
+      long checkMs,
+      long quarantineQuietMs) {}
 
   private AlertsJob() {}
 
@@ -63,6 +69,8 @@ public final class AlertsJob {
     builder.addStateStore(kv(FleetAlertProcessors.Silence.ALERTS_STORE, alertStateSerde));
     builder.addStateStore(kv(LossSpikeAlertProcessor.NEWEST_STORE, Serdes.Long()));
     builder.addStateStore(kv(LossSpikeAlertProcessor.ALERTS_STORE, alertStateSerde));
+    builder.addStateStore(kv(QuarantineAlertProcessor.SEEN_STORE, Serdes.Long()));
+    builder.addStateStore(kv(QuarantineAlertProcessor.ALERTS_STORE, alertStateSerde));
 
     KStream<String, Alert> runAlerts =
         RunEvents.stream(builder, topics, stepSerde, lifecycleSerde)
@@ -123,8 +131,23 @@ public final class AlertsJob {
                 FleetAlertProcessors.Silence.SEEN_STORE,
                 FleetAlertProcessors.Silence.ALERTS_STORE);
 
+    KStream<String, Alert> quarantineAlerts =
+        builder.stream(
+                topics.quarantine.name(),
+                Consumed.with(Serdes.String(), Serdes.ByteArray())
+                    .withTimestampExtractor(new WallclockTimestampExtractor())
+                    .withName("alerts-quarantine-source"))
+            .process(
+                () ->
+                    new QuarantineAlertProcessor(
+                        settings.quarantineQuietMs(), settings.checkMs(), topics.quarantine.name()),
+                Named.as("quarantine-alerts"),
+                QuarantineAlertProcessor.SEEN_STORE,
+                QuarantineAlertProcessor.ALERTS_STORE);
+
     runAlerts
         .merge(idleAlerts, Named.as("merge-idle"))
+        .merge(quarantineAlerts, Named.as("merge-quarantine"))
         .merge(gpuAlerts, Named.as("merge-gpu"))
         .merge(silenceAlerts, Named.as("merge-silence"))
         .merge(spikeAlerts, Named.as("merge-spike"))
@@ -145,7 +168,8 @@ public final class AlertsJob {
         c.getLong(KpiStreamsConfig.ALERT_SILENCE_MS),
         c.getDouble(KpiStreamsConfig.ALERT_IDLE_UTIL_PCT),
         c.getInt(KpiStreamsConfig.ALERT_IDLE_MINUTES),
-        c.getLong(KpiStreamsConfig.ALERT_CHECK_MS));
+        c.getLong(KpiStreamsConfig.ALERT_CHECK_MS),
+        c.getLong(KpiStreamsConfig.ALERT_QUARANTINE_QUIET_MS));
   }
 
   public static KafkaStreams start(KpiStreamsConfig config) {

@@ -17,6 +17,7 @@ import kai.telemetry.kpis.AlertState;
 import kai.telemetry.kpis.RunMinute;
 import kai.telemetry.kpis.TeamFleetMinute;
 import kai.telemetry.schemas.Topics;
+import kai.telemetry.streams.intake.Quarantine;
 import kai.telemetry.streams.support.PlainAvroSerde;
 import org.apache.kafka.common.serialization.Serdes;
 import org.apache.kafka.streams.KeyValue;
@@ -24,6 +25,7 @@ import org.apache.kafka.streams.StreamsConfig;
 import org.apache.kafka.streams.TestInputTopic;
 import org.apache.kafka.streams.TestOutputTopic;
 import org.apache.kafka.streams.TopologyTestDriver;
+import org.apache.kafka.streams.test.TestRecord;
 import org.junit.jupiter.api.AfterEach;
 import org.junit.jupiter.api.BeforeEach;
 import org.junit.jupiter.api.Test;
@@ -60,7 +62,7 @@ class AlertsJobTest {
                 fleetSerde,
                 runMinuteSerde,
                 alertSerde,
-                new AlertsJob.Settings(60_000, 30_000, 10.0, 3, 1_000)),
+                new AlertsJob.Settings(60_000, 30_000, 10.0, 3, 1_000, 120_000)),
             props,
             Instant.ofEpochMilli(1_000_000));
     steps =
@@ -86,6 +88,51 @@ class AlertsJobTest {
   @AfterEach
   void tearDown() {
     driver.close();
+  }
+
+  @Test
+  void recordsTheIntakeHeldBackRaiseOneEpisodePerTeamAndCauseUntilQuiet() {
+    var held =
+        driver.createInputTopic(
+            topics.quarantine.name(),
+            Serdes.String().serializer(),
+            Serdes.ByteArray().serializer());
+    for (int i = 0; i < 3; i++) { // a burst of the same attempt is one episode
+      held.pipeInput(heldBack("upstage", "NOT_ITS_TEAM", "names team 'nc-ai'", i));
+    }
+    held.pipeInput(heldBack("upstage", "UNREADABLE", "not in the wire format", 3));
+    List<Alert> opened = alerts.readValuesToList();
+    assertThat(opened)
+        .extracting(a -> a.getTeam() + ":" + a.getSubject() + ":" + a.getSeverity())
+        .containsExactly("upstage:NOT_ITS_TEAM:CRITICAL", "upstage:UNREADABLE:WARNING");
+    assertThat(opened.get(0).getKind()).isEqualTo(AlertKind.QUARANTINE);
+    assertThat(opened.get(0).getState()).isEqualTo(AlertState.OPEN);
+    assertThat(opened.get(0).getMessage())
+        .isEqualTo(
+            "held back from the intake of team 'upstage' in kai.quarantine.v1: names team"
+                + " 'nc-ai' (kai.team.upstage.gpu-samples.v1/0@0)");
+
+    driver.advanceWallClockTime(Duration.ofSeconds(60));
+    held.pipeInput(heldBack("upstage", "UNREADABLE", "again", 4)); // keeps that one open
+    driver.advanceWallClockTime(Duration.ofSeconds(61)); // 121 s since the last NOT_ITS_TEAM
+    List<Alert> resolved = alerts.readValuesToList();
+    assertThat(resolved)
+        .extracting(a -> a.getSubject() + ":" + a.getState())
+        .containsExactly("NOT_ITS_TEAM:RESOLVED");
+    assertThat(resolved.get(0).getAlertId()).isEqualTo(opened.get(0).getAlertId());
+  }
+
+  private static TestRecord<String, byte[]> heldBack(
+      String team, String cause, String reason, long offset) {
+    var headers = new org.apache.kafka.common.header.internals.RecordHeaders();
+    headers.add(Quarantine.TEAM, team.getBytes(java.nio.charset.StandardCharsets.UTF_8));
+    headers.add(Quarantine.CAUSE, cause.getBytes(java.nio.charset.StandardCharsets.UTF_8));
+    headers.add(Quarantine.REASON, reason.getBytes(java.nio.charset.StandardCharsets.UTF_8));
+    headers.add(
+        Quarantine.SOURCE,
+        ("kai.team.upstage.gpu-samples.v1/0@" + (offset == 4 ? 4 : 0))
+            .getBytes(java.nio.charset.StandardCharsets.UTF_8));
+    return new TestRecord<>(team, new byte[] {1}, headers, (Long) null);
   }
 
   private void step(long step, Double loss) {

@@ -53,7 +53,7 @@ public final class PlainAvroSerde<T extends SpecificRecord> implements Serde<T> 
       BinaryDecoder decoder = DecoderFactory.get().binaryDecoder(bytes, null);
       try {
         return reader.read(null, decoder);
-      } catch (IOException e) {
+      } catch (IOException | RuntimeException e) {
         throw new SerializationException("cannot decode state from " + topic, e);
       }
     };

@@ -193,7 +193,7 @@ public final class TrainingLogFollower implements AutoCloseable {
       producer.beginTransaction();
       publisher.trainingSteps(parsed, now);
       publisher.send(
-          publisher.topics().collectorPositions.name(),
+          publisher.intake().collectorPositions.name(),
           followerId,
           now,
           CollectorPosition.newBuilder()
@@ -228,8 +228,8 @@ public final class TrainingLogFollower implements AutoCloseable {
   private Optional<Position> committedPosition() {
     Map<String, Object> c =
         KafkaClients.of(config).consumer("kai-log-follower-positions", null, Map.of());
-    String topic = publisher.topics().collectorPositions.name();
-    var positions = publisher.topics().collectorPositions;
+    String topic = publisher.intake().collectorPositions.name();
+    var positions = publisher.intake().collectorPositions;
     try (KafkaConsumer<String, CollectorPosition> consumer =
         new KafkaConsumer<>(
             c,

@@ -1,0 +1,96 @@
+package kai.telemetry.schemas;
+
+import java.util.List;
+import kai.telemetry.events.BenchmarkResult;
+import kai.telemetry.events.CollectorPosition;
+import kai.telemetry.events.GpuSample;
+import kai.telemetry.events.RejectedRecord;
+import kai.telemetry.events.RunLifecycle;
+import kai.telemetry.events.TrainingStep;
+
+/**
+ * One team's intake: the topics its collectors write, all under {@link #prefix()}, which the broker
+ * lets that team's principal alone write (a prefixed ACL). The intake job reads them, checks that
+ * every record belongs to the topic's team, and copies it to the attributed {@code kai.raw.*}
+ * topics the KPI jobs and the sink read; nothing else reads a team's intake.
+ */
+public final class TeamTopics {
+  /** The part after the team's prefix of each intake topic, by kind. */
+  public static final String GPU_SAMPLES = "gpu-samples.v1";
+
+  public static final String TRAINING_STEPS = "training-steps.v1";
+  public static final String RUN_LIFECYCLE = "run-lifecycle.v1";
+  public static final String BENCHMARK_RESULTS = "benchmark-results.v1";
+  public static final String COLLECTOR_REJECTS = "collector-rejects.v1";
+  public static final String COLLECTOR_POSITIONS = "collector-positions.v1";
+
+  private final String team;
+  private final String prefix;
+
+  /** GPU samples, keyed by GPU UUID. */
+  public final Topic<String, GpuSample> gpuSamples;
+
+  /** Training steps, keyed by team/run. */
+  public final Topic<String, TrainingStep> trainingSteps;
+
+  /** Run lifecycle events, keyed by team/run. */
+  public final Topic<String, RunLifecycle> runLifecycle;
+
+  /** Self-reported benchmark results, keyed by team. */
+  public final Topic<String, BenchmarkResult> benchmarkResults;
+
+  /** Inputs the team's collectors refused, with the reason; keyed by team. */
+  public final Topic<String, RejectedRecord> collectorRejects;
+
+  /**
+   * The team's log followers' committed file positions (compacted): read back only by the team
+   * itself at start, so no other principal can move a team's follower.
+   */
+  public final Topic<String, CollectorPosition> collectorPositions;
+
+  TeamTopics(String catalogPrefix, String team) {
+    if (!Ids.isTeam(team)) {
+      throw new IllegalArgumentException(
+          "team id "
+              + Ids.shown(team)
+              + " is not lower-case letters, digits and dashes (1-63): it names topics");
+    }
+    this.team = team;
+    this.prefix = catalogPrefix + Topics.TEAM_TOPICS + team + ".";
+    gpuSamples =
+        new Topic<>(prefix + GPU_SAMPLES, Topic.UTF8, Topic.avro(GpuSample.class), 6, false);
+    trainingSteps =
+        new Topic<>(prefix + TRAINING_STEPS, Topic.UTF8, Topic.avro(TrainingStep.class), 6, false);
+    runLifecycle =
+        new Topic<>(prefix + RUN_LIFECYCLE, Topic.UTF8, Topic.avro(RunLifecycle.class), 6, false);
+    benchmarkResults =
+        new Topic<>(
+            prefix + BENCHMARK_RESULTS, Topic.UTF8, Topic.avro(BenchmarkResult.class), 1, false);
+    collectorRejects =
+        new Topic<>(
+            prefix + COLLECTOR_REJECTS, Topic.UTF8, Topic.avro(RejectedRecord.class), 1, false);
+    collectorPositions =
+        new Topic<>(
+            prefix + COLLECTOR_POSITIONS, Topic.UTF8, Topic.avro(CollectorPosition.class), 1, true);
+  }
+
+  public String team() {
+    return team;
+  }
+
+  /** The prefix every topic of this team starts with (ends with a dot; team ids have none). */
+  public String prefix() {
+    return prefix;
+  }
+
+  /** Every topic of this team, for creation when the team joins. */
+  public List<Topic<?, ?>> all() {
+    return List.of(
+        gpuSamples,
+        trainingSteps,
+        runLifecycle,
+        benchmarkResults,
+        collectorRejects,
+        collectorPositions);
+  }
+}

@@ -1,0 +1,84 @@
+package kai.telemetry.streams.intake;
+
+import java.util.Map;
+import kai.telemetry.schemas.Topic;
+import kai.telemetry.schemas.Topics;
+import kai.telemetry.streams.KpiJobs;
+import kai.telemetry.streams.KpiStreamsConfig;
+import org.apache.avro.specific.SpecificRecord;
+import org.apache.kafka.common.serialization.Deserializer;
+import org.apache.kafka.common.serialization.Serdes;
+import org.apache.kafka.streams.KafkaStreams;
+import org.apache.kafka.streams.StreamsBuilder;
+import org.apache.kafka.streams.Topology;
+import org.apache.kafka.streams.kstream.Consumed;
+import org.apache.kafka.streams.kstream.Named;
+import org.apache.kafka.streams.kstream.Produced;
+import org.apache.kafka.streams.processor.UsePartitionTimeOnInvalidTimestamp;
+
+/**
+ * The trust boundary between the teams and the program's numbers. Each team writes only its own
+ * intake topics ({@code kai.team.<team>.*}: the broker enforces it with a prefixed ACL); this job
+ * reads every team's intake by pattern, so a team that joins is picked up without a restart, and
+ * copies each record, bytes unchanged, to the attributed raw topic the KPI jobs and the sink read,
+ * which no team can write. A record that names another team, claims to be an official result,
+ * cannot be read or carries a bad id is held back in the quarantine topic with the reason, where
+ * the alerts job raises it to the program office. Exactly once: a record is copied or quarantined,
+ * never both, never twice.
+ */
+public final class IntakeJob {
+  public static final String JOB = "intake-job";
+
+  private IntakeJob() {}
+
+  /**
+   * The topology; {@code decoders} read the values of each attributed topic (by its name): the
+   * registry's Avro deserializers in production.
+   */
+  public static Topology build(
+      Topics topics, Map<String, Deserializer<? extends SpecificRecord>> decoders) {
+    StreamsBuilder builder = new StreamsBuilder();
+    builder.stream(
+            topics.intakePattern(),
+            Consumed.with(Serdes.ByteArray(), Serdes.ByteArray())
+                // Records keep the timestamps their producers gave them.
+                .withTimestampExtractor(new UsePartitionTimeOnInvalidTimestamp())
+                .withName("intake-source"))
+        .process(() -> new IntakeProcessor(topics, decoders), Named.as("intake-check"))
+        .to(
+            (key, routed, context) -> routed.topic(),
+            Produced.with(Serdes.String(), Routed.SERDE).withName("intake-sink"));
+    return builder.build();
+  }
+
+  /** The registry deserializers of the attributed topics the intake feeds. */
+  static Map<String, Deserializer<? extends SpecificRecord>> decoders(
+      Topics topics, Map<String, Object> serdeConfig) {
+    Map<String, Deserializer<? extends SpecificRecord>> d = new java.util.HashMap<>();
+    for (Topic<String, ? extends SpecificRecord> t :
+        java.util.List.of(
+            topics.gpuSamples,
+            topics.trainingSteps,
+            topics.runLifecycle,
+            topics.benchmarkResults,
+            topics.collectorRejects)) {
+      d.put(t.name(), t.valueSerde(serdeConfig).deserializer());
+    }
+    return d;
+  }
+
+  public static KafkaStreams start(KpiStreamsConfig config) {
+    Topics topics = config.topics();
+    java.util.Properties props = config.streamsProperties(JOB);
+    // A team that joins gets its intake topics from provision-kafka; the job sees them within this.
+    props.put(
+        org.apache.kafka.streams.StreamsConfig.consumerPrefix(
+            org.apache.kafka.clients.consumer.ConsumerConfig.METADATA_MAX_AGE_CONFIG),
+        60_000);
+    return KpiJobs.start(JOB, build(topics, decoders(topics, config.serdeConfig())), props);
+  }
+
+  public static void main(String[] args) {
+    KpiJobs.runUntilShutdown(JOB, start(KpiStreamsConfig.fromArgs(args)));
+  }
+}

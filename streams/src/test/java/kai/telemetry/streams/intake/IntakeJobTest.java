@@ -1,0 +1,274 @@
+package kai.telemetry.streams.intake;
+
+import static org.assertj.core.api.Assertions.assertThat;
+import static org.assertj.core.api.Assertions.assertThatThrownBy;
+
+import java.nio.charset.StandardCharsets;
+import java.util.HashMap;
+import java.util.List;
+import java.util.Map;
+import java.util.Properties;
+import kai.telemetry.events.BenchmarkResult;
+import kai.telemetry.events.Evaluator;
+import kai.telemetry.events.GpuSample;
+import kai.telemetry.events.RejectedRecord;
+import kai.telemetry.events.RunEventKind;
+import kai.telemetry.events.RunLifecycle;
+import kai.telemetry.events.TrainingStep;
+import kai.telemetry.schemas.TeamTopics;
+import kai.telemetry.schemas.Topics;
+import kai.telemetry.schemas.registry.SchemaRegistryException;
+import kai.telemetry.streams.support.PlainAvroSerde;
+import org.apache.avro.specific.SpecificRecord;
+import org.apache.kafka.common.header.Headers;
+import org.apache.kafka.common.serialization.Deserializer;
+import org.apache.kafka.common.serialization.Serdes;
+import org.apache.kafka.streams.StreamsConfig;
+import org.apache.kafka.streams.TestInputTopic;
+import org.apache.kafka.streams.TestOutputTopic;
+import org.apache.kafka.streams.TopologyTestDriver;
+import org.apache.kafka.streams.errors.StreamsException;
+import org.apache.kafka.streams.test.TestRecord;
+import org.junit.jupiter.api.AfterEach;
+import org.junit.jupiter.api.BeforeEach;
+import org.junit.jupiter.api.Test;
+
+class IntakeJobTest {
+  private final Topics topics = Topics.withPrefix("t.");
+  private final TeamTopics upstage = topics.team("upstage");
+  private final TeamTopics ncAi = topics.team("nc-ai");
+  private final PlainAvroSerde<GpuSample> samples = new PlainAvroSerde<>(GpuSample.class);
+  private final PlainAvroSerde<TrainingStep> steps = new PlainAvroSerde<>(TrainingStep.class);
+  private final PlainAvroSerde<RunLifecycle> lifecycle = new PlainAvroSerde<>(RunLifecycle.class);
+  private final PlainAvroSerde<BenchmarkResult> results =
+      new PlainAvroSerde<>(BenchmarkResult.class);
+  private final PlainAvroSerde<RejectedRecord> rejects = new PlainAvroSerde<>(RejectedRecord.class);
+  private final Map<String, Deserializer<? extends SpecificRecord>> decoders = new HashMap<>();
+  private TopologyTestDriver driver;
+  private TestOutputTopic<String, byte[]> quarantine;
+
+  @BeforeEach
+  void setUp() {
+    decoders.put(topics.gpuSamples.name(), samples.deserializer());
+    decoders.put(topics.trainingSteps.name(), steps.deserializer());
+    decoders.put(topics.runLifecycle.name(), lifecycle.deserializer());
+    decoders.put(topics.benchmarkResults.name(), results.deserializer());
+    decoders.put(topics.collectorRejects.name(), rejects.deserializer());
+    start();
+  }
+
+  private void start() {
+    Properties props = new Properties();
+    props.put(StreamsConfig.APPLICATION_ID_CONFIG, "intake-test");
+    props.put(StreamsConfig.BOOTSTRAP_SERVERS_CONFIG, "unused:9092");
+    driver = new TopologyTestDriver(IntakeJob.build(topics, decoders), props);
+    quarantine =
+        driver.createOutputTopic(
+            topics.quarantine.name(),
+            Serdes.String().deserializer(),
+            Serdes.ByteArray().deserializer());
+  }
+
+  @AfterEach
+  void tearDown() {
+    driver.close();
+  }
+
+  private TestInputTopic<String, byte[]> in(String topic) {
+    return driver.createInputTopic(
+        topic, Serdes.String().serializer(), Serdes.ByteArray().serializer());
+  }
+
+  private TestOutputTopic<String, byte[]> out(String topic) {
+    return driver.createOutputTopic(
+        topic, Serdes.String().deserializer(), Serdes.ByteArray().deserializer());
+  }
+
+  private static GpuSample sample(String team, String gpu) {
+    return GpuSample.newBuilder()
+        .setTeam(team)
+        .setCluster("c1")
+        .setNode("n1")
+        .setGpuUuid(gpu)
+        .setGpuIndex(0)
+        .setTsMs(1_000_000)
+        .setUtilizationPct(50.0)
+        .build();
+  }
+
+  private static BenchmarkResult result(String team, Evaluator evaluator) {
+    return BenchmarkResult.newBuilder()
+        .setTeam(team)
+        .setModel("m")
+        .setBenchmark("kmmlu")
+        .setMetric("acc,none")
+        .setScore(0.5)
+        .setEvaluator(evaluator)
+        .setTsMs(1_000_000)
+        .build();
+  }
+
+  private static String header(Headers headers, String name) {
+    var h = headers.lastHeader(name);
+    return h == null ? null : new String(h.value(), StandardCharsets.UTF_8);
+  }
+
+  @Test
+  void aTeamsOwnRecordsGoOnUnchangedUnderTheirContractKeys() {
+    byte[] s = samples.serializer().serialize("", sample("upstage", "GPU-1"));
+    byte[] st =
+        steps
+            .serializer()
+            .serialize(
+                "",
+                TrainingStep.newBuilder()
+                    .setTeam("upstage")
+                    .setRunId("run-1")
+                    .setStep(10)
+                    .setTsMs(1_000_000)
+                    .build());
+    byte[] l =
+        lifecycle
+            .serializer()
+            .serialize(
+                "",
+                RunLifecycle.newBuilder()
+                    .setTeam("upstage")
+                    .setRunId("run-1")
+                    .setKind(RunEventKind.STARTED)
+                    .setTsMs(1_000_000)
+                    .build());
+    byte[] r = results.serializer().serialize("", result("upstage", Evaluator.SELF_REPORTED));
+    byte[] rej =
+        rejects
+            .serializer()
+            .serialize(
+                "",
+                RejectedRecord.newBuilder()
+                    .setTeam("upstage")
+                    .setCollector("dcgm")
+                    .setSource("x")
+                    .setReason("y")
+                    .setRaw("z")
+                    .setTsMs(1_000_000)
+                    .build());
+    // Keys a team chose do not steer where a record lands: the contract's key replaces them.
+    in(upstage.gpuSamples.name())
+        .pipeInput(
+            new TestRecord<String, byte[]>(
+                "nc-ai/anything",
+                s,
+                new org.apache.kafka.common.header.internals.RecordHeaders(),
+                1_000L));
+    in(upstage.trainingSteps.name()).pipeInput("whatever", st);
+    in(upstage.runLifecycle.name()).pipeInput("whatever", l);
+    in(upstage.benchmarkResults.name()).pipeInput("whatever", r);
+    in(upstage.collectorRejects.name()).pipeInput("whatever", rej);
+
+    var gpu = out(topics.gpuSamples.name()).readRecord();
+    assertThat(gpu.key()).isEqualTo("GPU-1");
+    assertThat(gpu.value()).isEqualTo(s);
+    assertThat(gpu.timestamp()).isEqualTo(1_000L);
+    var step = out(topics.trainingSteps.name()).readRecord();
+    assertThat(step.key()).isEqualTo("upstage/run-1");
+    assertThat(step.value()).isEqualTo(st);
+    assertThat(out(topics.runLifecycle.name()).readRecord().key()).isEqualTo("upstage/run-1");
+    var result = out(topics.benchmarkResults.name()).readRecord();
+    assertThat(result.key()).isEqualTo("upstage");
+    assertThat(result.value()).isEqualTo(r);
+    assertThat(out(topics.collectorRejects.name()).readRecord().value()).isEqualTo(rej);
+    assertThat(quarantine.isEmpty()).isTrue();
+  }
+
+  @Test
+  void aRecordNamingAnotherTeamIsQuarantinedWithTheReasonAndGoesNowhereElse() {
+    byte[] posing = samples.serializer().serialize("", sample("nc-ai", "GPU-9"));
+    in(upstage.gpuSamples.name()).pipeInput("GPU-9", posing);
+    // The same record on nc-ai's own intake is nc-ai's and passes.
+    in(ncAi.gpuSamples.name()).pipeInput("GPU-9", posing);
+
+    var held = quarantine.readRecord();
+    assertThat(held.key()).isEqualTo("upstage");
+    assertThat(held.value()).isEqualTo(posing);
+    assertThat(header(held.headers(), Quarantine.CAUSE)).isEqualTo("NOT_ITS_TEAM");
+    assertThat(header(held.headers(), Quarantine.TEAM)).isEqualTo("upstage");
+    assertThat(header(held.headers(), Quarantine.REASON))
+        .isEqualTo(
+            "names team 'nc-ai' but arrived on the intake of team 'upstage': a team writes only"
+                + " its own data");
+    assertThat(header(held.headers(), Quarantine.SOURCE))
+        .isEqualTo(upstage.gpuSamples.name() + "/0@0");
+    assertThat(header(held.headers(), Quarantine.ORIGINAL_KEY)).isEqualTo("GPU-9");
+    assertThat(quarantine.isEmpty()).isTrue();
+    var passed = out(topics.gpuSamples.name()).readRecordsToList();
+    assertThat(passed).hasSize(1);
+    assertThat(passed.get(0).value()).isEqualTo(posing);
+  }
+
+  @Test
+  void aTeamCannotPublishAnOfficialResult() {
+    in(upstage.benchmarkResults.name())
+        .pipeInput(
+            "upstage", results.serializer().serialize("", result("upstage", Evaluator.OFFICIAL)));
+    var held = quarantine.readRecord();
+    assertThat(header(held.headers(), Quarantine.CAUSE)).isEqualTo("OFFICIAL_CLAIM");
+    assertThat(header(held.headers(), Quarantine.REASON))
+        .contains("only the program office publishes official results");
+    assertThat(out(topics.benchmarkResults.name()).isEmpty()).isTrue();
+  }
+
+  @Test
+  void unreadableBadIdsAndEmptyRecordsAreQuarantinedAndTheRestGoesOn() {
+    var gpus = in(upstage.gpuSamples.name());
+    gpus.pipeInput("x", new byte[] {'{', '}'});
+    gpus.pipeInput("x", samples.serializer().serialize("", sample("upstage", "GPU'); DROP")));
+    gpus.pipeInput("x", (byte[]) null);
+    byte[] good = samples.serializer().serialize("", sample("upstage", "GPU-2"));
+    gpus.pipeInput("GPU-2", good);
+
+    assertThat(quarantine.readRecordsToList())
+        .extracting(r -> header(r.headers(), Quarantine.CAUSE))
+        .containsExactly("UNREADABLE", "BAD_IDS", "NO_VALUE");
+    assertThat(out(topics.gpuSamples.name()).readValuesToList()).containsExactly(good);
+  }
+
+  @Test
+  void aRegistryThatCannotBeReachedStopsTheJobInsteadOfQuarantiningGoodData() {
+    driver.close();
+    decoders.put(
+        topics.gpuSamples.name(),
+        (topic, bytes) -> {
+          throw new SchemaRegistryException("registry unreachable", 0);
+        });
+    start();
+    assertThatThrownBy(
+            () ->
+                in(upstage.gpuSamples.name())
+                    .pipeInput(
+                        "GPU-1", samples.serializer().serialize("", sample("upstage", "GPU-1"))))
+        .isInstanceOf(StreamsException.class)
+        .hasRootCauseMessage("registry unreachable");
+    assertThat(quarantine.isEmpty()).isTrue();
+    // A schema id the registry never gave out is the record's fault: held back.
+    driver.close();
+    decoders.put(
+        topics.gpuSamples.name(),
+        (topic, bytes) -> {
+          throw new SchemaRegistryException("no schema 999", 404);
+        });
+    start();
+    in(upstage.gpuSamples.name()).pipeInput("GPU-1", new byte[] {0, 0, 0, 3, (byte) 231, 2});
+    assertThat(header(quarantine.readRecord().headers(), Quarantine.CAUSE)).isEqualTo("UNREADABLE");
+  }
+
+  @Test
+  void onlyIntakeTopicsAreRead() {
+    // The positions stay with their team; attributed topics are the job's output, not input.
+    assertThat(topics.intakePattern().matcher(upstage.collectorPositions.name()).matches())
+        .isFalse();
+    assertThat(
+            List.of(topics.gpuSamples, topics.trainingSteps, topics.benchmarkResults).stream()
+                .noneMatch(t -> topics.intakePattern().matcher(t.name()).matches()))
+        .isTrue();
+  }
+}
