@@ -18,7 +18,17 @@ import org.apache.kafka.common.config.ConfigDef;
  * an unchanged schema again changes nothing.
  */
 public final class RegisterSchemas {
-  public static final ConfigDef DEF = CommonSettings.define(new ConfigDef());
+  public static final String TEAMS = "register.teams";
+
+  public static final ConfigDef DEF =
+      CommonSettings.define(new ConfigDef())
+          .define(
+              TEAMS,
+              ConfigDef.Type.LIST,
+              List.of(),
+              ConfigDef.Importance.HIGH,
+              "Team ids (comma-separated, as provision.teams) whose intake topics' subjects to"
+                  + " register too: their collectors run with auto-registration off.");
 
   private RegisterSchemas() {}
 
@@ -30,7 +40,11 @@ public final class RegisterSchemas {
             RegistrySerdeConfig.auth(CommonSettings.serdeConfig(config)));
     Topics topics = CommonSettings.topics(config);
     List<String> registered = new ArrayList<>();
-    for (Topic<?, ?> t : topics.all()) {
+    List<Topic<?, ?>> all = new ArrayList<>(topics.all());
+    for (String team : config.getList(TEAMS)) {
+      all.addAll(topics.team(team).all());
+    }
+    for (Topic<?, ?> t : all) {
       var type = t.valueAvroType();
       if (type.isEmpty()) {
         continue; // bytes: dead-letter topics keep the original bytes

@@ -33,6 +33,7 @@ class RegisterSchemasIT {
     settings.put(CommonSettings.SCHEMA_REGISTRY_URL, stack.schemaRegistryUrl());
     settings.put(CommonSettings.TOPIC_PREFIX, ns.topicPrefix());
     settings.put(CommonSettings.REGISTRY_AUTO_REGISTER, "false");
+    settings.put(RegisterSchemas.TEAMS, "upstage");
     AbstractConfig config = new AbstractConfig(RegisterSchemas.DEF, settings);
     Topics topics = CommonSettings.topics(config);
     Serializer<GpuSample> producer =
@@ -56,7 +57,8 @@ class RegisterSchemasIT {
 
     List<String> registered = RegisterSchemas.run(config);
     long avroTopics = topics.all().stream().filter(t -> t.valueAvroType().isPresent()).count();
-    assertThat(registered).hasSize((int) avroTopics);
+    int intake = topics.team("upstage").all().size(); // a team's collectors write its intake
+    assertThat(registered).hasSize((int) avroTopics + intake);
     assertThat(RegisterSchemas.run(config))
         .as("a second run changes nothing")
         .isEqualTo(registered);
@@ -66,5 +68,9 @@ class RegisterSchemasIT {
     assertThat(registered)
         .contains(
             topics.gpuSamples.name() + "-value=" + java.nio.ByteBuffer.wrap(bytes, 1, 4).getInt());
+    String intakeTopic = topics.team("upstage").gpuSamples.name();
+    byte[] fromTeam = producer.serialize(intakeTopic, sample);
+    assertThat(registered)
+        .contains(intakeTopic + "-value=" + java.nio.ByteBuffer.wrap(fromTeam, 1, 4).getInt());
   }
 }

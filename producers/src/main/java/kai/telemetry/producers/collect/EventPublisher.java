@@ -54,6 +54,48 @@ public final class EventPublisher implements AutoCloseable {
     if (transactionalId != null) {
       producer.initTransactions();
     }
+    requireRejectsTopic();
+  }
+
+  /**
+   * Fails at start, with what to do, when the topic every collector may write (its rejects) is
+   * missing or not this principal's: otherwise the first send would wait and fail without saying.
+   */
+  private void requireRejectsTopic() {
+    String topic = rejectsTopic();
+    try {
+      producer.partitionsFor(topic);
+    } catch (org.apache.kafka.common.errors.AuthorizationException e) {
+      producer.close(Duration.ZERO);
+      throw new IllegalStateException(
+          collector
+              + ": these credentials may not write "
+              + topic
+              + (programOffice
+                  ? " (official imports run as the program office)"
+                  : " (a team's collectors run as its principal team-" + team + ")"),
+          e);
+    } catch (org.apache.kafka.common.errors.TimeoutException e) {
+      producer.close(Duration.ZERO);
+      throw new IllegalStateException(
+          collector
+              + ": topic "
+              + topic
+              + " does not exist"
+              + (programOffice
+                  ? ""
+                  : ": team "
+                      + team
+                      + "'s intake is not provisioned (kai provision-kafka"
+                      + " provision.teams=...,"
+                      + team
+                      + ")"),
+          e);
+    }
+  }
+
+  private String rejectsTopic() {
+    return programOffice ? topics.collectorRejects.name() : intake.collectorRejects.name();
   }
 
   @SuppressWarnings({"unchecked", "rawtypes"})
@@ -162,12 +204,7 @@ public final class EventPublisher implements AutoCloseable {
             .setTsMs(nowMs)
             .build();
     producer.send(
-        new ProducerRecord<>(
-            programOffice ? topics.collectorRejects.name() : intake.collectorRejects.name(),
-            null,
-            nowMs,
-            team,
-            r),
+        new ProducerRecord<>(rejectsTopic(), null, nowMs, team, r),
         (meta, e) -> {
           if (e != null) {
             failure.compareAndSet(null, e);

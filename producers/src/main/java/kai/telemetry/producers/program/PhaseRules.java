@@ -3,7 +3,7 @@ package kai.telemetry.producers.program;
 import com.fasterxml.jackson.annotation.JsonIgnoreProperties;
 import com.fasterxml.jackson.annotation.JsonProperty;
 
-/** Scoring rules of one evaluation phase. */
+/** Scoring rules of one evaluation phase; {@code closed_at} (ISO-8601) once the phase is closed. */
 @JsonIgnoreProperties(ignoreUnknown = true)
 public record PhaseRules(
     @JsonProperty("phase") int phase,
@@ -14,4 +14,5 @@ public record PhaseRules(
     @JsonProperty("user_points") double userPoints,
     @JsonProperty("pass_threshold") double passThreshold,
     @JsonProperty("teams_advancing") Integer teamsAdvancing,
-    @JsonProperty("frontier_target_ratio") Double frontierTargetRatio) {}
+    @JsonProperty("frontier_target_ratio") Double frontierTargetRatio,
+    @JsonProperty("closed_at") String closedAt) {}

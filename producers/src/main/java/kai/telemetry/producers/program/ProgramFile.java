@@ -38,10 +38,21 @@ public record ProgramFile(
     }
   }
 
-  /** Reads {@code location}: a file path, or "default" for the bundled launch state. */
+  /**
+   * Reads {@code location}: a file path, "default" for the bundled launch state, or the name of a
+   * bundled program file ({@code launch-2025-09}, {@code after-phase-1-2026-01}).
+   */
   public static ProgramFile load(String location) {
     if (location == null || location.isBlank() || location.equals("default")) {
       return launchDefault();
+    }
+    String bundled = "/program/k-ai-" + location + ".json";
+    if (location.matches("[a-z0-9-]+") && ProgramFile.class.getResource(bundled) != null) {
+      try (InputStream in = ProgramFile.class.getResourceAsStream(bundled)) {
+        return parse(in, bundled);
+      } catch (IOException e) {
+        throw new UncheckedIOException(e);
+      }
     }
     try (InputStream in = Files.newInputStream(Path.of(location))) {
       return parse(in, location);
@@ -56,20 +67,92 @@ public record ProgramFile(
       throw new IOException("not found: " + where);
     }
     ProgramFile file = new ObjectMapper().readValue(in, ProgramFile.class);
-    if (file.teams() == null || file.teams().isEmpty()) {
-      throw new IllegalArgumentException("program file " + where + " lists no teams");
-    }
-    for (Team t : file.teams()) {
-      if (t.id() == null || !t.id().matches("[a-z0-9][a-z0-9-]*")) {
-        throw new IllegalArgumentException(
-            "program file "
-                + where
-                + ": team id '"
-                + t.id()
-                + "' must be lower-case letters, digits and '-'");
-      }
+    List<String> problems = file.problems();
+    if (!problems.isEmpty()) {
+      throw new IllegalArgumentException(
+          "program file " + where + " is not valid: " + String.join("; ", problems));
     }
     return file;
+  }
+
+  /** Everything wrong with this program file, each named; empty when it is valid. */
+  public List<String> problems() {
+    List<String> why = new java.util.ArrayList<>();
+    if (teams == null || teams.isEmpty()) {
+      why.add("it lists no teams");
+      return why;
+    }
+    java.util.Set<String> ids = new java.util.HashSet<>();
+    for (Team t : teams) {
+      String name = "team " + kai.telemetry.schemas.Ids.shown(t.id());
+      if (!kai.telemetry.schemas.Ids.isTeam(t.id())) {
+        why.add(name + ": an id is lower-case letters, digits and '-', at most 63");
+        continue;
+      }
+      if (!ids.add(t.id())) {
+        why.add(name + " is listed twice");
+      }
+      if (!java.util.Set.of("active", "eliminated", "withdrawn").contains(t.status())) {
+        why.add(name + ": status must be active, eliminated or withdrawn");
+      }
+      if (t.joinedPhase() < 1) {
+        why.add(name + ": joined_phase must be 1 or more");
+      }
+      boolean left = !"active".equals(t.status());
+      if (left && t.eliminatedInPhase() == null) {
+        why.add(name + ": a team that left needs eliminated_in_phase");
+      }
+      if (!left && (t.eliminatedInPhase() != null || t.elimination() != null)) {
+        why.add(name + ": an active team has no eliminated_in_phase or elimination");
+      }
+      if (t.eliminatedInPhase() != null && t.eliminatedInPhase() < t.joinedPhase()) {
+        why.add(name + ": eliminated before it joined");
+      }
+      if (t.elimination() != null
+          && !java.util.Set.of("below_threshold", "disqualified", "withdrawn", "other")
+              .contains(t.elimination().toLowerCase(java.util.Locale.ROOT))) {
+        why.add(name + ": elimination must be below_threshold, disqualified, withdrawn or other");
+      }
+      if (t.gpuAllocation() < 0) {
+        why.add(name + ": gpu_allocation is negative");
+      }
+    }
+    java.util.Set<Integer> phases = new java.util.HashSet<>();
+    for (PhaseRules r : evaluationRules == null ? List.<PhaseRules>of() : evaluationRules) {
+      String name = "phase " + r.phase();
+      if (r.phase() < 1 || !phases.add(r.phase())) {
+        why.add(name + ": phases are numbered from 1, once each");
+      }
+      double[] points = {
+        r.niaPoints(),
+        r.globalCommonPoints(),
+        r.globalIndividualPoints(),
+        r.expertPoints(),
+        r.userPoints(),
+        r.passThreshold()
+      };
+      for (double p : points) {
+        if (!Double.isFinite(p) || p < 0) {
+          why.add(name + ": points and threshold must be finite and not negative");
+          break;
+        }
+      }
+      if (r.teamsAdvancing() != null && r.teamsAdvancing() < 1) {
+        why.add(name + ": teams_advancing must be 1 or more");
+      }
+      if (r.frontierTargetRatio() != null
+          && !(r.frontierTargetRatio() > 0 && r.frontierTargetRatio() <= 1)) {
+        why.add(name + ": frontier_target_ratio must be in (0, 1]");
+      }
+      if (r.closedAt() != null) {
+        try {
+          java.time.Instant.parse(r.closedAt());
+        } catch (java.time.format.DateTimeParseException e) {
+          why.add(name + ": closed_at is not an ISO-8601 instant (e.g. 2026-01-15T00:00:00Z)");
+        }
+      }
+    }
+    return why;
   }
 
   /** The catalogue entry an lm-evaluation-harness task reports, if any. */

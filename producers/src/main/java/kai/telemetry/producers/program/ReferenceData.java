@@ -4,6 +4,7 @@ import java.util.List;
 import java.util.Locale;
 import kai.telemetry.reference.BenchmarkCategory;
 import kai.telemetry.reference.BenchmarkInfo;
+import kai.telemetry.reference.EliminationKind;
 import kai.telemetry.reference.EvaluationRules;
 import kai.telemetry.reference.TeamInfo;
 import kai.telemetry.reference.TeamStatus;
@@ -25,6 +26,12 @@ public final class ReferenceData {
                     .setStatus(TeamStatus.valueOf(t.status().toUpperCase(Locale.ROOT)))
                     .setEliminatedInPhase(t.eliminatedInPhase())
                     .setTargetModel(t.targetModel())
+                    .setJoinedPhase(t.joinedPhase())
+                    .setElimination(
+                        t.elimination() == null
+                            ? null
+                            : EliminationKind.valueOf(t.elimination().toUpperCase(Locale.ROOT)))
+                    .setEliminationReason(t.eliminationReason())
                     .setUpdatedMs(nowMs)
                     .build())
         .toList();
@@ -63,6 +70,10 @@ public final class ReferenceData {
                     .setTeamsAdvancing(r.teamsAdvancing())
                     .setFrontierTargetRatio(
                         r.frontierTargetRatio() == null ? 0.95 : r.frontierTargetRatio())
+                    .setClosedMs(
+                        r.closedAt() == null
+                            ? null
+                            : java.time.Instant.parse(r.closedAt()).toEpochMilli())
                     .setUpdatedMs(nowMs)
                     .build())
         .toList();

@@ -13,10 +13,14 @@ public record Team(
     @JsonProperty("gpu_type") String gpuType,
     @JsonProperty("status") String status,
     @JsonProperty("eliminated_in_phase") Integer eliminatedInPhase,
-    @JsonProperty("target_model") String targetModel) {
+    @JsonProperty("target_model") String targetModel,
+    @JsonProperty("joined_phase") Integer joinedPhase,
+    @JsonProperty("elimination") String elimination,
+    @JsonProperty("elimination_reason") String eliminationReason) {
 
   public Team {
     gpuType = gpuType == null ? "H100" : gpuType;
     status = status == null ? "active" : status;
+    joinedPhase = joinedPhase == null ? 1 : joinedPhase;
   }
 }

@@ -1,6 +1,7 @@
 package kai.telemetry.producers.collect;
 
 import static org.assertj.core.api.Assertions.assertThat;
+import static org.assertj.core.api.Assertions.assertThatThrownBy;
 
 import com.sun.net.httpserver.HttpServer;
 import java.io.StringReader;
@@ -44,7 +45,10 @@ class CollectorsIT {
   void topics(LocalStack stack) throws Exception {
     ns = TestNamespace.of(CollectorsIT.class);
     topics = Topics.withPrefix(ns.topicPrefix());
-    stack.kafka().createTopics(topics.all().stream().map(t -> t.newTopic((short) 1)).toList());
+    List<kai.telemetry.schemas.Topic<?, ?>> all = new java.util.ArrayList<>(topics.all());
+    all.addAll(topics.team("lg-ai-research").all());
+    all.addAll(topics.team("upstage").all());
+    stack.kafka().createTopics(all.stream().map(t -> t.newTopic((short) 1)).toList());
   }
 
   private Map<String, Object> settings(LocalStack stack, String team) {
@@ -83,7 +87,8 @@ class CollectorsIT {
     } finally {
       server.stop(0);
     }
-    List<ConsumerRecord<String, GpuSample>> samples = TopicReader.readAll(stack, topics.gpuSamples);
+    List<ConsumerRecord<String, GpuSample>> samples =
+        TopicReader.readAll(stack, topics.team("lg-ai-research").gpuSamples);
     assertThat(samples).hasSize(4); // 2 GPUs x 2 rounds; the dead endpoint only logged
     assertThat(samples).allSatisfy(r -> assertThat(r.key()).isEqualTo(r.value().getGpuUuid()));
     assertThat(samples).allSatisfy(r -> assertThat(r.timestamp()).isEqualTo(r.value().getTsMs()));
@@ -91,10 +96,20 @@ class CollectorsIT {
         .extracting(r -> r.value().getXidLast())
         .containsExactlyInAnyOrder(0, 79, 0, 79);
     List<ConsumerRecord<String, RejectedRecord>> rejects =
-        TopicReader.readAll(stack, topics.collectorRejects);
+        TopicReader.readAll(stack, topics.team("lg-ai-research").collectorRejects);
     assertThat(rejects).hasSize(4);
     assertThat(rejects.get(0).value().getCollector()).isEqualTo("dcgm-scraper");
     assertThat(rejects.get(0).value().getSource()).endsWith("/metrics:54");
+  }
+
+  @Test
+  void aCollectorOfATeamWhoseIntakeIsNotProvisionedSaysSoAtStart(LocalStack stack) {
+    Map<String, Object> s = settings(stack, "new-team");
+    s.put("kafka.max.block.ms", 2_000);
+    assertThatThrownBy(
+            () -> NvidiaSmiReader.read(new CollectorConfig(s), new StringReader(""), "smi.csv"))
+        .hasMessageContaining("kai.team.new-team.collector-rejects.v1 does not exist")
+        .hasMessageContaining("provision.teams=...,new-team");
   }
 
   @Test
@@ -108,10 +123,10 @@ class CollectorsIT {
             new StringReader(Fixtures.read("nvidia-smi-query.csv")),
             "smi.csv");
     assertThat(summary).isEqualTo("nvidia-smi: published 2, rejected 3 (of which 2 unreadable)");
-    assertThat(TopicReader.readAll(stack, topics.gpuSamples))
+    assertThat(TopicReader.readAll(stack, topics.team("upstage").gpuSamples))
         .extracting(r -> r.value().getUtilizationPct())
         .containsExactlyInAnyOrder(97.0, 0.0);
-    assertThat(TopicReader.readAll(stack, topics.collectorRejects))
+    assertThat(TopicReader.readAll(stack, topics.team("upstage").collectorRejects))
         .extracting(r -> r.value().getReason())
         .anySatisfy(
             reason -> assertThat(reason).isEqualTo("utilization_pct 150.0 is outside 0..100"));
@@ -134,6 +149,14 @@ class CollectorsIT {
     assertThat(results)
         .allSatisfy(r -> assertThat(r.value().getEvaluator().name()).isEqualTo("OFFICIAL"));
     assertThat(TopicReader.readAll(stack, topics.collectorRejects)).hasSize(1);
+
+    // The same file imported by the team itself is self-reported, on the team's intake.
+    s.put(CollectorConfig.LMEVAL_EVALUATOR, "SELF_REPORTED");
+    LmEvalImporter.importFile(new CollectorConfig(s));
+    assertThat(TopicReader.readAll(stack, topics.team("lg-ai-research").benchmarkResults))
+        .extracting(r -> r.value().getEvaluator().name())
+        .containsExactly("SELF_REPORTED", "SELF_REPORTED", "SELF_REPORTED", "SELF_REPORTED");
+    assertThat(TopicReader.readAll(stack, topics.benchmarkResults)).hasSize(4);
   }
 
   @Test
@@ -194,7 +217,7 @@ class CollectorsIT {
     assertThat(restarted.waitFor(20, TimeUnit.SECONDS)).isTrue();
 
     List<ConsumerRecord<String, TrainingStep>> steps =
-        TopicReader.readAll(stack, topics.trainingSteps);
+        TopicReader.readAll(stack, topics.team("upstage").trainingSteps);
     assertThat(steps).hasSize(total);
     assertThat(steps.stream().map(r -> r.value().getStep()).distinct().count()).isEqualTo(total);
     assertThat(steps).allSatisfy(r -> assertThat(r.key()).isEqualTo("upstage/solar-pt-9"));
@@ -203,7 +226,7 @@ class CollectorsIT {
   }
 
   private long committedSteps(LocalStack stack) {
-    return TopicReader.readAll(stack, topics.trainingSteps).size();
+    return TopicReader.readAll(stack, topics.team("upstage").trainingSteps).size();
   }
 
   private static Process follower(List<String> args, Path output) throws Exception {

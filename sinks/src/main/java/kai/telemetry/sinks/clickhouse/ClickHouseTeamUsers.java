@@ -44,6 +44,8 @@ public final class ClickHouseTeamUsers {
           "benchmarks",
           "evaluation_rules",
           Tables.PHASE_SCOREBOARD,
+          "phase_scoreboard_history",
+          "phase_scoreboard_history_mv",
           Tables.BENCHMARK_STANDINGS);
 
   private ClickHouseTeamUsers() {}

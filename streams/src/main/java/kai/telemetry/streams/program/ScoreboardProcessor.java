@@ -39,6 +39,8 @@ final class ScoreboardProcessor
   static final String STORE = "program-inputs-store";
   static final String VERSION_STORE = "program-version-store";
   private static final double DEFAULT_TARGET = 0.95;
+  private static final org.slf4j.Logger log =
+      org.slf4j.LoggerFactory.getLogger(ScoreboardProcessor.class);
 
   private ProcessorContext<String, SpecificRecord> context;
   private KeyValueStore<String, SpecificRecord> store;
@@ -57,7 +59,17 @@ final class ScoreboardProcessor
     switch (record.value()) {
       case TeamInfo t -> store.put("team/" + t.getId(), t);
       case BenchmarkInfo b -> store.put("benchmark/" + b.getId(), b);
-      case EvaluationRules r -> store.put("rules/" + r.getPhase(), r);
+      case EvaluationRules r -> {
+        if (store.get(frozenKey(r.getPhase())) != null) {
+          // A closed phase's rules are part of its final result: they no longer change.
+          log.warn(
+              "phase {} is closed; its rules are not changed (update at {} ignored)",
+              r.getPhase(),
+              r.getUpdatedMs());
+          return;
+        }
+        store.put("rules/" + r.getPhase(), r);
+      }
       case BenchmarkResult r -> {
         if (r.getEvaluator() != Evaluator.OFFICIAL) {
           return; // the scoreboard counts the program's own evaluations only
@@ -143,13 +155,13 @@ final class ScoreboardProcessor
 
     for (EvaluationRules rule : rules) {
       int phase = rule.getPhase();
+      if (store.get(frozenKey(phase)) != null) {
+        continue; // closed: its rows were final when it closed
+      }
       List<PhaseScoreboard.Builder> rows = new ArrayList<>();
       for (TeamInfo team : teams) {
-        boolean inPhase =
-            team.getStatus() == TeamStatus.ACTIVE
-                || (team.getEliminatedInPhase() != null && team.getEliminatedInPhase() >= phase);
-        if (!inPhase) {
-          continue; // eliminated before this phase: its earlier phases keep their rows
+        if (!inPhase(team, phase)) {
+          continue; // joined later, or left before this phase: its own phases keep their rows
         }
         List<BenchmarkStanding> standings = standingsByTeam.getOrDefault(team.getId(), List.of());
         double nia =
@@ -193,29 +205,109 @@ final class ScoreboardProcessor
                 .setVersion(version)
                 .setRank(0)
                 .setPassed(false)
-                .setEliminationLine(0));
+                .setEliminationLine(0)
+                .setStatusReason(leftIn(team, phase) ? statusReason(team) : null)
+                .setCutTie(false)
+                .setClosed(rule.getClosedMs() != null));
       }
       rows.sort(
           Comparator.comparingDouble((PhaseScoreboard.Builder b) -> -b.getTotal())
               .thenComparing(PhaseScoreboard.Builder::getTeam));
-      double line = rule.getPassThreshold();
-      Integer advancing = rule.getTeamsAdvancing();
-      if (advancing != null && advancing > 0 && rows.size() > advancing) {
-        line = Math.max(line, rows.get(advancing - 1).getTotal());
-      }
       for (int i = 0; i < rows.size(); i++) {
-        PhaseScoreboard.Builder b = rows.get(i);
         // Equal totals share the better rank.
-        int rank =
-            i > 0 && rows.get(i - 1).getTotal() == b.getTotal() ? rows.get(i - 1).getRank() : i + 1;
-        b.setRank(rank);
+        PhaseScoreboard.Builder b = rows.get(i);
+        b.setRank(
+            i > 0 && rows.get(i - 1).getTotal() == b.getTotal()
+                ? rows.get(i - 1).getRank()
+                : i + 1);
+      }
+      double line = decideAdvancing(rows, rule);
+      for (PhaseScoreboard.Builder b : rows) {
         b.setEliminationLine(line);
-        b.setPassed(
-            b.getTotal() >= rule.getPassThreshold()
-                && (advancing == null || advancing <= 0 || rank <= advancing));
         context.forward(new Record<>(Keys.of(String.valueOf(phase), b.getTeam()), b.build(), ts));
       }
+      if (rule.getClosedMs() != null) {
+        store.put(frozenKey(phase), rule); // nothing changes this phase's rows from now on
+        log.info("phase {} closed: its scoreboard of {} teams is final", phase, rows.size());
+      }
     }
+  }
+
+  private static String frozenKey(int phase) {
+    return "frozen/" + phase;
+  }
+
+  /** Whether {@code team} is on phase {@code phase}'s board: joined by then, not gone before. */
+  static boolean inPhase(TeamInfo team, int phase) {
+    if (team.getJoinedPhase() > phase) {
+      return false;
+    }
+    if (team.getStatus() == TeamStatus.ACTIVE) {
+      return true;
+    }
+    return team.getEliminatedInPhase() != null && team.getEliminatedInPhase() >= phase;
+  }
+
+  /**
+   * Whether {@code team} left the program in {@code phase} (eliminated, disqualified, withdrew).
+   */
+  static boolean leftIn(TeamInfo team, int phase) {
+    return team.getStatus() != TeamStatus.ACTIVE
+        && team.getEliminatedInPhase() != null
+        && team.getEliminatedInPhase() == phase;
+  }
+
+  private static String statusReason(TeamInfo team) {
+    String kind =
+        team.getElimination() != null ? team.getElimination().name() : team.getStatus().name();
+    return team.getEliminationReason() == null || team.getEliminationReason().isBlank()
+        ? kind
+        : kind + ": " + team.getEliminationReason();
+  }
+
+  /**
+   * Sets {@code passed} and {@code cut_tie} on the phase's rows (sorted by total) and returns the
+   * elimination line. A team that left in this phase never passes and takes no place. The others
+   * pass when at or above the threshold and, with a rank cut of N, among the first N of them; when
+   * the N-th and the next share a total, the rules cannot break the tie: every team on that total
+   * is flagged {@code cut_tie} and none of them passes until the program office decides (by
+   * eliminating one), so the cap is never exceeded.
+   */
+  private double decideAdvancing(List<PhaseScoreboard.Builder> rows, EvaluationRules rule) {
+    Map<String, TeamInfo> teams = new HashMap<>();
+    all("team/", TeamInfo.class).forEach(t -> teams.put(t.getId(), t));
+    List<PhaseScoreboard.Builder> candidates = new ArrayList<>();
+    for (PhaseScoreboard.Builder b : rows) {
+      TeamInfo t = teams.get(b.getTeam());
+      if (t != null && !leftIn(t, b.getPhase()) && b.getTotal() >= rule.getPassThreshold()) {
+        candidates.add(b);
+      }
+    }
+    double line = rule.getPassThreshold();
+    Integer cap = rule.getTeamsAdvancing();
+    if (cap == null || cap <= 0 || candidates.size() <= cap) {
+      candidates.forEach(b -> b.setPassed(true));
+      return line;
+    }
+    double last = candidates.get(cap - 1).getTotal();
+    line = Math.max(line, last);
+    boolean tie = candidates.get(cap).getTotal() == last;
+    for (PhaseScoreboard.Builder b : candidates) {
+      if (tie && b.getTotal() == last) {
+        b.setCutTie(true);
+      } else if (b.getTotal() > last || (!tie && b.getTotal() == last)) {
+        b.setPassed(true);
+      }
+    }
+    if (tie) {
+      log.warn(
+          "phase {}: teams tied at {} on the advancing cut of {}; none of them passes until the"
+              + " program office decides",
+          rule.getPhase(),
+          last,
+          cap);
+    }
+    return line;
   }
 
   /**

@@ -16,6 +16,7 @@ import kai.telemetry.kpis.BenchmarkStanding;
 import kai.telemetry.kpis.PhaseScoreboard;
 import kai.telemetry.reference.BenchmarkCategory;
 import kai.telemetry.reference.BenchmarkInfo;
+import kai.telemetry.reference.EliminationKind;
 import kai.telemetry.reference.EvaluationRules;
 import kai.telemetry.reference.TeamInfo;
 import kai.telemetry.reference.TeamStatus;
@@ -274,16 +275,137 @@ class ScoreboardJobTest {
     long before = latest().get("1/d").getVersion();
     rules(1, 3); // three teams advance now
     Map<String, PhaseScoreboard> rows = latest();
-    assertThat(rows.get("1/d").getPassed()).isTrue();
-    assertThat(rows.get("1/d").getEliminationLine()).isCloseTo(30.0, within(1e-12));
+    // d left in phase 1: it never passes, whatever the cut, and takes no place; c, the third
+    // team still in, does.
+    assertThat(rows.get("1/d").getPassed()).isFalse();
+    assertThat(rows.get("1/d").getStatusReason()).isEqualTo("ELIMINATED");
     assertThat(rows.get("1/d").getVersion()).isGreaterThan(before);
-    assertThat(rows.get("1/c").getPassed()).isFalse();
+    assertThat(rows.get("1/c").getPassed()).isTrue();
+    // Three places for three teams still in: the cut does not bind, the threshold is the line.
+    assertThat(rows.get("1/c").getEliminationLine()).isZero();
 
     rules(2, 2); // phase 2 opens: d was eliminated in phase 1
     rows = latest();
     assertThat(rows).containsKeys("2/a", "2/b", "2/c").doesNotContainKey("2/d");
     assertThat(rows).containsKey("1/d");
     assertThat(rows.get("2/a").getExpertPoints()).isZero(); // no phase-2 expert scores yet
+  }
+
+  private void team(String id, int joined, EliminationKind kind, Integer leftIn, String reason) {
+    send(
+        topics.teams,
+        id,
+        TeamInfo.newBuilder()
+            .setId(id)
+            .setNameKo(id + "-ko")
+            .setNameEn(id + "-en")
+            .setGpuAllocation(1000)
+            .setStatus(leftIn == null ? TeamStatus.ACTIVE : TeamStatus.ELIMINATED)
+            .setEliminatedInPhase(leftIn)
+            .setJoinedPhase(joined)
+            .setElimination(kind)
+            .setEliminationReason(reason)
+            .setUpdatedMs(clock)
+            .build());
+  }
+
+  @Test
+  void aDisqualifiedTeamNeverPassesWhateverItsTotalAndTakesNoPlace() {
+    phaseOneInputs();
+    // e has the best total of all (every point but global individual's, for which there is no
+    // benchmark) but is disqualified.
+    team("e", 1, EliminationKind.DISQUALIFIED, 1, "originality rule");
+    result("e", "b1", 0.8, Evaluator.OFFICIAL);
+    result("e", "b2", 0.5, Evaluator.OFFICIAL);
+    result("e", "c1", 0.9, Evaluator.OFFICIAL);
+    evaluation("e", EvaluationKind.EXPERT, 35, 35);
+    evaluation("e", EvaluationKind.USER, 25, 25);
+    Map<String, PhaseScoreboard> rows = latest();
+    PhaseScoreboard e = rows.get("1/e");
+    assertThat(e.getTotal()).isCloseTo(90.0, within(1e-12));
+    assertThat(e.getRank()).isEqualTo(1); // its history stays: ranked by its total
+    assertThat(e.getPassed()).isFalse();
+    assertThat(e.getStatusReason()).isEqualTo("DISQUALIFIED: originality rule");
+    // The two places go to a and b, as without e.
+    assertThat(rows.get("1/a").getPassed()).isTrue();
+    assertThat(rows.get("1/b").getPassed()).isTrue();
+    assertThat(rows.values().stream().filter(PhaseScoreboard::getPassed).count()).isEqualTo(2);
+  }
+
+  @Test
+  void aTieAtTheCutIsFlaggedAndNeverLetsMoreTeamsThroughThanTheCap() {
+    rules(1, 2);
+    benchmark("b1", BenchmarkCategory.NIA, 0.8);
+    for (String t : List.of("p", "q", "r", "s")) {
+      team(t, TeamStatus.ACTIVE, null);
+    }
+    evaluation("p", EvaluationKind.EXPERT, 35, 35); // 35
+    evaluation("q", EvaluationKind.EXPERT, 28, 35); // 28
+    evaluation("r", EvaluationKind.EXPERT, 28, 35); // 28: tied with q on the cut of two
+    evaluation("s", EvaluationKind.EXPERT, 7, 35); // 7
+    Map<String, PhaseScoreboard> rows = latest();
+    assertThat(rows.get("1/p").getPassed()).isTrue();
+    assertThat(rows.get("1/p").getCutTie()).isFalse();
+    for (String t : List.of("1/q", "1/r")) {
+      assertThat(rows.get(t).getPassed()).as(t).isFalse();
+      assertThat(rows.get(t).getCutTie()).as(t).isTrue();
+      assertThat(rows.get(t).getRank()).isEqualTo(2);
+    }
+    assertThat(rows.get("1/s").getCutTie()).isFalse();
+    assertThat(rows.get("1/s").getPassed()).isFalse();
+    assertThat(rows.get("1/q").getEliminationLine()).isCloseTo(28.0, within(1e-12));
+
+    // The program office decides: r withdraws; q passes, and the cap holds.
+    team("r", 1, EliminationKind.WITHDRAWN, 1, null);
+    rows = latest();
+    assertThat(rows.get("1/q").getPassed()).isTrue();
+    assertThat(rows.get("1/q").getCutTie()).isFalse();
+    assertThat(rows.get("1/r").getPassed()).isFalse();
+    assertThat(rows.get("1/r").getStatusReason()).isEqualTo("WITHDRAWN");
+    assertThat(rows.values().stream().filter(PhaseScoreboard::getPassed).count()).isEqualTo(2);
+  }
+
+  @Test
+  void aTeamThatJoinsInPhaseTwoAppearsFromPhaseTwoOnly() {
+    phaseOneInputs();
+    rules(2, 2);
+    team("n", 2, null, null, null);
+    Map<String, PhaseScoreboard> rows = latest();
+    assertThat(rows).containsKey("2/n").doesNotContainKey("1/n");
+  }
+
+  @Test
+  void closingAPhaseFreezesItsBoardAgainstLaterInputsAndRuleChanges() {
+    phaseOneInputs();
+    send(
+        topics.evaluationRules,
+        "1",
+        EvaluationRules.newBuilder()
+            .setPhase(1)
+            .setBenchmarkPointsNia(10)
+            .setBenchmarkPointsGlobalCommon(20)
+            .setBenchmarkPointsGlobalIndividual(10)
+            .setExpertPoints(35)
+            .setUserPoints(25)
+            .setPassThreshold(0)
+            .setTeamsAdvancing(2)
+            .setFrontierTargetRatio(0.95)
+            .setUpdatedMs(clock)
+            .setClosedMs(clock)
+            .build());
+    Map<String, PhaseScoreboard> closed = latest();
+    assertThat(closed.keySet()).containsExactlyInAnyOrder("1/a", "1/b", "1/c", "1/d");
+    assertThat(closed.values()).allSatisfy(r -> assertThat(r.getClosed()).isTrue());
+
+    // A late result, a new evaluation, a team joining, a rule change for phase 1 and phase 2.
+    result("c", "c1", 0.9, Evaluator.OFFICIAL);
+    evaluation("c", EvaluationKind.USER, 25, 25);
+    team("n", 1, null, null, null);
+    rules(1, 4);
+    rules(2, 2);
+    List<org.apache.kafka.streams.KeyValue<String, PhaseScoreboard>> after =
+        board.readKeyValuesToList();
+    assertThat(after).isNotEmpty().allSatisfy(kv -> assertThat(kv.key).startsWith("2/"));
   }
 
   @Test
