@@ -80,6 +80,11 @@ public final class PipelineRunner implements AutoCloseable {
     return settingsOf(KafkaAccess.teamPrincipal(team));
   }
 
+  /** The program office's connection: its principal, the registry and the topic prefix. */
+  public Map<String, Object> programOfficeSettings() {
+    return settingsOf(KafkaAccess.PROGRAM_OFFICE);
+  }
+
   private Map<String, Object> settingsOf(String principal) {
     KafkaUsers.Principal p = principals.get(principal);
     if (p == null) {

@@ -113,22 +113,36 @@ public final class PublishProgram {
               KafkaClients.of(config).producer("kai-publish-program"),
               new org.apache.kafka.common.serialization.StringSerializer(),
               values)) {
-        List<java.util.concurrent.Future<?>> sent = new ArrayList<>();
-        out.forEach(r -> sent.add(producer.send(r)));
-        producer.flush();
-        for (var f : sent) {
-          try {
-            f.get();
-          } catch (InterruptedException e) {
-            Thread.currentThread().interrupt();
-            throw new IllegalStateException("interrupted while publishing", e);
-          } catch (java.util.concurrent.ExecutionException e) {
-            throw new IllegalStateException("publishing failed: " + e.getCause(), e.getCause());
-          }
-        }
+        // Teams and catalogue first, acknowledged, then the rules a millisecond later: a rules
+        // record that closes a phase must meet the teams' final state, never the one before.
+        String rulesTopic = topics.evaluationRules.name();
+        send(producer, out.stream().filter(r -> !r.topic().equals(rulesTopic)).toList(), nowMs);
+        send(producer, out.stream().filter(r -> r.topic().equals(rulesTopic)).toList(), nowMs + 1);
       }
     }
     return new Result(changes, unchanged);
+  }
+
+  private static void send(
+      KafkaProducer<String, SpecificRecordBase> producer,
+      List<ProducerRecord<String, SpecificRecordBase>> records,
+      long timestampMs) {
+    List<java.util.concurrent.Future<?>> acks = new ArrayList<>();
+    for (ProducerRecord<String, SpecificRecordBase> r : records) {
+      acks.add(
+          producer.send(new ProducerRecord<>(r.topic(), null, timestampMs, r.key(), r.value())));
+    }
+    producer.flush();
+    for (var ack : acks) {
+      try {
+        ack.get();
+      } catch (InterruptedException e) {
+        Thread.currentThread().interrupt();
+        throw new IllegalStateException("interrupted while publishing", e);
+      } catch (java.util.concurrent.ExecutionException e) {
+        throw new IllegalStateException("publishing failed: " + e.getCause(), e.getCause());
+      }
+    }
   }
 
   private static boolean sameRules(EvaluationRules a, EvaluationRules b) {
@@ -165,7 +179,7 @@ public final class PublishProgram {
   }
 
   /** The newest value per key of a compacted reference topic, read to its end. */
-  private static <V extends SpecificRecordBase> Map<String, V> current(
+  static <V extends SpecificRecordBase> Map<String, V> current(
       AbstractConfig config, Topic<String, V> topic, Map<String, Object> serde) {
     Map<String, V> latest = new LinkedHashMap<>();
     try (KafkaConsumer<String, V> consumer =

@@ -179,7 +179,14 @@ final class ScoreboardProcessor
             points(evaluations, team.getId(), phase, EvaluationKind.EXPERT, rule.getExpertPoints());
         double user =
             points(evaluations, team.getId(), phase, EvaluationKind.USER, rule.getUserPoints());
-        double bench = nia + common + individual;
+        double benchWeight =
+            rule.getBenchmarkPointsNia()
+                + rule.getBenchmarkPointsGlobalCommon()
+                + rule.getBenchmarkPointsGlobalIndividual();
+        // The evaluation body's published benchmark points, where it published them, replace the
+        // computed ones (its conversion from scores to points is not public).
+        Double published = fraction(evaluations, team.getId(), phase, EvaluationKind.BENCHMARK);
+        double bench = published != null ? benchWeight * published : nia + common + individual;
         rows.add(
             PhaseScoreboard.newBuilder()
                 .setPhase(phase)
@@ -208,7 +215,8 @@ final class ScoreboardProcessor
                 .setEliminationLine(0)
                 .setStatusReason(leftIn(team, phase) ? statusReason(team) : null)
                 .setCutTie(false)
-                .setClosed(rule.getClosedMs() != null));
+                .setClosed(rule.getClosedMs() != null)
+                .setBenchmarkPointsPublished(published != null));
       }
       rows.sort(
           Comparator.comparingDouble((PhaseScoreboard.Builder b) -> -b.getTotal())
@@ -354,15 +362,22 @@ final class ScoreboardProcessor
       int phase,
       EvaluationKind kind,
       double weight) {
+    Double f = fraction(evaluations, team, phase, kind);
+    return f == null ? 0 : weight * f;
+  }
+
+  /** {@code min(1, score / max_score)} of the team's evaluation of that kind in the phase. */
+  private static Double fraction(
+      List<EvaluationScore> evaluations, String team, int phase, EvaluationKind kind) {
     for (EvaluationScore e : evaluations) {
       if (e.getTeam().equals(team)
           && e.getPhase() == phase
           && e.getKind() == kind
           && e.getMaxScore() > 0) {
-        return weight * Math.min(1.0, e.getScore() / e.getMaxScore());
+        return Math.max(0, Math.min(1.0, e.getScore() / e.getMaxScore()));
       }
     }
-    return 0;
+    return null;
   }
 
   private static Double frontierIndex(

@@ -1,0 +1,230 @@
+package kai.telemetry.producers.program;
+
+import java.io.BufferedReader;
+import java.io.IOException;
+import java.io.UncheckedIOException;
+import java.nio.charset.StandardCharsets;
+import java.nio.file.Files;
+import java.nio.file.Path;
+import java.util.ArrayList;
+import java.util.List;
+import java.util.Locale;
+import java.util.Map;
+import kai.telemetry.config.CommonSettings;
+import kai.telemetry.config.ConfigLoader;
+import kai.telemetry.config.KafkaClients;
+import kai.telemetry.events.EvaluationKind;
+import kai.telemetry.events.EvaluationScore;
+import kai.telemetry.reference.EvaluationRules;
+import kai.telemetry.reference.TeamInfo;
+import kai.telemetry.reference.TeamStatus;
+import kai.telemetry.schemas.Ids;
+import kai.telemetry.schemas.Topics;
+import kai.telemetry.schemas.registry.AvroSerializer;
+import org.apache.kafka.clients.producer.KafkaProducer;
+import org.apache.kafka.clients.producer.ProducerRecord;
+import org.apache.kafka.common.config.AbstractConfig;
+import org.apache.kafka.common.config.ConfigDef;
+import org.apache.kafka.common.config.ConfigDef.Importance;
+import org.apache.kafka.common.config.ConfigDef.Type;
+import org.apache.kafka.common.serialization.StringSerializer;
+
+/**
+ * {@code kai submit-evaluations}: the program office submits a phase's evaluation scores from a CSV
+ * file with the header {@code phase,team,kind,score,max_score,evaluator}: kind {@code expert} (the
+ * expert review), {@code user} (the public evaluation) or {@code benchmark} (the benchmark points
+ * as the evaluation body published them, which replace the computed ones). Every line is checked
+ * against the published program before anything is sent: the phase has rules and is not closed, the
+ * team is in that phase, {@code 0 <= score <= max_score}, ids are ids. One bad line refuses the
+ * whole file, each problem named with its line; a later submission for the same phase, team and
+ * kind replaces the earlier one.
+ */
+public final class SubmitEvaluations {
+  public static final String FILE = "evaluations.file";
+  static final String HEADER = "phase,team,kind,score,max_score,evaluator";
+  private static final int MAX_LINES = 10_000;
+
+  public static final ConfigDef DEF =
+      CommonSettings.define(new ConfigDef())
+          .define(
+              FILE,
+              Type.STRING,
+              ConfigDef.NO_DEFAULT_VALUE,
+              new ConfigDef.NonEmptyString(),
+              Importance.HIGH,
+              "CSV of evaluation scores: " + HEADER + ".");
+
+  private SubmitEvaluations() {}
+
+  /** Submits the file's scores; returns one line per score sent. Throws when it refuses. */
+  public static List<String> run(AbstractConfig config, Path file, long nowMs) {
+    Topics topics = CommonSettings.topics(config);
+    Map<String, Object> serde = CommonSettings.serdeConfig(config);
+    Map<String, TeamInfo> teams = PublishProgram.current(config, topics.teams, serde);
+    Map<String, EvaluationRules> rules =
+        PublishProgram.current(config, topics.evaluationRules, serde);
+    List<String> problems = new ArrayList<>();
+    List<EvaluationScore> scores = new ArrayList<>();
+    try (BufferedReader in = Files.newBufferedReader(file, StandardCharsets.UTF_8)) {
+      String header = in.readLine();
+      if (header == null || !header.strip().replace(" ", "").equals(HEADER)) {
+        throw new IllegalArgumentException(file + ": the first line must be " + HEADER);
+      }
+      String line;
+      int n = 1;
+      while ((line = in.readLine()) != null) {
+        n++;
+        if (n > MAX_LINES) {
+          throw new IllegalArgumentException(file + ": more than " + MAX_LINES + " lines");
+        }
+        if (line.isBlank()) {
+          continue;
+        }
+        EvaluationScore s = parse(line, n, teams, rules, nowMs, problems);
+        if (s != null) {
+          scores.add(s);
+        }
+      }
+    } catch (IOException e) {
+      throw new UncheckedIOException("cannot read " + file + ": " + e.getMessage(), e);
+    }
+    if (!problems.isEmpty()) {
+      throw new IllegalArgumentException(
+          file + " refused, nothing was submitted: " + String.join("; ", problems));
+    }
+    if (scores.isEmpty()) {
+      throw new IllegalArgumentException(file + " holds no scores");
+    }
+    List<String> sent = new ArrayList<>();
+    AvroSerializer<EvaluationScore> values = new AvroSerializer<>();
+    values.configure(serde, false);
+    try (KafkaProducer<String, EvaluationScore> producer =
+        new KafkaProducer<>(
+            KafkaClients.of(config).producer("kai-submit-evaluations"),
+            new StringSerializer(),
+            values)) {
+      List<java.util.concurrent.Future<?>> acks = new ArrayList<>();
+      for (EvaluationScore s : scores) {
+        acks.add(
+            producer.send(
+                new ProducerRecord<>(topics.evaluationScores.name(), null, nowMs, s.getTeam(), s)));
+        sent.add(
+            String.format(
+                Locale.ROOT,
+                "phase %d %s %s %s/%s%s",
+                s.getPhase(),
+                s.getTeam(),
+                s.getKind().name().toLowerCase(Locale.ROOT),
+                s.getScore(),
+                s.getMaxScore(),
+                s.getEvaluator() == null ? "" : " (" + s.getEvaluator() + ")"));
+      }
+      producer.flush();
+      for (var ack : acks) {
+        ack.get();
+      }
+    } catch (InterruptedException e) {
+      Thread.currentThread().interrupt();
+      throw new IllegalStateException("interrupted while submitting", e);
+    } catch (java.util.concurrent.ExecutionException e) {
+      throw new IllegalStateException("submitting failed: " + e.getCause(), e.getCause());
+    }
+    return sent;
+  }
+
+  private static EvaluationScore parse(
+      String line,
+      int n,
+      Map<String, TeamInfo> teams,
+      Map<String, EvaluationRules> rules,
+      long nowMs,
+      List<String> problems) {
+    String at = "line " + n + ": ";
+    String[] f = line.split(",", -1);
+    if (f.length != 6) {
+      problems.add(at + "expected 6 fields (" + HEADER + "), got " + f.length);
+      return null;
+    }
+    int before = problems.size();
+    Integer phase = null;
+    try {
+      phase = Integer.parseInt(f[0].strip());
+    } catch (NumberFormatException e) {
+      problems.add(at + "phase " + Ids.shown(f[0]) + " is not a number");
+    }
+    String team = f[1].strip();
+    EvaluationKind kind = null;
+    switch (f[2].strip().toLowerCase(Locale.ROOT)) {
+      case "expert" -> kind = EvaluationKind.EXPERT;
+      case "user" -> kind = EvaluationKind.USER;
+      case "benchmark" -> kind = EvaluationKind.BENCHMARK;
+      default -> problems.add(at + "kind " + Ids.shown(f[2]) + " is not expert, user or benchmark");
+    }
+    double score = number(f[3], "score", at, problems);
+    double max = number(f[4], "max_score", at, problems);
+    if (max <= 0) {
+      problems.add(at + "max_score must be above 0");
+    } else if (score < 0 || score > max) {
+      problems.add(at + "score " + score + " is outside 0.." + max);
+    }
+    String evaluator = f[5].strip();
+    if (!evaluator.isEmpty() && !Ids.isId(evaluator)) {
+      problems.add(at + "evaluator " + Ids.shown(evaluator) + " is not an id");
+    }
+    if (phase != null) {
+      EvaluationRules r = rules.get(Integer.toString(phase));
+      if (r == null) {
+        problems.add(at + "phase " + phase + " has no published rules");
+      } else if (r.getClosedMs() != null) {
+        problems.add(at + "phase " + phase + " is closed: its evaluations are final");
+      }
+      TeamInfo t = teams.get(team);
+      if (t == null) {
+        problems.add(at + "team " + Ids.shown(team) + " is not a team of the program");
+      } else if (t.getJoinedPhase() > phase
+          || (t.getStatus() != TeamStatus.ACTIVE
+              && (t.getEliminatedInPhase() == null || t.getEliminatedInPhase() < phase))) {
+        problems.add(at + "team " + team + " is not in phase " + phase);
+      }
+    }
+    if (problems.size() > before) {
+      return null;
+    }
+    return EvaluationScore.newBuilder()
+        .setPhase(phase)
+        .setTeam(team)
+        .setKind(kind)
+        .setScore(score)
+        .setMaxScore(max)
+        .setEvaluator(evaluator.isEmpty() ? null : evaluator)
+        .setTsMs(nowMs)
+        .build();
+  }
+
+  private static double number(String s, String name, String at, List<String> problems) {
+    try {
+      double d = Double.parseDouble(s.strip());
+      if (Double.isFinite(d)) {
+        return d;
+      }
+    } catch (NumberFormatException e) {
+      // reported below
+    }
+    problems.add(at + name + " " + Ids.shown(s) + " is not a finite number");
+    return Double.NaN;
+  }
+
+  public static void main(String[] args) {
+    try {
+      AbstractConfig config =
+          new AbstractConfig(DEF, ConfigLoader.load(DEF, args, System.getenv()));
+      Path file = Path.of(config.getString(FILE));
+      List<String> sent = run(config, file, System.currentTimeMillis());
+      sent.forEach(s -> System.out.println("submit-evaluations: " + s));
+      System.out.printf("submit-evaluations: %s: %d scores submitted%n", file, sent.size());
+    } catch (RuntimeException e) {
+      System.err.println("submit-evaluations: " + e.getMessage());
+      System.exit(1);
+    }
+  }
+}
