@@ -131,14 +131,19 @@ class PipelineEndToEndIT {
                 "upstage:3:H100");
 
         // The program file's five teams on the phase-1 scoreboard; no official results or
-        // evaluations yet in three simulated minutes, so everyone has 0 and shares rank 1.
+        // evaluations yet in three simulated minutes, so everyone has 0 and shares rank 1: a
+        // five-way tie on a cut of three, which the rules cannot break, so no one passes yet and
+        // every row is flagged for the program office.
         String board = ns.database() + ".phase_scoreboard";
         Await.until(
             "the phase-1 scoreboard",
             Duration.ofSeconds(60),
             () -> ch.count("SELECT count() FROM " + board + " FINAL WHERE phase = 1") == TEAMS);
         assertThat(
-                ch.rows("SELECT team, total, rank, passed FROM " + board + " FINAL ORDER BY team"))
+                ch.rows(
+                    "SELECT team, total, rank, passed, cut_tie FROM "
+                        + board
+                        + " FINAL ORDER BY team"))
             .extracting(
                 r ->
                     r.get("team").asText()
@@ -147,13 +152,15 @@ class PipelineEndToEndIT {
                         + ":"
                         + r.get("rank").asInt()
                         + ":"
-                        + r.get("passed").asInt())
+                        + r.get("passed").asInt()
+                        + ":"
+                        + r.get("cut_tie").asInt())
             .containsExactly(
-                "lg-ai-research:0.0:1:1",
-                "naver-cloud:0.0:1:1",
-                "nc-ai:0.0:1:1",
-                "sk-telecom:0.0:1:1",
-                "upstage:0.0:1:1");
+                "lg-ai-research:0.0:1:0:1",
+                "naver-cloud:0.0:1:0:1",
+                "nc-ai:0.0:1:0:1",
+                "sk-telecom:0.0:1:0:1",
+                "upstage:0.0:1:0:1");
 
         // Upstage's three records were held back, each with its reason, and never counted above:
         // the raw topics hold exactly the simulator's records and every KPI equals theirs.

@@ -38,6 +38,16 @@ final class BenchInput {
    */
   static int produceGpuSamples(
       SimulatorConfig sim, Topic<String, GpuSample> topic, long records, int gpus) {
+    return produceGpuSamples(sim, topic, s -> topic.name(), records, gpus);
+  }
+
+  /** As above, each sample to the topic {@code topicOf} names (e.g. its team's intake). */
+  static int produceGpuSamples(
+      SimulatorConfig sim,
+      Topic<String, GpuSample> topic,
+      java.util.function.Function<GpuSample, String> topicOf,
+      long records,
+      int gpus) {
     ProgramFile program = ProgramFile.launchDefault();
     GpuFleetSimulator fleet =
         new GpuFleetSimulator(program.activeTeams(), gpus / program.activeTeams().size(), 7);
@@ -58,7 +68,7 @@ final class BenchInput {
             break;
           }
           producer.send(
-              new ProducerRecord<>(topic.name(), null, s.getTsMs(), s.getGpuUuid(), s),
+              new ProducerRecord<>(topicOf.apply(s), null, s.getTsMs(), s.getGpuUuid(), s),
               (metadata, e) -> {
                 if (e != null) {
                   failed.compareAndSet(null, e);

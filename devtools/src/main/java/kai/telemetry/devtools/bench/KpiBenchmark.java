@@ -17,13 +17,15 @@ import kai.telemetry.stack.LocalStack;
 import kai.telemetry.stack.StackHome;
 import kai.telemetry.streams.KpiStreamsConfig;
 import kai.telemetry.streams.fleet.FleetKpiJob;
+import kai.telemetry.streams.intake.IntakeJob;
 import org.apache.kafka.clients.admin.Admin;
 import org.apache.kafka.clients.consumer.OffsetAndMetadata;
 import org.apache.kafka.common.TopicPartition;
 
 /**
  * Throughput of the fleet KPI job (the heaviest: every GPU sample, two aggregation stages,
- * exactly-once) over a topic of GPU samples, next to a plain consumer that only deserializes the
+ * exactly-once) over a topic of GPU samples, and of the intake job over the same samples in the
+ * teams' intake topics (decode, check, copy), next to a plain consumer that only deserializes the
  * same topic from the same local broker, and to Kafka Streams doing nothing but deserializing it.
  * Each reader runs in a JVM of its own, as deployed, and all three are timed the same way: by their
  * committed offsets, polled every 20 ms (the jobs commit at their commit interval, the plain
@@ -54,7 +56,13 @@ public final class KpiBenchmark {
     try (LocalStack stack = LocalStack.start(home, dir, LocalStack.StackPorts.free());
         Admin admin = stack.kafka().admin()) {
       Topics topics = Topics.withPrefix("bench.");
-      stack.kafka().createTopics(topics.all().stream().map(t -> t.newTopic((short) 1)).toList());
+      List<String> teams =
+          kai.telemetry.producers.program.ProgramFile.launchDefault().activeTeams().stream()
+              .map(kai.telemetry.producers.program.Team::id)
+              .toList();
+      List<Topic<?, ?>> all = new ArrayList<>(topics.all());
+      teams.forEach(t -> all.addAll(topics.team(t).all()));
+      stack.kafka().createTopics(all.stream().map(t -> t.newTopic((short) 1)).toList());
       Map<String, Object> common = new HashMap<>();
       common.putAll(stack.deployableSettings());
       common.put(CommonSettings.SCHEMA_REGISTRY_URL, stack.schemaRegistryUrl());
@@ -64,6 +72,9 @@ public final class KpiBenchmark {
 
       // The input: a simulated fleet, tick after tick, as much as asked for.
       int fleetGpus = BenchInput.produceGpuSamples(sim, topic, records, gpus);
+      // The same samples again, each into its team's intake, for the intake job.
+      BenchInput.produceGpuSamples(
+          sim, topic, s -> topics.team(s.getTeam()).gpuSamples.name(), records, gpus);
       System.out.printf(
           "KPI benchmark: %,d GPU samples of %,d GPUs (30 s apart), %d partitions%n",
           records, fleetGpus, topic.partitions());
@@ -104,6 +115,14 @@ public final class KpiBenchmark {
               "bench-kpi-" + DeserializeOnlyJob.JOB);
       Rate fleet =
           readers.run("fleet", FleetKpiJob.class, streamsArgs, "bench-kpi-" + FleetKpiJob.JOB);
+      // Last: it appends its copies to the samples topic the readers above have finished with.
+      Rate intake =
+          readers.run(
+              "intake",
+              IntakeJob.class,
+              streamsArgs,
+              "bench-kpi-" + IntakeJob.JOB,
+              t -> topics.intake(t).isPresent());
 
       System.out.printf(
           "%n%-52s %18s %18s%n",
@@ -111,6 +130,7 @@ public final class KpiBenchmark {
       print("plain consumer, deserialize only", plain, plain);
       print("Kafka Streams, deserialize only (" + guarantee + ")", floor, plain);
       print("fleet KPI job (" + guarantee + ")", fleet, plain);
+      print("intake job: check and copy (" + guarantee + ")", intake, plain);
       System.out.printf(
           "%nfleet KPI job / plain consumer: %.2f steady state, %.2f whole run (target >= 0.50)%n",
           fleet.steady() / plain.steady(), fleet.whole() / plain.whole());
@@ -129,6 +149,17 @@ public final class KpiBenchmark {
       String jvm, Path dir, Admin admin, Topic<String, GpuSample> topic, long records) {
 
     Rate run(String name, Class<?> main, List<String> args, String group) throws Exception {
+      return run(name, main, args, group, t -> t.equals(topic.name()));
+    }
+
+    /** As above, counting the group's committed offsets on the topics {@code counted} accepts. */
+    Rate run(
+        String name,
+        Class<?> main,
+        List<String> args,
+        String group,
+        java.util.function.Predicate<String> counted)
+        throws Exception {
       Path log = dir.resolve(name + ".log");
       ProcessBuilder pb =
           BenchInput.childJvm(jvm, main.getName(), args).redirectOutput(log.toFile());
@@ -147,7 +178,7 @@ public final class KpiBenchmark {
           if (!reader.isAlive() && reader.exitValue() != 0) {
             throw new IllegalStateException(name + " exited; see " + log);
           }
-          done = committed(group);
+          done = committed(group, counted);
           if (System.nanoTime() - shownNs >= PROGRESS_EVERY.toNanos()) {
             System.out.printf("  %s: %,d of %,d records committed%n", name, done, records);
             shownNs = System.nanoTime();
@@ -177,12 +208,13 @@ public final class KpiBenchmark {
       }
     }
 
-    private long committed(String group) throws Exception {
+    private long committed(String group, java.util.function.Predicate<String> counted)
+        throws Exception {
       Map<TopicPartition, OffsetAndMetadata> offsets =
           admin.listConsumerGroupOffsets(group).partitionsToOffsetAndMetadata().get();
       long sum = 0;
       for (Map.Entry<TopicPartition, OffsetAndMetadata> e : offsets.entrySet()) {
-        if (e.getKey().topic().equals(topic.name()) && e.getValue() != null) {
+        if (counted.test(e.getKey().topic()) && e.getValue() != null) {
           sum += e.getValue().offset();
         }
       }
