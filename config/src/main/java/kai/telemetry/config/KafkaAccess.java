@@ -33,8 +33,8 @@ import org.apache.kafka.common.resource.ResourceType;
  *       under its application id;
  *   <li>the sink: reads what it lands, writes only its dead letters;
  *   <li>operators: see topics, groups and configs, change nothing;
- *   <li>the demo simulator (demo deployments only): writes what the program office and every team
- *       write, since it plays all of them.
+ *   <li>the demo simulator (demo deployments only): writes every team's intake, since it plays all
+ *       of them; nothing of the program office's.
  * </ul>
  */
 public final class KafkaAccess {
@@ -245,15 +245,11 @@ public final class KafkaAccess {
   }
 
   /**
-   * ACLs of the demo simulator: what the program office publishes (reference data, official
-   * results) and every team's intake.
+   * ACLs of the demo simulator: every team's intake (it plays every team), and nothing of the
+   * program office's.
    */
   public List<AclBinding> demoSimulator() {
     List<AclBinding> acls = new ArrayList<>();
-    for (Topic<?, ?> t :
-        List.of(topics.teams, topics.benchmarks, topics.evaluationRules, topics.benchmarkResults)) {
-      allow(acls, DEMO_SIMULATOR, topic(t), AclOperation.WRITE, AclOperation.DESCRIBE);
-    }
     allow(
         acls,
         DEMO_SIMULATOR,

@@ -11,6 +11,7 @@ import java.util.concurrent.ExecutionException;
 import kai.telemetry.config.CommonSettings;
 import kai.telemetry.config.KafkaAccess;
 import kai.telemetry.producers.program.ProgramFile;
+import kai.telemetry.producers.program.PublishProgram;
 import kai.telemetry.producers.program.Team;
 import kai.telemetry.schemas.Topic;
 import kai.telemetry.schemas.Topics;
@@ -177,7 +178,21 @@ public final class PipelineRunner implements AutoCloseable {
         "pipeline running (topics prefix '{}', database {})",
         options.topicPrefix(),
         options.database());
-    return new PipelineRunner(running, sink, sinkThread, common, principals);
+    PipelineRunner runner = new PipelineRunner(running, sink, sinkThread, common, principals);
+    // The program, as the program office publishes it, its teams labelled as demo data: the
+    // simulator plays the teams, never the office.
+    Map<String, Object> office = runner.programOfficeSettings();
+    office.put(PublishProgram.PROGRAM_FILE, ProgramFile.DEFAULT_RESOURCE);
+    PublishProgram.Result published =
+        PublishProgram.run(
+            new org.apache.kafka.common.config.AbstractConfig(PublishProgram.DEF, office),
+            ProgramFile.launchDefault().asDemo(),
+            System.currentTimeMillis());
+    log.info(
+        "program published as the program office: {} records, {} already current",
+        published.changes().size(),
+        published.unchanged());
+    return runner;
   }
 
   /** Creates the catalogue's topics and the intake topics of {@code teams} that are missing. */

@@ -18,6 +18,7 @@ import kai.telemetry.config.KafkaAccess;
 import kai.telemetry.config.ProvisionKafka;
 import kai.telemetry.config.RegisterSchemas;
 import kai.telemetry.dashboards.Dashboards;
+import kai.telemetry.producers.program.PublishProgram;
 import kai.telemetry.producers.simulator.SimulatorConfig;
 import kai.telemetry.schemas.Topics;
 import kai.telemetry.sinks.clickhouse.SinkConfig;
@@ -88,7 +89,8 @@ class ComposeFileTest {
             "kai-scoreboard-job",
             "kai-alerts-job",
             KafkaAccess.SINK,
-            KafkaAccess.DEMO_SIMULATOR);
+            KafkaAccess.DEMO_SIMULATOR,
+            KafkaAccess.PROGRAM_OFFICE);
     // The broker: every listener authenticates, the authorizer denies what no ACL grants.
     JsonNode kafka = services.get("kafka").get("environment");
     assertThat(kafka.get("KAFKA_LISTENER_SECURITY_PROTOCOL_MAP").asText())
@@ -195,7 +197,8 @@ class ComposeFileTest {
             "intake-job", KpiStreamsConfig.DEF,
             "clickhouse-sink", SinkConfig.DEF,
             "provision-kafka", ProvisionKafka.DEF,
-            "register-schemas", RegisterSchemas.DEF);
+            "register-schemas", RegisterSchemas.DEF,
+            "publish-program", PublishProgram.DEF);
     Set<String> commands = new TreeSet<>();
     services
         .fields()
@@ -211,11 +214,13 @@ class ComposeFileTest {
               if (!command.equals("simulate")) {
                 assertThat(s.getKey()).isEqualTo(command);
               }
-              // Demo data never starts with the production services.
+              // Demo data (the simulator, and the launch program it plays) never starts with the
+              // production services.
+              boolean demo = command.equals("simulate") || command.equals("publish-program");
               assertThat(s.getValue().has("profiles"))
                   .as("%s has a profile", s.getKey())
-                  .isEqualTo(command.equals("simulate"));
-              if (command.equals("simulate")) {
+                  .isEqualTo(demo);
+              if (demo) {
                 assertThat(s.getValue().get("profiles").get(0).asText()).isEqualTo("demo");
               }
               assertThat(kai).contains("  " + command + ") main=");

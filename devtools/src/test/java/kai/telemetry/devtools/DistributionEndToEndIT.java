@@ -105,6 +105,18 @@ class DistributionEndToEndIT {
             Duration.ofSeconds(180));
       }
 
+      // The program office publishes the program; the simulator only plays the teams.
+      List<String> publishArgs = new ArrayList<>(common);
+      publishArgs.addAll(principals.get(KafkaAccess.PROGRAM_OFFICE).deployableArgs());
+      publishArgs.add("program.file=launch-2025-09");
+      try (Deployable publish =
+          dist.start("publish-program", publishArgs, dir.resolve("publish-program.log"))) {
+        assertThat(publish.awaitExit(Duration.ofSeconds(120))).as(publish.logText()).isZero();
+        assertThat(publish.logText())
+            .contains("publish-program: added team lg-ai-research")
+            .contains("publish-program: launch-2025-09: 17 records published, 0 already current");
+      }
+
       List<String> simArgs = new ArrayList<>(common);
       simArgs.addAll(principals.get(KafkaAccess.DEMO_SIMULATOR).deployableArgs());
       simArgs.add(SimulatorConfig.MODE + "=backfill");

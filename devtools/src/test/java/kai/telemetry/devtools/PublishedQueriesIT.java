@@ -13,10 +13,17 @@ import java.util.List;
 import java.util.Map;
 import java.util.regex.Matcher;
 import java.util.regex.Pattern;
+import kai.telemetry.config.CommonSettings;
+import kai.telemetry.config.KafkaClients;
 import kai.telemetry.dashboards.Dashboards;
 import kai.telemetry.dashboards.GrafanaSql;
+import kai.telemetry.events.BenchmarkResult;
+import kai.telemetry.events.Evaluator;
+import kai.telemetry.producers.program.SubmitEvaluations;
 import kai.telemetry.producers.simulator.ProgramSimulator;
 import kai.telemetry.producers.simulator.SimulatorConfig;
+import kai.telemetry.schemas.Topics;
+import kai.telemetry.schemas.registry.AvroSerializer;
 import kai.telemetry.sinks.clickhouse.ClickHouseHttp;
 import kai.telemetry.sinks.clickhouse.Migrations;
 import kai.telemetry.sinks.clickhouse.Tables;
@@ -27,6 +34,10 @@ import kai.telemetry.stack.LocalStack;
 import kai.telemetry.stack.RealStackExtension;
 import kai.telemetry.stack.StackHome;
 import kai.telemetry.stack.TestNamespace;
+import org.apache.kafka.clients.producer.KafkaProducer;
+import org.apache.kafka.clients.producer.ProducerRecord;
+import org.apache.kafka.common.config.AbstractConfig;
+import org.apache.kafka.common.serialization.StringSerializer;
 import org.junit.jupiter.api.Test;
 import org.junit.jupiter.api.extension.ExtendWith;
 import org.junit.jupiter.api.io.TempDir;
@@ -63,6 +74,38 @@ class PublishedQueriesIT {
 
   private final TestNamespace ns = TestNamespace.of(PublishedQueriesIT.class);
 
+  /** Two official results, as the program office publishes them, on the attributed topic. */
+  private void publishOfficialResults(PipelineRunner pipeline) {
+    Map<String, Object> office = pipeline.programOfficeSettings();
+    office.put(SubmitEvaluations.FILE, "unused");
+    AbstractConfig config = new AbstractConfig(SubmitEvaluations.DEF, office);
+    String topic = Topics.withPrefix(ns.topicPrefix()).benchmarkResults.name();
+    try (AvroSerializer<BenchmarkResult> avro = new AvroSerializer<>();
+        KafkaProducer<String, BenchmarkResult> producer =
+            new KafkaProducer<>(
+                KafkaClients.of(config).producer("official-results"),
+                new StringSerializer(),
+                avro)) {
+      avro.configure(CommonSettings.serdeConfig(config), false);
+      for (String team : List.of("lg-ai-research", "upstage")) {
+        producer.send(
+            new ProducerRecord<>(
+                topic,
+                team,
+                BenchmarkResult.newBuilder()
+                    .setTeam(team)
+                    .setModel(team + "-model")
+                    .setBenchmark("kmmlu")
+                    .setMetric("acc,none")
+                    .setScore(0.62)
+                    .setEvaluator(Evaluator.OFFICIAL)
+                    .setTsMs(START_MS + 60_000)
+                    .build()));
+      }
+      producer.flush();
+    }
+  }
+
   @Test
   void analystQueriesAndDashboardPanelsAnswerOverPipelineData(
       LocalStack stack, @TempDir Path state, @TempDir Path chdbDir) throws Exception {
@@ -76,6 +119,21 @@ class PublishedQueriesIT {
       try (ProgramSimulator sim = new ProgramSimulator(simulatorConfig(pipeline))) {
         samples = sim.backfill(START_MS, TICKS);
       }
+      // The simulator plays the teams; the program office's own results and evaluations come
+      // from the office, as they would.
+      publishOfficialResults(pipeline);
+      Path evaluations = state.resolve("evaluations.csv");
+      Files.writeString(
+          evaluations,
+          "phase,team,kind,score,max_score,evaluator\n"
+              + "1,lg-ai-research,expert,31.6,35,expert-panel\n"
+              + "1,upstage,user,20,25,public\n");
+      Map<String, Object> office = pipeline.programOfficeSettings();
+      office.put(SubmitEvaluations.FILE, evaluations.toString());
+      SubmitEvaluations.run(
+          new AbstractConfig(SubmitEvaluations.DEF, office),
+          evaluations,
+          System.currentTimeMillis());
       // The KPI rows trail the raw samples by up to the jobs' emit and commit intervals.
       Await.until(
           "raw samples, fleet and run KPIs, benchmark standings and the scoreboard in ClickHouse",

@@ -155,6 +155,31 @@ public record ProgramFile(
     return why;
   }
 
+  /**
+   * This program with every team's names labelled as demo data, for a local or demo run whose
+   * figures are simulated: no one reads them as the real teams'.
+   */
+  public ProgramFile asDemo() {
+    List<Team> labelled =
+        teams.stream()
+            .map(
+                t ->
+                    new Team(
+                        t.id(),
+                        t.nameKo() + " (데모)",
+                        t.nameEn() + " (demo)",
+                        t.gpuAllocation(),
+                        t.gpuType(),
+                        t.status(),
+                        t.eliminatedInPhase(),
+                        t.targetModel(),
+                        t.joinedPhase(),
+                        t.elimination(),
+                        t.eliminationReason()))
+            .toList();
+    return new ProgramFile(program, stateAsOf, labelled, benchmarks, evaluationRules);
+  }
+
   /** The catalogue entry an lm-evaluation-harness task reports, if any. */
   public java.util.Optional<Benchmark> benchmarkForLmEvalTask(String task) {
     return benchmarks.stream().filter(b -> b.lmEvalTasks().contains(task)).findFirst();

@@ -14,13 +14,11 @@ import java.util.concurrent.atomic.AtomicLong;
 import java.util.concurrent.atomic.AtomicReference;
 import kai.telemetry.config.CommonSettings;
 import kai.telemetry.events.BenchmarkResult;
-import kai.telemetry.events.Evaluator;
 import kai.telemetry.events.GpuSample;
 import kai.telemetry.events.RunLifecycle;
 import kai.telemetry.events.TrainingStep;
 import kai.telemetry.producers.collect.EventPublisher;
 import kai.telemetry.producers.program.ProgramFile;
-import kai.telemetry.producers.program.ReferenceData;
 import kai.telemetry.producers.program.Team;
 import kai.telemetry.schemas.TeamTopics;
 import kai.telemetry.schemas.Topics;
@@ -33,11 +31,11 @@ import org.slf4j.Logger;
 import org.slf4j.LoggerFactory;
 
 /**
- * Simulates the program: publishes the program file to the reference topics, then per tick the GPU
- * samples of every team's fleet (keyed by GPU UUID), and each team's training run (steps, lifecycle
- * events, benchmark results; keyed by team/run so a run's events stay in order), each into that
- * team's intake as the team would (official results, as the program office would, to the attributed
- * topic). The event time is the record time.
+ * Simulates the teams of a program file (demo data): per tick the GPU samples of every team's fleet
+ * (keyed by GPU UUID), and each team's training run (steps, lifecycle events, benchmark results;
+ * keyed by team/run so a run's events stay in order), each into that team's intake as the team
+ * would (official results, as the program office would, to the attributed topic). The event time is
+ * the record time.
  */
 public final class ProgramSimulator implements AutoCloseable {
   private static final Logger log = LoggerFactory.getLogger(ProgramSimulator.class);
@@ -100,28 +98,9 @@ public final class ProgramSimulator implements AutoCloseable {
     return gpuSamplesSent.get();
   }
 
-  /** Other events (steps, lifecycle, benchmarks, reference records) acknowledged. */
+  /** Other events (steps, lifecycle, benchmark results) acknowledged. */
   public long eventsSent() {
     return eventsSent.get();
-  }
-
-  /** Publishes the program file's teams, benchmark catalogue and rules (compacted topics). */
-  public void publishReferenceData(long nowMs) {
-    ReferenceData.teams(program, nowMs)
-        .forEach(t -> send(topics.teams.name(), t.getId(), nowMs, t, false));
-    ReferenceData.benchmarks(program, nowMs)
-        .forEach(b -> send(topics.benchmarks.name(), b.getId(), nowMs, b, false));
-    ReferenceData.rules(program, nowMs)
-        .forEach(
-            r ->
-                send(
-                    topics.evaluationRules.name(),
-                    Integer.toString(r.getPhase()),
-                    nowMs,
-                    r,
-                    false));
-    producer.flush();
-    throwIfSendFailed();
   }
 
   /** One tick of the whole program, stamped {@code tsMs}. */
@@ -156,14 +135,7 @@ public final class ProgramSimulator implements AutoCloseable {
                 l,
                 false);
         case BenchmarkResult b ->
-            send(
-                b.getEvaluator() == Evaluator.OFFICIAL
-                    ? topics.benchmarkResults.name() // as the program office
-                    : intake(b.getTeam()).benchmarkResults.name(), // as the team
-                b.getTeam(),
-                b.getTsMs(),
-                b,
-                false);
+            send(intake(b.getTeam()).benchmarkResults.name(), b.getTeam(), b.getTsMs(), b, false);
         default -> throw new IllegalStateException("unexpected " + r.getClass());
       }
     }
@@ -179,7 +151,6 @@ public final class ProgramSimulator implements AutoCloseable {
   public long backfill(long startMs, long ticks) {
     long interval = config.getLong(SimulatorConfig.INTERVAL_MS);
     Progress progress = new Progress(ticks);
-    publishReferenceData(startMs);
     for (long t = 0; t < ticks && running; t++) {
       tick(startMs + t * interval);
       progress.update(t + 1, startMs + t * interval);
@@ -193,7 +164,6 @@ public final class ProgramSimulator implements AutoCloseable {
   /** One tick per interval stamped with the wall clock, until {@link #stop()}. */
   public void runRealtime() {
     long interval = config.getLong(SimulatorConfig.INTERVAL_MS);
-    publishReferenceData(System.currentTimeMillis());
     try {
       while (running) {
         long now = System.currentTimeMillis();

@@ -222,11 +222,8 @@ public final class TrainingRunSimulator {
               .setMetric(b.metric())
               .setScore(Math.round(score * 10_000) / 10_000.0)
               .setScaleMax(b.scaleMax())
-              // Every other evaluation round is the program's own (official) one.
-              .setEvaluator(
-                  checkpoints % (2 * EVAL_EVERY_CHECKPOINTS) == 0
-                      ? Evaluator.OFFICIAL
-                      : Evaluator.SELF_REPORTED)
+              // A team's own evaluation: only the program office publishes official results.
+              .setEvaluator(Evaluator.SELF_REPORTED)
               .setSource("simulator")
               .setTsMs(ts)
               .build());
