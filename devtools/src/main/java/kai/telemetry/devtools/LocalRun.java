@@ -99,7 +99,7 @@ public final class LocalRun {
             new Thread(
                 () -> {
                   out.println(
-                      "\nstopping: simulator, KPI jobs, sink (final flush), then the stack...");
+                      "\nstopping: simulator, intake and KPI jobs, sink (final flush), then the stack...");
                   console.interrupt();
                   simulator.stop();
                   try {
