@@ -12,6 +12,9 @@ ALTER TABLE ${db}.evaluation_rules
 ALTER TABLE ${db}.evaluation_scores
     ADD COLUMN evaluator Nullable(String);
 
+ALTER TABLE ${db}.derivative_models
+    ADD COLUMN source Nullable(String);
+
 ALTER TABLE ${db}.phase_scoreboard
     ADD COLUMN status_reason Nullable(String),
     ADD COLUMN cut_tie UInt8 DEFAULT 0,

@@ -34,7 +34,8 @@ class SchemaHistoryIT {
           kai.telemetry.reference.TeamInfo.class, List.of("team_info/v1.avsc"),
           kai.telemetry.reference.EvaluationRules.class, List.of("evaluation_rules/v1.avsc"),
           kai.telemetry.kpis.PhaseScoreboard.class, List.of("phase_scoreboard/v1.avsc"),
-          kai.telemetry.events.EvaluationScore.class, List.of("evaluation_score/v1.avsc"));
+          kai.telemetry.events.EvaluationScore.class, List.of("evaluation_score/v1.avsc"),
+          kai.telemetry.events.DerivativeModel.class, List.of("derivative_model/v1.avsc"));
 
   @Test
   void currentSchemasAreBackwardCompatibleWithEveryReleasedVersion(LocalStack stack)

@@ -97,6 +97,73 @@ class PublishProgramIT {
   }
 
   @Test
+  void evaluationsAndDerivativesAreCheckedAgainstTheProgramLineByLine(
+      LocalStack stack, @TempDir Path dir) throws Exception {
+    TestNamespace own = TestNamespace.of(PublishProgramIT.class);
+    Topics topics = Topics.withPrefix(own.topicPrefix());
+    stack.kafka().createTopics(topics.all().stream().map(t -> t.newTopic((short) 1)).toList());
+    Map<String, Object> settings = new HashMap<>(stack.deployableSettings());
+    settings.put(CommonSettings.SCHEMA_REGISTRY_URL, stack.schemaRegistryUrl());
+    settings.put(CommonSettings.TOPIC_PREFIX, own.topicPrefix());
+    settings.put(PublishProgram.PROGRAM_FILE, "unused");
+    settings.put(SubmitEvaluations.FILE, "unused");
+    settings.put(RegisterDerivatives.FILE, "unused");
+    PublishProgram.run(
+        new AbstractConfig(PublishProgram.DEF, settings),
+        ProgramFile.load("after-phase-1-2026-01"),
+        1_000);
+    long now = java.time.Instant.parse("2026-03-01T00:00:00Z").toEpochMilli();
+
+    Path bad = dir.resolve("bad.csv");
+    Files.writeString(
+        bad,
+        """
+        phase,team,kind,score,max_score,evaluator
+        2,lg-ai-research,expert,30,35,panel
+        1,upstage,expert,30,35,panel
+        2,nobody,user,10,25,public
+        2,upstage,user,30,25,public
+        2,nc-ai,user,10,25,public
+        2,sk-telecom,judges,10,25,public
+        """);
+    AbstractConfig submit = new AbstractConfig(SubmitEvaluations.DEF, settings);
+    assertThatThrownBy(() -> SubmitEvaluations.run(submit, bad, now))
+        .hasMessageContaining("nothing was submitted")
+        .hasMessageContaining("line 2: phase 2 has no published rules")
+        .hasMessageContaining("line 3: phase 1 is closed: its evaluations are final")
+        .hasMessageContaining("line 4: team 'nobody' is not a team of the program")
+        .hasMessageContaining("line 5: score 30.0 is outside 0..25.0")
+        .hasMessageContaining("line 6: team nc-ai is not in phase 2")
+        .hasMessageContaining("line 7: kind 'judges' is not expert, user or benchmark");
+    assertThat(TopicReader.readAll(stack, topics.evaluationScores)).isEmpty();
+
+    AbstractConfig register = new AbstractConfig(RegisterDerivatives.DEF, settings);
+    Path wrong = dir.resolve("wrong.csv");
+    Files.writeString(
+        wrong,
+        "derivative,base_model,team,publisher,published,source\n"
+            + "someone/exaone-ft,EXAONE-4.0-32B,lg-ai-research,someone,2027-01-01,\n"
+            + "x y,EXAONE-4.0-32B,lg-ai-research,,2026-02-01,\n");
+    assertThatThrownBy(() -> RegisterDerivatives.run(register, wrong, now))
+        .hasMessageContaining("line 2: published 2027-01-01 is in the future")
+        .hasMessageContaining("line 3: derivative 'x y' is not an id");
+    Path good = dir.resolve("good.csv");
+    Files.writeString(
+        good,
+        "derivative,base_model,team,publisher,published,source\n"
+            + "someone/exaone-ft,EXAONE-4.0-32B,lg-ai-research,someone,2026-02-01,"
+            + "https://huggingface.co/someone/exaone-ft\n"
+            + "lab/solar-ko,solar-pro,upstage,lab,2026-02-10T09:00:00Z,\n");
+    assertThat(RegisterDerivatives.run(register, good, now))
+        .containsExactly(
+            "lg-ai-research EXAONE-4.0-32B <- someone/exaone-ft",
+            "upstage solar-pro <- lab/solar-ko");
+    assertThat(TopicReader.readAll(stack, topics.derivativeModels))
+        .extracting(r -> r.value().getSource())
+        .containsExactly("https://huggingface.co/someone/exaone-ft", null);
+  }
+
+  @Test
   void anInvalidProgramFileIsRefusedWithEveryProblemNamed(@TempDir Path dir) throws Exception {
     Path file = dir.resolve("bad.json");
     Files.writeString(
