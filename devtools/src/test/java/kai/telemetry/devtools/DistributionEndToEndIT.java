@@ -117,6 +117,28 @@ class DistributionEndToEndIT {
             .contains("publish-program: launch-2025-09: 17 records published, 0 already current");
       }
 
+      // A team's import whose tasks are all outside the catalogue lands nothing: it says so on
+      // the console and exits non-zero, rather than ending quietly.
+      Path results = dir.resolve("results.json");
+      Files.writeString(
+          results,
+          "{\"results\": {\"unknown_task\": {\"acc,none\": 0.5}},"
+              + " \"config\": {\"model\": \"hf\"}, \"model_name\": \"m\","
+              + " \"date\": 1768467600.0}");
+      List<String> importArgs = new ArrayList<>(common);
+      importArgs.addAll(principals.get(KafkaAccess.teamPrincipal("upstage")).deployableArgs());
+      importArgs.add("collector.team=upstage");
+      importArgs.add("lmeval.file=" + results);
+      try (Deployable lmEval =
+          dist.start("import-lm-eval", importArgs, dir.resolve("import-lm-eval.log"))) {
+        assertThat(lmEval.awaitExit(Duration.ofSeconds(120))).as(lmEval.logText()).isEqualTo(1);
+        assertThat(lmEval.logText())
+            .contains("lm-eval: published 0, rejected 0")
+            .contains(
+                "lm-eval: tasks not in the benchmark catalogue (not imported): [unknown_task]")
+            .contains("lm-eval: nothing was published");
+      }
+
       List<String> simArgs = new ArrayList<>(common);
       simArgs.addAll(principals.get(KafkaAccess.DEMO_SIMULATOR).deployableArgs());
       simArgs.add(SimulatorConfig.MODE + "=backfill");

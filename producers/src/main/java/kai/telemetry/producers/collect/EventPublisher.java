@@ -240,6 +240,13 @@ public final class EventPublisher implements AutoCloseable {
     return published.get();
   }
 
+  /** What a collector did, for its summary and its exit status. */
+  public record Totals(String summary, long published, long rejected) {}
+
+  public Totals totals() {
+    return new Totals(summary(), published.get(), rejected.get());
+  }
+
   public long rejected() {
     return rejected.get();
   }

@@ -119,9 +119,10 @@ class CollectorsIT {
     s.put(CollectorConfig.SMI_NODE, "node-3");
     String summary =
         NvidiaSmiReader.read(
-            new CollectorConfig(s),
-            new StringReader(Fixtures.read("nvidia-smi-query.csv")),
-            "smi.csv");
+                new CollectorConfig(s),
+                new StringReader(Fixtures.read("nvidia-smi-query.csv")),
+                "smi.csv")
+            .summary();
     assertThat(summary).isEqualTo("nvidia-smi: published 2, rejected 3 (of which 2 unreadable)");
     assertThat(TopicReader.readAll(stack, topics.team("upstage").gpuSamples))
         .extracting(r -> r.value().getUtilizationPct())

@@ -11,6 +11,7 @@ import java.util.concurrent.CountDownLatch;
 import java.util.concurrent.TimeUnit;
 import kai.telemetry.events.GpuSample;
 import kai.telemetry.producers.collect.CollectorConfig;
+import kai.telemetry.producers.collect.CollectorExit;
 import kai.telemetry.producers.collect.EventPublisher;
 import kai.telemetry.producers.collect.Parsed;
 import org.slf4j.Logger;
@@ -97,26 +98,37 @@ public final class DcgmScraper implements AutoCloseable {
     stop.countDown();
   }
 
+  /** What it published and rejected so far. */
+  public EventPublisher.Totals totals() {
+    return publisher.totals();
+  }
+
   @Override
   public void close() {
     publisher.close();
   }
 
   public static void main(String[] args) {
-    try (DcgmScraper scraper = new DcgmScraper(CollectorConfig.fromArgs(args))) {
-      Thread main = Thread.currentThread();
-      Runtime.getRuntime()
-          .addShutdownHook(
-              new Thread(
-                  () -> {
-                    scraper.stop();
-                    try {
-                      main.join(15_000);
-                    } catch (InterruptedException ignored) {
-                      Thread.currentThread().interrupt();
-                    }
-                  }));
-      scraper.run();
-    }
+    CollectorExit.run(
+        "dcgm-scraper",
+        () -> {
+          try (DcgmScraper scraper = new DcgmScraper(CollectorConfig.fromArgs(args))) {
+            Thread main = Thread.currentThread();
+            Runtime.getRuntime()
+                .addShutdownHook(
+                    new Thread(
+                        () -> {
+                          scraper.stop();
+                          try {
+                            main.join(15_000);
+                          } catch (InterruptedException ignored) {
+                            Thread.currentThread().interrupt();
+                          }
+                        }));
+            scraper.run();
+            return scraper.totals();
+          }
+        },
+        java.util.List.of());
   }
 }

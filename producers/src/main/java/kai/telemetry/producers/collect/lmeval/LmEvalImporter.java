@@ -6,6 +6,7 @@ import java.nio.file.Files;
 import java.nio.file.Path;
 import kai.telemetry.events.Evaluator;
 import kai.telemetry.producers.collect.CollectorConfig;
+import kai.telemetry.producers.collect.CollectorExit;
 import kai.telemetry.producers.collect.EventPublisher;
 import kai.telemetry.producers.program.ProgramFile;
 import org.slf4j.Logger;
@@ -17,7 +18,10 @@ public final class LmEvalImporter {
 
   private LmEvalImporter() {}
 
-  public static LmEvalResults.Imported importFile(CollectorConfig config) throws IOException {
+  /** What an import read and what it published. */
+  public record Result(LmEvalResults.Imported imported, EventPublisher.Totals totals) {}
+
+  public static Result importFile(CollectorConfig config) throws IOException {
     Path file = Path.of(config.getString(CollectorConfig.LMEVAL_FILE));
     if (config.getString(CollectorConfig.LMEVAL_FILE).isBlank() || !Files.isRegularFile(file)) {
       throw new IllegalArgumentException(
@@ -45,11 +49,23 @@ public final class LmEvalImporter {
             "tasks not in the benchmark catalogue (not imported): {}", imported.skippedTasks());
       }
       log.info("{}", publisher.summary());
+      return new Result(imported, publisher.totals());
     }
-    return imported;
   }
 
-  public static void main(String[] args) throws IOException {
-    importFile(CollectorConfig.fromArgs(args));
+  public static void main(String[] args) {
+    java.util.List<String> notes = new java.util.ArrayList<>();
+    CollectorExit.run(
+        "lm-eval",
+        () -> {
+          Result r = importFile(CollectorConfig.fromArgs(args));
+          if (!r.imported().skippedTasks().isEmpty()) {
+            notes.add(
+                "tasks not in the benchmark catalogue (not imported): "
+                    + r.imported().skippedTasks());
+          }
+          return r.totals();
+        },
+        notes);
   }
 }

@@ -12,6 +12,7 @@ import java.nio.file.Path;
 import java.time.ZoneId;
 import kai.telemetry.events.GpuSample;
 import kai.telemetry.producers.collect.CollectorConfig;
+import kai.telemetry.producers.collect.CollectorExit;
 import kai.telemetry.producers.collect.EventPublisher;
 import kai.telemetry.producers.collect.Parsed;
 import org.slf4j.Logger;
@@ -29,7 +30,8 @@ public final class NvidiaSmiReader {
   private NvidiaSmiReader() {}
 
   /** Reads {@code in} to its end; returns the publisher's counts. */
-  public static String read(CollectorConfig config, Reader in, String source) throws IOException {
+  public static EventPublisher.Totals read(CollectorConfig config, Reader in, String source)
+      throws IOException {
     String node = config.getString(CollectorConfig.SMI_NODE);
     if (node.isBlank()) {
       node = InetAddress.getLocalHost().getHostName();
@@ -58,21 +60,26 @@ public final class NvidiaSmiReader {
         }
       }
       publisher.flush();
-      return publisher.summary();
+      return publisher.totals();
     }
   }
 
-  public static void main(String[] args) throws IOException {
-    CollectorConfig config = CollectorConfig.fromArgs(args);
-    String input = config.getString(CollectorConfig.SMI_INPUT);
-    Reader in =
-        input.equals("-")
-            ? new InputStreamReader(System.in, StandardCharsets.UTF_8)
-            : Files.newBufferedReader(Path.of(input), StandardCharsets.UTF_8);
-    try {
-      log.info("{}", read(config, in, input.equals("-") ? "stdin" : input));
-    } catch (UncheckedIOException e) {
-      throw e.getCause();
-    }
+  public static void main(String[] args) {
+    CollectorExit.run(
+        "nvidia-smi",
+        () -> {
+          CollectorConfig config = CollectorConfig.fromArgs(args);
+          String input = config.getString(CollectorConfig.SMI_INPUT);
+          Reader in =
+              input.equals("-")
+                  ? new InputStreamReader(System.in, StandardCharsets.UTF_8)
+                  : Files.newBufferedReader(Path.of(input), StandardCharsets.UTF_8);
+          try {
+            return read(config, in, input.equals("-") ? "stdin" : input);
+          } catch (UncheckedIOException e) {
+            throw e.getCause();
+          }
+        },
+        java.util.List.of());
   }
 }

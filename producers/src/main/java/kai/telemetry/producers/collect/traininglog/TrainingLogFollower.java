@@ -20,6 +20,7 @@ import kai.telemetry.config.KafkaClients;
 import kai.telemetry.events.CollectorPosition;
 import kai.telemetry.events.TrainingStep;
 import kai.telemetry.producers.collect.CollectorConfig;
+import kai.telemetry.producers.collect.CollectorExit;
 import kai.telemetry.producers.collect.EventPublisher;
 import kai.telemetry.producers.collect.Parsed;
 import org.apache.kafka.clients.consumer.ConsumerRecord;
@@ -293,6 +294,11 @@ public final class TrainingLogFollower implements AutoCloseable {
     return linesRead;
   }
 
+  /** What it published and rejected so far. */
+  public EventPublisher.Totals totals() {
+    return publisher.totals();
+  }
+
   public void stop() {
     stop.countDown();
   }
@@ -302,21 +308,28 @@ public final class TrainingLogFollower implements AutoCloseable {
     publisher.close();
   }
 
-  public static void main(String[] args) throws IOException {
-    try (TrainingLogFollower follower = new TrainingLogFollower(CollectorConfig.fromArgs(args))) {
-      Thread main = Thread.currentThread();
-      Runtime.getRuntime()
-          .addShutdownHook(
-              new Thread(
-                  () -> {
-                    follower.stop();
-                    try {
-                      main.join(15_000);
-                    } catch (InterruptedException ignored) {
-                      Thread.currentThread().interrupt();
-                    }
-                  }));
-      follower.run();
-    }
+  public static void main(String[] args) {
+    CollectorExit.run(
+        "log-follower",
+        () -> {
+          try (TrainingLogFollower follower =
+              new TrainingLogFollower(CollectorConfig.fromArgs(args))) {
+            Thread main = Thread.currentThread();
+            Runtime.getRuntime()
+                .addShutdownHook(
+                    new Thread(
+                        () -> {
+                          follower.stop();
+                          try {
+                            main.join(15_000);
+                          } catch (InterruptedException ignored) {
+                            Thread.currentThread().interrupt();
+                          }
+                        }));
+            follower.run();
+            return follower.totals();
+          }
+        },
+        java.util.List.of());
   }
 }
