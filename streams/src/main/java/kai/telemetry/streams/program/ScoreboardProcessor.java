@@ -38,7 +38,6 @@ final class ScoreboardProcessor
     implements Processor<String, SpecificRecord, String, SpecificRecord> {
   static final String STORE = "program-inputs-store";
   static final String VERSION_STORE = "program-version-store";
-  private static final double DEFAULT_TARGET = 0.95;
   private static final org.slf4j.Logger log =
       org.slf4j.LoggerFactory.getLogger(ScoreboardProcessor.class);
 
@@ -125,15 +124,14 @@ final class ScoreboardProcessor
     all("derivative/", DerivativeModel.class)
         .forEach(d -> derivatives.merge(d.getTeam(), 1L, Long::sum));
     List<EvaluationRules> rules = all("rules/", EvaluationRules.class);
-    double target =
-        rules.isEmpty() ? DEFAULT_TARGET : rules.get(rules.size() - 1).getFrontierTargetRatio();
+    // The target share of the frontier is the rules' (the newest phase's); none before any rules.
+    Double target = rules.isEmpty() ? null : rules.get(rules.size() - 1).getFrontierTargetRatio();
 
     // Standings: every team's latest official result per benchmark, against the frontier.
     Map<String, List<BenchmarkStanding>> standingsByTeam = new HashMap<>();
     for (BenchmarkResult r : results) {
       BenchmarkInfo b = catalogue.get(r.getBenchmark());
-      Double frontier = b == null ? null : b.getFrontierScore();
-      Double pct = frontier == null || frontier <= 0 ? null : r.getScore() / frontier * 100;
+      Double pct = pctOfFrontier(r, b);
       BenchmarkStanding s =
           BenchmarkStanding.newBuilder()
               .setTeam(r.getTeam())
@@ -143,9 +141,9 @@ final class ScoreboardProcessor
               .setCheckpoint(r.getCheckpoint())
               .setScore(r.getScore())
               .setScaleMax(r.getScaleMax())
-              .setFrontierScore(frontier)
+              .setFrontierScore(b == null ? null : b.getFrontierScore())
               .setPctOfFrontier(pct)
-              .setGapToTargetPct(pct == null ? null : target * 100 - pct)
+              .setGapToTargetPct(pct == null || target == null ? null : target * 100 - pct)
               .setEvaluatedMs(r.getTsMs())
               .setVersion(version)
               .build();
@@ -239,6 +237,23 @@ final class ScoreboardProcessor
         log.info("phase {} closed: its scoreboard of {} teams is final", phase, rows.size());
       }
     }
+  }
+
+  /**
+   * The result's score as a percentage of the catalogue's frontier score, each on its own scale: a
+   * harness that reports 53.1 of 100 and a catalogue that says 0.80 of 1 compare as 0.531 / 0.80.
+   * Null without a frontier reference or a usable scale.
+   */
+  static Double pctOfFrontier(BenchmarkResult r, BenchmarkInfo b) {
+    if (b == null || b.getFrontierScore() == null || b.getFrontierScore() <= 0) {
+      return null;
+    }
+    if (!(r.getScaleMax() > 0) || !(b.getScaleMax() > 0)) {
+      return null;
+    }
+    double score = r.getScore() / r.getScaleMax();
+    double frontier = b.getFrontierScore() / b.getScaleMax();
+    return score / frontier * 100;
   }
 
   private static String frozenKey(int phase) {

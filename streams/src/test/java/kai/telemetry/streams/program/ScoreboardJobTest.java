@@ -409,6 +409,39 @@ class ScoreboardJobTest {
   }
 
   @Test
+  void aResultOnAnotherScaleThanTheCatalogueComparesOnTheSameScale() {
+    rules(1, null);
+    benchmark("b1", BenchmarkCategory.NIA, 0.8); // frontier 0.8 of 1
+    team("a", TeamStatus.ACTIVE, null);
+    send(
+        topics.benchmarkResults,
+        "a",
+        BenchmarkResult.newBuilder()
+            .setTeam("a")
+            .setModel("m")
+            .setBenchmark("b1")
+            .setMetric("acc,none")
+            .setScore(60.0) // a harness reporting percent
+            .setScaleMax(100.0)
+            .setEvaluator(Evaluator.OFFICIAL)
+            .setTsMs(5_000)
+            .build());
+    List<BenchmarkStanding> out = standings.readValuesToList();
+    BenchmarkStanding s = out.get(out.size() - 1);
+    assertThat(s.getPctOfFrontier()).isCloseTo(75.0, within(1e-9)); // 0.60 / 0.80
+    assertThat(s.getGapToTargetPct()).isCloseTo(20.0, within(1e-9)); // the rules' 95 - 75
+  }
+
+  @Test
+  void withoutRulesThereIsNoTargetToMeasureAGapTo() {
+    benchmark("b1", BenchmarkCategory.NIA, 0.8);
+    result("a", "b1", 0.4, Evaluator.OFFICIAL);
+    List<BenchmarkStanding> out = standings.readValuesToList();
+    assertThat(out.get(out.size() - 1).getPctOfFrontier()).isCloseTo(50.0, within(1e-9));
+    assertThat(out.get(out.size() - 1).getGapToTargetPct()).isNull();
+  }
+
+  @Test
   void aLateOlderResultDoesNotReplaceTheLatest() {
     rules(1, null);
     benchmark("b1", BenchmarkCategory.NIA, 0.8);
