@@ -15,7 +15,6 @@ import org.apache.kafka.common.config.ConfigDef.Range;
 import org.apache.kafka.common.config.ConfigDef.Type;
 import org.apache.kafka.common.config.ConfigException;
 import org.apache.kafka.streams.StreamsConfig;
-import org.apache.kafka.streams.errors.LogAndContinueExceptionHandler;
 
 /**
  * Settings of the KPI streams jobs. Each job runs as its own Kafka Streams application, with id
@@ -186,10 +185,11 @@ public final class KpiStreamsConfig extends AbstractConfig {
     p.put(StreamsConfig.DEFAULT_TIMESTAMP_EXTRACTOR_CLASS_CONFIG, EventTimeExtractor.class);
     p.put(StreamsConfig.PROCESSING_GUARANTEE_CONFIG, getString(PROCESSING_GUARANTEE));
     p.put(StreamsConfig.COMMIT_INTERVAL_MS_CONFIG, getLong(COMMIT_INTERVAL_MS));
-    // Undecodable samples go to the dead-letter topic with the reason, and processing goes on.
+    // Undecodable records go to the dead-letter topic with the reason, and processing goes on; a
+    // registry outage stops the job instead, so nothing is skipped for good.
     p.put(
         StreamsConfig.DESERIALIZATION_EXCEPTION_HANDLER_CLASS_CONFIG,
-        LogAndContinueExceptionHandler.class);
+        kai.telemetry.streams.support.StopOnRegistryOutage.class);
     // Global tables (the teams reference) get the same processing-error handling as the rest, as
     // Kafka 5.0 will do by default.
     p.put(StreamsConfig.PROCESSING_EXCEPTION_HANDLER_GLOBAL_ENABLED_CONFIG, true);

@@ -14,6 +14,7 @@ import java.util.concurrent.Executor;
 import java.util.concurrent.ExecutorService;
 import java.util.concurrent.Future;
 import java.util.concurrent.FutureTask;
+import kai.telemetry.schemas.registry.SchemaRegistryException;
 import kai.telemetry.sinks.clickhouse.DeadLetters.Source;
 import org.apache.kafka.clients.consumer.Consumer;
 import org.apache.kafka.clients.consumer.ConsumerRebalanceListener;
@@ -156,6 +157,19 @@ public final class ClickHouseSink implements Runnable, AutoCloseable {
           buffer.add(new Pending(source, writer.row(route, rec.value())));
           bufferedRows++;
         } catch (RuntimeException e) {
+          if (SchemaRegistryException.outageBehind(e) != null) {
+            // Not the record's fault: stop without committing; a restart resumes here.
+            throw new IllegalStateException(
+                "the schema registry failed while decoding "
+                    + source.topic()
+                    + "-"
+                    + source.partition()
+                    + "@"
+                    + source.offset()
+                    + "; stopping without committing past it: "
+                    + e.getMessage(),
+                e);
+          }
           deadLetter(source, "undecodable record: " + e.getMessage());
         }
       }

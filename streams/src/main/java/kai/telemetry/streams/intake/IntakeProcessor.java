@@ -71,13 +71,10 @@ final class IntakeProcessor implements Processor<byte[], byte[], String, Routed>
     SpecificRecord value;
     try {
       value = decoders.get(intake.attributed().name()).deserialize(where.topic(), record.value());
-    } catch (SchemaRegistryException e) {
-      if (e.httpStatus() != 404) {
+    } catch (SerializationException e) {
+      if (SchemaRegistryException.outageBehind(e) != null) {
         throw e; // the registry is down or refuses us: stop, retry after a restart
       }
-      quarantine(record, intake, where, Quarantine.Cause.UNREADABLE, e.getMessage());
-      return;
-    } catch (SerializationException e) {
       quarantine(record, intake, where, Quarantine.Cause.UNREADABLE, e.getMessage());
       return;
     }
