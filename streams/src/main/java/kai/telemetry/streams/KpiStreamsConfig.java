@@ -37,6 +37,7 @@ public final class KpiStreamsConfig extends AbstractConfig {
   public static final String ALERT_IDLE_MINUTES = "alert.idle.fleet.minutes";
   public static final String ALERT_CHECK_MS = "alert.check.interval.ms";
   public static final String ALERT_QUARANTINE_QUIET_MS = "alert.quarantine.quiet.ms";
+  public static final String INTAKE_MAX_AHEAD_MS = "intake.max.ahead.ms";
 
   public static final ConfigDef DEF =
       CommonSettings.define(new ConfigDef())
@@ -152,7 +153,16 @@ public final class KpiStreamsConfig extends AbstractConfig {
               Range.between(1_000, 30L * 24 * 3_600_000),
               Importance.MEDIUM,
               "A QUARANTINE alert (a team's records held back by the intake) resolves after this"
-                  + " long (wall clock) without another record of that team and cause held back.");
+                  + " long (wall clock) without another record of that team and cause held back.")
+          .define(
+              INTAKE_MAX_AHEAD_MS,
+              Type.LONG,
+              60_000L,
+              Range.between(0, 3_600_000),
+              Importance.MEDIUM,
+              "The intake quarantines a record whose event time is further ahead of its clock than"
+                  + " this: keep it below kpi.grace.ms, or one sender's fast clock makes other"
+                  + " teams' on-time records late.");
 
   public KpiStreamsConfig(Map<String, ?> values) {
     super(DEF, values, false);

@@ -13,8 +13,12 @@ import kai.telemetry.schemas.Ids;
  * goes to the rejects topic with every reason, so good records around it are unaffected.
  */
 public final class Validation {
-  /** Clocks drift; anything further ahead than this is a wrong clock or a wrong unit. */
-  public static final Duration MAX_FUTURE = Duration.ofMinutes(5);
+  /**
+   * Clocks drift; anything further ahead than this is a wrong clock or a wrong unit. Well below the
+   * KPI jobs' grace period (2 minutes by default): a record stamped further ahead would move its
+   * partition's event time on and make other teams' on-time records there late.
+   */
+  public static final Duration MAX_FUTURE = Duration.ofSeconds(60);
 
   /** Before the program existed: a wrong unit (seconds read as ms) or a zero timestamp. */
   public static final long MIN_TS_MS = 1_577_836_800_000L; // 2020-01-01

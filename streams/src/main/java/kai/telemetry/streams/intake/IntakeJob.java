@@ -23,9 +23,9 @@ import org.apache.kafka.streams.processor.UsePartitionTimeOnInvalidTimestamp;
  * reads every team's intake by pattern, so a team that joins is picked up without a restart, and
  * copies each record, bytes unchanged, to the attributed raw topic the KPI jobs and the sink read,
  * which no team can write. A record that names another team, claims to be an official result,
- * cannot be read or carries a bad id is held back in the quarantine topic with the reason, where
- * the alerts job raises it to the program office. Exactly once: a record is copied or quarantined,
- * never both, never twice.
+ * cannot be read, carries a bad id or an event time too far ahead is held back in the quarantine
+ * topic with the reason, where the alerts job raises it to the program office. Exactly once: a
+ * record is copied or quarantined, never both, never twice.
  */
 public final class IntakeJob {
   public static final String JOB = "intake-job";
@@ -37,7 +37,9 @@ public final class IntakeJob {
    * registry's Avro deserializers in production.
    */
   public static Topology build(
-      Topics topics, Map<String, Deserializer<? extends SpecificRecord>> decoders) {
+      Topics topics,
+      Map<String, Deserializer<? extends SpecificRecord>> decoders,
+      long maxAheadMs) {
     StreamsBuilder builder = new StreamsBuilder();
     builder.stream(
             topics.intakePattern(),
@@ -45,7 +47,7 @@ public final class IntakeJob {
                 // Records keep the timestamps their producers gave them.
                 .withTimestampExtractor(new UsePartitionTimeOnInvalidTimestamp())
                 .withName("intake-source"))
-        .process(() -> new IntakeProcessor(topics, decoders), Named.as("intake-check"))
+        .process(() -> new IntakeProcessor(topics, decoders, maxAheadMs), Named.as("intake-check"))
         .to(
             (key, routed, context) -> routed.topic(),
             Produced.with(Serdes.String(), Routed.SERDE).withName("intake-sink"));
@@ -84,7 +86,13 @@ public final class IntakeJob {
     // batches cost the broker far less per record than Kafka Streams' defaults.
     producerDefault(props, ProducerConfig.COMPRESSION_TYPE_CONFIG, "lz4");
     producerDefault(props, ProducerConfig.BATCH_SIZE_CONFIG, 262_144);
-    return KpiJobs.start(JOB, build(topics, decoders(topics, config.serdeConfig())), props);
+    return KpiJobs.start(
+        JOB,
+        build(
+            topics,
+            decoders(topics, config.serdeConfig()),
+            config.getLong(KpiStreamsConfig.INTAKE_MAX_AHEAD_MS)),
+        props);
   }
 
   /** Sets a producer setting unless the operator set it ({@code kafka.<key>}, either form). */

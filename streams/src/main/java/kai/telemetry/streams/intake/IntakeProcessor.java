@@ -44,9 +44,15 @@ final class IntakeProcessor implements Processor<byte[], byte[], String, Routed>
   private long quarantined;
   private long lastLogMs = Long.MIN_VALUE / 2;
 
-  IntakeProcessor(Topics topics, Map<String, Deserializer<? extends SpecificRecord>> decoders) {
+  private final long maxAheadMs;
+
+  IntakeProcessor(
+      Topics topics,
+      Map<String, Deserializer<? extends SpecificRecord>> decoders,
+      long maxAheadMs) {
     this.topics = topics;
     this.decoders = decoders;
+    this.maxAheadMs = maxAheadMs;
   }
 
   @Override
@@ -101,6 +107,20 @@ final class IntakeProcessor implements Processor<byte[], byte[], String, Routed>
           "a benchmark result marked OFFICIAL on the intake of team '"
               + intake.team()
               + "': only the program office publishes official results");
+      return;
+    }
+    if (field(value, "ts_ms") instanceof Long ts
+        && ts > context.currentSystemTimeMs() + maxAheadMs) {
+      quarantine(
+          record,
+          intake,
+          where,
+          Quarantine.Cause.FUTURE_TIME,
+          "event time "
+              + java.time.Instant.ofEpochMilli(ts)
+              + " is more than "
+              + maxAheadMs / 1000
+              + " s ahead of the intake's clock: a wrong clock on the sender");
       return;
     }
     List<String> badIds = badIds(value);

@@ -34,7 +34,12 @@ public final class Quarantine {
     /** An id (team, cluster, node, run, GPU, benchmark) outside its character set or length. */
     BAD_IDS(AlertSeverity.WARNING),
     /** A record without a value (a deletion marker), which no intake topic takes. */
-    NO_VALUE(AlertSeverity.WARNING);
+    NO_VALUE(AlertSeverity.WARNING),
+    /**
+     * An event time further ahead of the job's clock than it allows: a wrong clock, which would
+     * otherwise make other teams' on-time records late.
+     */
+    FUTURE_TIME(AlertSeverity.WARNING);
 
     private final AlertSeverity severity;
 

@@ -34,6 +34,7 @@ import org.junit.jupiter.api.BeforeEach;
 import org.junit.jupiter.api.Test;
 
 class IntakeJobTest {
+  private static final long WALL = 1_768_467_600_000L; // the intake's clock
   private final Topics topics = Topics.withPrefix("t.");
   private final TeamTopics upstage = topics.team("upstage");
   private final TeamTopics ncAi = topics.team("nc-ai");
@@ -61,7 +62,9 @@ class IntakeJobTest {
     Properties props = new Properties();
     props.put(StreamsConfig.APPLICATION_ID_CONFIG, "intake-test");
     props.put(StreamsConfig.BOOTSTRAP_SERVERS_CONFIG, "unused:9092");
-    driver = new TopologyTestDriver(IntakeJob.build(topics, decoders), props);
+    driver =
+        new TopologyTestDriver(
+            IntakeJob.build(topics, decoders, 60_000), props, java.time.Instant.ofEpochMilli(WALL));
     quarantine =
         driver.createOutputTopic(
             topics.quarantine.name(),
@@ -259,6 +262,26 @@ class IntakeJobTest {
     start();
     in(upstage.gpuSamples.name()).pipeInput("GPU-1", new byte[] {0, 0, 0, 3, (byte) 231, 2});
     assertThat(header(quarantine.readRecord().headers(), Quarantine.CAUSE)).isEqualTo("UNREADABLE");
+  }
+
+  @Test
+  void anEventTimeTooFarAheadOfTheClockIsHeldBack() {
+    GpuSample ahead = sample("upstage", "GPU-1");
+    ahead.setTsMs(WALL + 10 * 60_000); // a node whose clock runs ten minutes fast
+    GpuSample slightly = sample("upstage", "GPU-2");
+    slightly.setTsMs(WALL + 30_000); // within the allowed minute
+    var in = in(upstage.gpuSamples.name());
+    in.pipeInput("GPU-1", samples.serializer().serialize("", ahead));
+    in.pipeInput("GPU-2", samples.serializer().serialize("", slightly));
+    var held = quarantine.readRecord();
+    assertThat(header(held.headers(), Quarantine.CAUSE)).isEqualTo("FUTURE_TIME");
+    assertThat(header(held.headers(), Quarantine.REASON))
+        .isEqualTo(
+            "event time 2026-01-15T09:10:00Z is more than 60 s ahead of the intake's clock: a"
+                + " wrong clock on the sender");
+    assertThat(out(topics.gpuSamples.name()).readKeyValuesToList())
+        .extracting(kv -> kv.key)
+        .containsExactly("GPU-2");
   }
 
   @Test
