@@ -22,6 +22,7 @@ public final class CollectorConfig extends AbstractConfig {
   public static final String DCGM_INTERVAL_MS = "dcgm.interval.ms";
   public static final String DCGM_RUN_ID_LABEL = "dcgm.run.id.label";
   public static final String DCGM_ROUNDS = "dcgm.rounds";
+  public static final String DCGM_TIMEOUT_MS = "dcgm.timeout.ms";
 
   public static final String SMI_INPUT = "nvidia.smi.input";
   public static final String SMI_COLUMNS = "nvidia.smi.columns";
@@ -89,6 +90,14 @@ public final class CollectorConfig extends AbstractConfig {
               Range.atLeast(0),
               Importance.LOW,
               "Stop after this many scrape rounds; 0 runs until stopped.")
+          .define(
+              DCGM_TIMEOUT_MS,
+              Type.LONG,
+              10_000L,
+              ConfigDef.Range.between(100, 600_000),
+              Importance.MEDIUM,
+              "The whole scrape of one endpoint (connect, headers and body) must finish within"
+                  + " this, or the endpoint is skipped this round.")
           .define(
               SMI_INPUT,
               Type.STRING,

@@ -74,22 +74,51 @@ class CollectorsIT {
           ex.getResponseBody().write(body);
           ex.close();
         });
+    // An endpoint that sends its headers and a few bytes, then stalls for good.
+    server.createContext(
+        "/stalled",
+        ex -> {
+          ex.sendResponseHeaders(200, 0);
+          ex.getResponseBody()
+              .write("# HELP DCGM_FI_DEV_GPU_UTIL".getBytes(StandardCharsets.UTF_8));
+          ex.getResponseBody().flush();
+          try {
+            Thread.sleep(30_000);
+          } catch (InterruptedException e) {
+            Thread.currentThread().interrupt();
+          }
+          ex.close();
+        });
+    server.setExecutor(
+        java.util.concurrent.Executors.newCachedThreadPool(
+            r -> {
+              Thread t = new Thread(r, "fake-exporter");
+              t.setDaemon(true);
+              return t;
+            }));
     server.start();
     try {
       Map<String, Object> s = settings(stack, "lg-ai-research");
-      String url = "http://127.0.0.1:" + server.getAddress().getPort() + "/metrics";
-      s.put(CollectorConfig.DCGM_URLS, url + ",http://127.0.0.1:1/metrics");
+      String base = "http://127.0.0.1:" + server.getAddress().getPort();
+      s.put(
+          CollectorConfig.DCGM_URLS,
+          base + "/stalled," + base + "/metrics,http://127.0.0.1:1/metrics");
       s.put(CollectorConfig.DCGM_ROUNDS, 2L);
       s.put(CollectorConfig.DCGM_INTERVAL_MS, 200L);
+      s.put(CollectorConfig.DCGM_TIMEOUT_MS, 1_500L);
+      long start = System.nanoTime();
       try (DcgmScraper scraper = new DcgmScraper(new CollectorConfig(s))) {
         scraper.run();
       }
+      // The stalled endpoint costs its own budget each round, and starves no other.
+      assertThat(java.time.Duration.ofNanos(System.nanoTime() - start))
+          .isLessThan(java.time.Duration.ofSeconds(10));
     } finally {
       server.stop(0);
     }
     List<ConsumerRecord<String, GpuSample>> samples =
         TopicReader.readAll(stack, topics.team("lg-ai-research").gpuSamples);
-    assertThat(samples).hasSize(4); // 2 GPUs x 2 rounds; the dead endpoint only logged
+    assertThat(samples).hasSize(4); // 2 GPUs x 2 rounds; the dead and stalled endpoints only logged
     assertThat(samples).allSatisfy(r -> assertThat(r.key()).isEqualTo(r.value().getGpuUuid()));
     assertThat(samples).allSatisfy(r -> assertThat(r.timestamp()).isEqualTo(r.value().getTsMs()));
     assertThat(samples)

@@ -1,14 +1,23 @@
 package kai.telemetry.producers.collect.dcgm;
 
+import java.io.ByteArrayOutputStream;
 import java.io.IOException;
 import java.net.URI;
 import java.net.http.HttpClient;
 import java.net.http.HttpRequest;
 import java.net.http.HttpResponse;
+import java.nio.ByteBuffer;
+import java.nio.charset.StandardCharsets;
 import java.time.Duration;
+import java.util.ArrayList;
 import java.util.List;
+import java.util.concurrent.CompletableFuture;
+import java.util.concurrent.CompletionStage;
 import java.util.concurrent.CountDownLatch;
+import java.util.concurrent.ExecutionException;
+import java.util.concurrent.Flow;
 import java.util.concurrent.TimeUnit;
+import java.util.concurrent.TimeoutException;
 import kai.telemetry.events.GpuSample;
 import kai.telemetry.producers.collect.CollectorConfig;
 import kai.telemetry.producers.collect.CollectorExit;
@@ -19,11 +28,15 @@ import org.slf4j.LoggerFactory;
 
 /**
  * Scrapes dcgm-exporter endpoints (Prometheus text on :9400/metrics) every interval and publishes
- * one GPU sample per GPU per scrape. An endpoint that does not answer is logged and retried next
- * round; the others go on.
+ * one GPU sample per GPU per scrape. Endpoints are scraped concurrently, each within {@code
+ * dcgm.timeout.ms} and a size cap: one that does not answer, stalls or sends too much is logged and
+ * retried next round; the others go on.
  */
 public final class DcgmScraper implements AutoCloseable {
   private static final Logger log = LoggerFactory.getLogger(DcgmScraper.class);
+
+  /** The largest scrape accepted: far above a 72-GPU node's page (about 1 MB). */
+  static final long MAX_RESPONSE_BYTES = 32L << 20;
 
   private final CollectorConfig config;
   private final EventPublisher publisher;
@@ -46,27 +59,43 @@ public final class DcgmScraper implements AutoCloseable {
             config.getString(CollectorConfig.DCGM_RUN_ID_LABEL).isBlank()
                 ? null
                 : config.getString(CollectorConfig.DCGM_RUN_ID_LABEL));
-    for (String url : config.getList(CollectorConfig.DCGM_URLS)) {
-      long now = System.currentTimeMillis();
-      String body;
+    // Every endpoint at once, each within its own time and size budget: a stalled or endless one
+    // costs its own samples this round, never the others'.
+    long timeoutMs = config.getLong(CollectorConfig.DCGM_TIMEOUT_MS);
+    List<String> urls = config.getList(CollectorConfig.DCGM_URLS);
+    List<CompletableFuture<HttpResponse<byte[]>>> inflight = new ArrayList<>();
+    for (String url : urls) {
+      inflight.add(
+          http.sendAsync(
+              HttpRequest.newBuilder(URI.create(url)).timeout(Duration.ofMillis(timeoutMs)).build(),
+              capped(MAX_RESPONSE_BYTES)));
+    }
+    long deadline = System.nanoTime() + TimeUnit.MILLISECONDS.toNanos(timeoutMs);
+    for (int i = 0; i < urls.size(); i++) {
+      String url = urls.get(i);
+      CompletableFuture<HttpResponse<byte[]>> f = inflight.get(i);
+      HttpResponse<byte[]> r;
       try {
-        HttpResponse<String> r =
-            http.send(
-                HttpRequest.newBuilder(URI.create(url)).timeout(Duration.ofSeconds(10)).build(),
-                HttpResponse.BodyHandlers.ofString());
-        if (r.statusCode() != 200) {
-          log.warn("{} answered HTTP {}; skipping this round", url, r.statusCode());
-          continue;
-        }
-        body = r.body();
-      } catch (IOException e) {
-        log.warn("{} unreachable ({}); retrying next round", url, e.toString());
+        r = f.get(Math.max(0, deadline - System.nanoTime()), TimeUnit.NANOSECONDS);
+      } catch (TimeoutException e) {
+        f.cancel(true);
+        log.warn("{} did not answer in full within {} ms; skipping this round", url, timeoutMs);
+        continue;
+      } catch (ExecutionException e) {
+        log.warn("{} failed ({}); retrying next round", url, e.getCause().toString());
         continue;
       } catch (InterruptedException e) {
+        inflight.forEach(x -> x.cancel(true));
         Thread.currentThread().interrupt();
         return publisher.published() - before;
       }
-      Parsed<GpuSample> parsed = DcgmSamples.fromScrape(body, url, ctx, now);
+      if (r.statusCode() != 200) {
+        log.warn("{} answered HTTP {}; skipping this round", url, r.statusCode());
+        continue;
+      }
+      long now = System.currentTimeMillis();
+      Parsed<GpuSample> parsed =
+          DcgmSamples.fromScrape(new String(r.body(), StandardCharsets.UTF_8), url, ctx, now);
       publisher.gpuSamples(parsed, now);
     }
     publisher.flush();
@@ -96,6 +125,58 @@ public final class DcgmScraper implements AutoCloseable {
 
   public void stop() {
     stop.countDown();
+  }
+
+  /**
+   * A response body of at most {@code max} bytes: a larger one fails (and stops downloading)
+   * instead of filling the heap.
+   */
+  static HttpResponse.BodyHandler<byte[]> capped(long max) {
+    return info ->
+        new HttpResponse.BodySubscriber<>() {
+          private final ByteArrayOutputStream out = new ByteArrayOutputStream();
+          private final CompletableFuture<byte[]> body = new CompletableFuture<>();
+          private Flow.Subscription subscription;
+
+          @Override
+          public CompletionStage<byte[]> getBody() {
+            return body;
+          }
+
+          @Override
+          public void onSubscribe(Flow.Subscription s) {
+            subscription = s;
+            s.request(Long.MAX_VALUE);
+          }
+
+          @Override
+          public void onNext(List<ByteBuffer> items) {
+            for (ByteBuffer b : items) {
+              if (body.isDone()) {
+                return;
+              }
+              if (out.size() + (long) b.remaining() > max) {
+                subscription.cancel();
+                body.completeExceptionally(
+                    new IOException("response larger than " + max + " bytes"));
+                return;
+              }
+              byte[] a = new byte[b.remaining()];
+              b.get(a);
+              out.writeBytes(a);
+            }
+          }
+
+          @Override
+          public void onError(Throwable t) {
+            body.completeExceptionally(t);
+          }
+
+          @Override
+          public void onComplete() {
+            body.complete(out.toByteArray());
+          }
+        };
   }
 
   /** What it published and rejected so far. */
