@@ -73,9 +73,6 @@ public final class Validation {
     List<String> why = new ArrayList<>();
     time(why, r.getTsMs(), nowMs);
     range(why, "score", r.getScore(), 0, r.getScaleMax());
-    if (Double.isNaN(r.getScore())) {
-      why.add("score is NaN");
-    }
     Ids.team(why, r.getTeam());
     Ids.id(why, "benchmark", r.getBenchmark());
     return why;
@@ -91,15 +88,30 @@ public final class Validation {
   }
 
   private static void range(List<String> why, String field, Double v, double min, double max) {
-    if (v != null && !Double.isNaN(v) && (v < min || v > max)) {
+    if (finite(why, field, v) && (v < min || v > max)) {
       why.add(field + " " + v + " is outside " + fmt(min) + ".." + fmt(max));
     }
   }
 
   private static void nonNegative(List<String> why, String field, Double v) {
-    if (v != null && v < 0) {
+    if (finite(why, field, v) && v < 0) {
       why.add(field + " " + v + " is negative");
     }
+  }
+
+  /**
+   * False, with the reason, for NaN or an infinity (a reading no GPU gives: a broken exporter or
+   * parser), which would otherwise land and poison every mean; true for a number; false for none.
+   */
+  private static boolean finite(List<String> why, String field, Double v) {
+    if (v == null) {
+      return false;
+    }
+    if (!Double.isFinite(v)) {
+      why.add(field + " " + v + " is not a finite number");
+      return false;
+    }
+    return true;
   }
 
   private static String fmt(double d) {

@@ -22,6 +22,29 @@ class ValidationTest {
   }
 
   @Test
+  void nonFiniteReadingsAreRefusedNamingTheField() {
+    var sample =
+        kai.telemetry.events.GpuSample.newBuilder()
+            .setTeam("upstage")
+            .setCluster("c1")
+            .setNode("n1")
+            .setGpuUuid("GPU-1")
+            .setGpuIndex(0)
+            .setTsMs(NOW)
+            .setUtilizationPct(Double.NaN)
+            .setPowerW(Double.POSITIVE_INFINITY)
+            .setMemUsedMib(1024.0)
+            .build();
+    assertThat(Validation.check(sample, NOW))
+        .containsExactlyInAnyOrder(
+            "utilization_pct NaN is not a finite number",
+            "power_w Infinity is not a finite number");
+    var result = result("upstage", "m", "kmmlu");
+    result.setScore(Double.NaN);
+    assertThat(Validation.check(result, NOW)).containsExactly("score NaN is not a finite number");
+  }
+
+  @Test
   void aLocalCheckpointPathAsTheModelIsAccepted() {
     // lm-evaluation-harness puts model_args' pretrained= there, often a path.
     assertThat(Validation.check(result("upstage", "/data/ckpt/solar pro 2", "kmmlu"), NOW))
