@@ -48,7 +48,7 @@ public final class TeamTopics {
    */
   public final Topic<String, CollectorPosition> collectorPositions;
 
-  TeamTopics(String catalogPrefix, String team) {
+  TeamTopics(Topics catalogue, String team) {
     if (!Ids.isTeam(team)) {
       throw new IllegalArgumentException(
           "team id "
@@ -56,22 +56,25 @@ public final class TeamTopics {
               + " is not lower-case letters, digits and dashes (1-63): it names topics");
     }
     this.team = team;
-    this.prefix = catalogPrefix + Topics.TEAM_TOPICS + team + ".";
-    gpuSamples =
-        new Topic<>(prefix + GPU_SAMPLES, Topic.UTF8, Topic.avro(GpuSample.class), 6, false);
-    trainingSteps =
-        new Topic<>(prefix + TRAINING_STEPS, Topic.UTF8, Topic.avro(TrainingStep.class), 6, false);
-    runLifecycle =
-        new Topic<>(prefix + RUN_LIFECYCLE, Topic.UTF8, Topic.avro(RunLifecycle.class), 6, false);
-    benchmarkResults =
-        new Topic<>(
-            prefix + BENCHMARK_RESULTS, Topic.UTF8, Topic.avro(BenchmarkResult.class), 1, false);
-    collectorRejects =
-        new Topic<>(
-            prefix + COLLECTOR_REJECTS, Topic.UTF8, Topic.avro(RejectedRecord.class), 1, false);
+    this.prefix = catalogue.teamsPrefix() + team + ".";
+    // Each intake topic is its attributed topic's twin (formats, partitions), under this prefix.
+    gpuSamples = twin(catalogue.gpuSamples, GPU_SAMPLES);
+    trainingSteps = twin(catalogue.trainingSteps, TRAINING_STEPS);
+    runLifecycle = twin(catalogue.runLifecycle, RUN_LIFECYCLE);
+    benchmarkResults = twin(catalogue.benchmarkResults, BENCHMARK_RESULTS);
+    collectorRejects = twin(catalogue.collectorRejects, COLLECTOR_REJECTS);
     collectorPositions =
         new Topic<>(
             prefix + COLLECTOR_POSITIONS, Topic.UTF8, Topic.avro(CollectorPosition.class), 1, true);
+  }
+
+  private <V> Topic<String, V> twin(Topic<String, V> attributed, String suffix) {
+    return new Topic<>(
+        prefix + suffix,
+        attributed.keyFormat(),
+        attributed.valueFormat(),
+        attributed.partitions(),
+        attributed.compacted());
   }
 
   public String team() {

@@ -219,7 +219,7 @@ public final class Topics {
 
   /** Team {@code team}'s intake topics. */
   public TeamTopics team(String team) {
-    return new TeamTopics(prefix, team);
+    return new TeamTopics(this, team);
   }
 
   /** The prefix under which every team's intake topics live (the intake job reads under it). */

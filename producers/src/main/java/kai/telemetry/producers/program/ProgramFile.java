@@ -54,6 +54,15 @@ public record ProgramFile(
         throw new UncheckedIOException(e);
       }
     }
+    try {
+      if (Files.size(Path.of(location)) > ProgramOffice.MAX_FILE_BYTES) {
+        throw new IllegalArgumentException(
+            "program file " + location + " is larger than 16 MB: not a program file");
+      }
+    } catch (IOException e) {
+      throw new UncheckedIOException(
+          "cannot read program file " + location + ": " + e.getMessage(), e);
+    }
     try (InputStream in = Files.newInputStream(Path.of(location))) {
       return parse(in, location);
     } catch (IOException e) {

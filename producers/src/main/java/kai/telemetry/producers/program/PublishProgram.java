@@ -1,8 +1,6 @@
 package kai.telemetry.producers.program;
 
-import java.time.Duration;
 import java.util.ArrayList;
-import java.util.LinkedHashMap;
 import java.util.List;
 import java.util.Map;
 import java.util.function.Function;
@@ -12,14 +10,10 @@ import kai.telemetry.config.KafkaClients;
 import kai.telemetry.reference.BenchmarkInfo;
 import kai.telemetry.reference.EvaluationRules;
 import kai.telemetry.reference.TeamInfo;
-import kai.telemetry.schemas.Topic;
 import kai.telemetry.schemas.Topics;
 import org.apache.avro.specific.SpecificRecordBase;
-import org.apache.kafka.clients.consumer.ConsumerRecord;
-import org.apache.kafka.clients.consumer.KafkaConsumer;
 import org.apache.kafka.clients.producer.KafkaProducer;
 import org.apache.kafka.clients.producer.ProducerRecord;
-import org.apache.kafka.common.TopicPartition;
 import org.apache.kafka.common.config.AbstractConfig;
 import org.apache.kafka.common.config.ConfigDef;
 import org.apache.kafka.common.config.ConfigDef.Importance;
@@ -56,9 +50,10 @@ public final class PublishProgram {
   public static Result run(AbstractConfig config, ProgramFile program, long nowMs) {
     Topics topics = CommonSettings.topics(config);
     Map<String, Object> serde = CommonSettings.serdeConfig(config);
-    Map<String, TeamInfo> teams = current(config, topics.teams, serde);
-    Map<String, BenchmarkInfo> benchmarks = current(config, topics.benchmarks, serde);
-    Map<String, EvaluationRules> rules = current(config, topics.evaluationRules, serde);
+    Map<String, TeamInfo> teams = ProgramOffice.current(config, topics.teams, serde);
+    Map<String, BenchmarkInfo> benchmarks = ProgramOffice.current(config, topics.benchmarks, serde);
+    Map<String, EvaluationRules> rules =
+        ProgramOffice.current(config, topics.evaluationRules, serde);
 
     List<ProducerRecord<String, SpecificRecordBase>> out = new ArrayList<>();
     List<String> changes = new ArrayList<>();
@@ -127,22 +122,11 @@ public final class PublishProgram {
       KafkaProducer<String, SpecificRecordBase> producer,
       List<ProducerRecord<String, SpecificRecordBase>> records,
       long timestampMs) {
-    List<java.util.concurrent.Future<?>> acks = new ArrayList<>();
-    for (ProducerRecord<String, SpecificRecordBase> r : records) {
-      acks.add(
-          producer.send(new ProducerRecord<>(r.topic(), null, timestampMs, r.key(), r.value())));
-    }
-    producer.flush();
-    for (var ack : acks) {
-      try {
-        ack.get();
-      } catch (InterruptedException e) {
-        Thread.currentThread().interrupt();
-        throw new IllegalStateException("interrupted while publishing", e);
-      } catch (java.util.concurrent.ExecutionException e) {
-        throw new IllegalStateException("publishing failed: " + e.getCause(), e.getCause());
-      }
-    }
+    ProgramOffice.sendAll(
+        producer,
+        records.stream()
+            .map(r -> new ProducerRecord<>(r.topic(), null, timestampMs, r.key(), r.value()))
+            .toList());
   }
 
   private static boolean sameRules(EvaluationRules a, EvaluationRules b) {
@@ -176,39 +160,6 @@ public final class PublishProgram {
       changes.add((was == null ? "added " : "changed ") + what + " " + k);
     }
     return same;
-  }
-
-  /** The newest value per key of a compacted reference topic, read to its end. */
-  static <V extends SpecificRecordBase> Map<String, V> current(
-      AbstractConfig config, Topic<String, V> topic, Map<String, Object> serde) {
-    Map<String, V> latest = new LinkedHashMap<>();
-    try (KafkaConsumer<String, V> consumer =
-        new KafkaConsumer<>(
-            KafkaClients.of(config).consumer("kai-publish-program", null, Map.of()),
-            topic.keySerde(serde).deserializer(),
-            topic.valueSerde(serde).deserializer())) {
-      List<TopicPartition> parts =
-          consumer.partitionsFor(topic.name(), Duration.ofSeconds(30)).stream()
-              .map(p -> new TopicPartition(topic.name(), p.partition()))
-              .toList();
-      consumer.assign(parts);
-      consumer.seekToBeginning(parts);
-      Map<TopicPartition, Long> end = consumer.endOffsets(parts);
-      long deadline = System.nanoTime() + Duration.ofSeconds(60).toNanos();
-      while (parts.stream().anyMatch(p -> consumer.position(p) < end.get(p))) {
-        if (System.nanoTime() > deadline) {
-          throw new IllegalStateException("could not read " + topic.name() + " to its end in 60 s");
-        }
-        for (ConsumerRecord<String, V> r : consumer.poll(Duration.ofMillis(200))) {
-          if (r.value() == null) {
-            latest.remove(r.key());
-          } else {
-            latest.put(r.key(), r.value());
-          }
-        }
-      }
-    }
-    return latest;
   }
 
   public static void main(String[] args) {

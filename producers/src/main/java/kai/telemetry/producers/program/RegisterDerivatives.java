@@ -1,10 +1,5 @@
 package kai.telemetry.producers.program;
 
-import java.io.BufferedReader;
-import java.io.IOException;
-import java.io.UncheckedIOException;
-import java.nio.charset.StandardCharsets;
-import java.nio.file.Files;
 import java.nio.file.Path;
 import java.time.Instant;
 import java.time.LocalDate;
@@ -41,7 +36,6 @@ import org.apache.kafka.common.serialization.StringSerializer;
 public final class RegisterDerivatives {
   public static final String FILE = "derivatives.file";
   static final String HEADER = "derivative,base_model,team,publisher,published,source";
-  private static final int MAX_LINES = 100_000;
 
   public static final ConfigDef DEF =
       CommonSettings.define(new ConfigDef())
@@ -59,38 +53,23 @@ public final class RegisterDerivatives {
   public static List<String> run(AbstractConfig config, Path file, long nowMs) {
     Topics topics = CommonSettings.topics(config);
     Map<String, Object> serde = CommonSettings.serdeConfig(config);
-    Map<String, TeamInfo> teams = PublishProgram.current(config, topics.teams, serde);
+    Map<String, TeamInfo> teams = ProgramOffice.current(config, topics.teams, serde);
     List<String> problems = new ArrayList<>();
-    List<DerivativeModel> models = new ArrayList<>();
-    try (BufferedReader in = Files.newBufferedReader(file, StandardCharsets.UTF_8)) {
-      String header = in.readLine();
-      if (header == null || !header.strip().replace(" ", "").equals(HEADER)) {
-        throw new IllegalArgumentException(file + ": the first line must be " + HEADER);
+    List<ProducerRecord<String, DerivativeModel>> records = new ArrayList<>();
+    List<String> sent = new ArrayList<>();
+    for (ProgramOffice.Line line : ProgramOffice.csv(file, HEADER)) {
+      DerivativeModel m =
+          parse(line.text(), "line " + line.number() + ": ", teams, nowMs, problems);
+      if (m != null) {
+        records.add(
+            new ProducerRecord<>(topics.derivativeModels.name(), null, nowMs, m.getTeam(), m));
+        sent.add(m.getTeam() + " " + m.getBaseModel() + " <- " + m.getDerivative());
       }
-      String line;
-      int n = 1;
-      while ((line = in.readLine()) != null) {
-        if (++n > MAX_LINES) {
-          throw new IllegalArgumentException(file + ": more than " + MAX_LINES + " lines");
-        }
-        if (!line.isBlank()) {
-          DerivativeModel m = parse(line, "line " + n + ": ", teams, nowMs, problems);
-          if (m != null) {
-            models.add(m);
-          }
-        }
-      }
-    } catch (IOException e) {
-      throw new UncheckedIOException("cannot read " + file + ": " + e.getMessage(), e);
     }
     if (!problems.isEmpty()) {
       throw new IllegalArgumentException(
           file + " refused, nothing was registered: " + String.join("; ", problems));
     }
-    if (models.isEmpty()) {
-      throw new IllegalArgumentException(file + " holds no derivative models");
-    }
-    List<String> sent = new ArrayList<>();
     AvroSerializer<DerivativeModel> values = new AvroSerializer<>();
     values.configure(serde, false);
     try (KafkaProducer<String, DerivativeModel> producer =
@@ -98,22 +77,7 @@ public final class RegisterDerivatives {
             KafkaClients.of(config).producer("kai-register-derivatives"),
             new StringSerializer(),
             values)) {
-      List<java.util.concurrent.Future<?>> acks = new ArrayList<>();
-      for (DerivativeModel m : models) {
-        acks.add(
-            producer.send(
-                new ProducerRecord<>(topics.derivativeModels.name(), null, nowMs, m.getTeam(), m)));
-        sent.add(m.getTeam() + " " + m.getBaseModel() + " <- " + m.getDerivative());
-      }
-      producer.flush();
-      for (var ack : acks) {
-        ack.get();
-      }
-    } catch (InterruptedException e) {
-      Thread.currentThread().interrupt();
-      throw new IllegalStateException("interrupted while registering", e);
-    } catch (java.util.concurrent.ExecutionException e) {
-      throw new IllegalStateException("registering failed: " + e.getCause(), e.getCause());
+      ProgramOffice.sendAll(producer, records);
     }
     return sent;
   }

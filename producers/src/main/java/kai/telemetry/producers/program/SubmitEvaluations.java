@@ -1,10 +1,5 @@
 package kai.telemetry.producers.program;
 
-import java.io.BufferedReader;
-import java.io.IOException;
-import java.io.UncheckedIOException;
-import java.nio.charset.StandardCharsets;
-import java.nio.file.Files;
 import java.nio.file.Path;
 import java.util.ArrayList;
 import java.util.List;
@@ -17,8 +12,8 @@ import kai.telemetry.events.EvaluationKind;
 import kai.telemetry.events.EvaluationScore;
 import kai.telemetry.reference.EvaluationRules;
 import kai.telemetry.reference.TeamInfo;
-import kai.telemetry.reference.TeamStatus;
 import kai.telemetry.schemas.Ids;
+import kai.telemetry.schemas.TeamPhases;
 import kai.telemetry.schemas.Topics;
 import kai.telemetry.schemas.registry.AvroSerializer;
 import org.apache.kafka.clients.producer.KafkaProducer;
@@ -42,7 +37,6 @@ import org.apache.kafka.common.serialization.StringSerializer;
 public final class SubmitEvaluations {
   public static final String FILE = "evaluations.file";
   static final String HEADER = "phase,team,kind,score,max_score,evaluator";
-  private static final int MAX_LINES = 10_000;
 
   public static final ConfigDef DEF =
       CommonSettings.define(new ConfigDef())
@@ -60,54 +54,17 @@ public final class SubmitEvaluations {
   public static List<String> run(AbstractConfig config, Path file, long nowMs) {
     Topics topics = CommonSettings.topics(config);
     Map<String, Object> serde = CommonSettings.serdeConfig(config);
-    Map<String, TeamInfo> teams = PublishProgram.current(config, topics.teams, serde);
+    Map<String, TeamInfo> teams = ProgramOffice.current(config, topics.teams, serde);
     Map<String, EvaluationRules> rules =
-        PublishProgram.current(config, topics.evaluationRules, serde);
+        ProgramOffice.current(config, topics.evaluationRules, serde);
     List<String> problems = new ArrayList<>();
-    List<EvaluationScore> scores = new ArrayList<>();
-    try (BufferedReader in = Files.newBufferedReader(file, StandardCharsets.UTF_8)) {
-      String header = in.readLine();
-      if (header == null || !header.strip().replace(" ", "").equals(HEADER)) {
-        throw new IllegalArgumentException(file + ": the first line must be " + HEADER);
-      }
-      String line;
-      int n = 1;
-      while ((line = in.readLine()) != null) {
-        n++;
-        if (n > MAX_LINES) {
-          throw new IllegalArgumentException(file + ": more than " + MAX_LINES + " lines");
-        }
-        if (line.isBlank()) {
-          continue;
-        }
-        EvaluationScore s = parse(line, n, teams, rules, nowMs, problems);
-        if (s != null) {
-          scores.add(s);
-        }
-      }
-    } catch (IOException e) {
-      throw new UncheckedIOException("cannot read " + file + ": " + e.getMessage(), e);
-    }
-    if (!problems.isEmpty()) {
-      throw new IllegalArgumentException(
-          file + " refused, nothing was submitted: " + String.join("; ", problems));
-    }
-    if (scores.isEmpty()) {
-      throw new IllegalArgumentException(file + " holds no scores");
-    }
+    List<ProducerRecord<String, EvaluationScore>> records = new ArrayList<>();
     List<String> sent = new ArrayList<>();
-    AvroSerializer<EvaluationScore> values = new AvroSerializer<>();
-    values.configure(serde, false);
-    try (KafkaProducer<String, EvaluationScore> producer =
-        new KafkaProducer<>(
-            KafkaClients.of(config).producer("kai-submit-evaluations"),
-            new StringSerializer(),
-            values)) {
-      List<java.util.concurrent.Future<?>> acks = new ArrayList<>();
-      for (EvaluationScore s : scores) {
-        acks.add(
-            producer.send(
-                new ProducerRecord<>(topics.evaluationScores.name(), null, nowMs, s.getTeam(), s)));
+    for (ProgramOffice.Line line : ProgramOffice.csv(file, HEADER)) {
+      EvaluationScore s = parse(line.text(), line.number(), teams, rules, nowMs, problems);
+      if (s != null) {
+        records.add(
+            new ProducerRecord<>(topics.evaluationScores.name(), null, nowMs, s.getTeam(), s));
         sent.add(
             String.format(
                 Locale.ROOT,
@@ -119,15 +76,19 @@ public final class SubmitEvaluations {
                 s.getMaxScore(),
                 s.getEvaluator() == null ? "" : " (" + s.getEvaluator() + ")"));
       }
-      producer.flush();
-      for (var ack : acks) {
-        ack.get();
-      }
-    } catch (InterruptedException e) {
-      Thread.currentThread().interrupt();
-      throw new IllegalStateException("interrupted while submitting", e);
-    } catch (java.util.concurrent.ExecutionException e) {
-      throw new IllegalStateException("submitting failed: " + e.getCause(), e.getCause());
+    }
+    if (!problems.isEmpty()) {
+      throw new IllegalArgumentException(
+          file + " refused, nothing was submitted: " + String.join("; ", problems));
+    }
+    AvroSerializer<EvaluationScore> values = new AvroSerializer<>();
+    values.configure(serde, false);
+    try (KafkaProducer<String, EvaluationScore> producer =
+        new KafkaProducer<>(
+            KafkaClients.of(config).producer("kai-submit-evaluations"),
+            new StringSerializer(),
+            values)) {
+      ProgramOffice.sendAll(producer, records);
     }
     return sent;
   }
@@ -181,9 +142,7 @@ public final class SubmitEvaluations {
       TeamInfo t = teams.get(team);
       if (t == null) {
         problems.add(at + "team " + Ids.shown(team) + " is not a team of the program");
-      } else if (t.getJoinedPhase() > phase
-          || (t.getStatus() != TeamStatus.ACTIVE
-              && (t.getEliminatedInPhase() == null || t.getEliminatedInPhase() < phase))) {
+      } else if (!TeamPhases.inPhase(t, phase)) {
         problems.add(at + "team " + team + " is not in phase " + phase);
       }
     }

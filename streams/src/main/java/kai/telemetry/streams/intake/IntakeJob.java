@@ -74,9 +74,10 @@ public final class IntakeJob {
     Topics topics = config.topics();
     java.util.Properties props = config.streamsProperties(JOB);
     // A team that joins gets its intake topics from provision-kafka; the job sees them within this.
-    props.put(
-        org.apache.kafka.streams.StreamsConfig.consumerPrefix(
-            org.apache.kafka.clients.consumer.ConsumerConfig.METADATA_MAX_AGE_CONFIG),
+    clientDefault(
+        props,
+        org.apache.kafka.streams.StreamsConfig::consumerPrefix,
+        org.apache.kafka.clients.consumer.ConsumerConfig.METADATA_MAX_AGE_CONFIG,
         60_000);
     // Each record is checked on its own, so there is nothing to order across partitions: a task
     // (one partition number of every team's intake topics, most of them idle) processes what it
@@ -84,8 +85,16 @@ public final class IntakeJob {
     props.put(org.apache.kafka.streams.StreamsConfig.MAX_TASK_IDLE_MS_CONFIG, -1L);
     // It writes every record it reads, and a commit waits for all of them: compressed, large
     // batches cost the broker far less per record than Kafka Streams' defaults.
-    producerDefault(props, ProducerConfig.COMPRESSION_TYPE_CONFIG, "lz4");
-    producerDefault(props, ProducerConfig.BATCH_SIZE_CONFIG, 262_144);
+    clientDefault(
+        props,
+        org.apache.kafka.streams.StreamsConfig::producerPrefix,
+        ProducerConfig.COMPRESSION_TYPE_CONFIG,
+        "lz4");
+    clientDefault(
+        props,
+        org.apache.kafka.streams.StreamsConfig::producerPrefix,
+        ProducerConfig.BATCH_SIZE_CONFIG,
+        262_144);
     return KpiJobs.start(
         JOB,
         build(
@@ -95,9 +104,16 @@ public final class IntakeJob {
         props);
   }
 
-  /** Sets a producer setting unless the operator set it ({@code kafka.<key>}, either form). */
-  private static void producerDefault(java.util.Properties props, String key, Object value) {
-    String prefixed = org.apache.kafka.streams.StreamsConfig.producerPrefix(key);
+  /**
+   * Sets a consumer or producer setting ({@code prefix} says which) unless the operator set it
+   * ({@code kafka.<key>}, plain or prefixed).
+   */
+  private static void clientDefault(
+      java.util.Properties props,
+      java.util.function.UnaryOperator<String> prefix,
+      String key,
+      Object value) {
+    String prefixed = prefix.apply(key);
     if (!props.containsKey(key) && !props.containsKey(prefixed)) {
       props.put(prefixed, value);
     }

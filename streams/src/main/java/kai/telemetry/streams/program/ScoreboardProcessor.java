@@ -18,8 +18,8 @@ import kai.telemetry.reference.BenchmarkCategory;
 import kai.telemetry.reference.BenchmarkInfo;
 import kai.telemetry.reference.EvaluationRules;
 import kai.telemetry.reference.TeamInfo;
-import kai.telemetry.reference.TeamStatus;
 import kai.telemetry.schemas.Keys;
+import kai.telemetry.schemas.TeamPhases;
 import org.apache.avro.specific.SpecificRecord;
 import org.apache.kafka.streams.processor.api.Processor;
 import org.apache.kafka.streams.processor.api.ProcessorContext;
@@ -118,6 +118,8 @@ final class ScoreboardProcessor
     Map<String, BenchmarkInfo> catalogue = new HashMap<>();
     all("benchmark/", BenchmarkInfo.class).forEach(b -> catalogue.put(b.getId(), b));
     List<TeamInfo> teams = all("team/", TeamInfo.class);
+    Map<String, TeamInfo> teamsById = new HashMap<>();
+    teams.forEach(t -> teamsById.put(t.getId(), t));
     List<BenchmarkResult> results = all("result/", BenchmarkResult.class);
     List<EvaluationScore> evaluations = all("evaluation/", EvaluationScore.class);
     Map<String, Long> derivatives = new HashMap<>();
@@ -158,7 +160,7 @@ final class ScoreboardProcessor
       }
       List<PhaseScoreboard.Builder> rows = new ArrayList<>();
       for (TeamInfo team : teams) {
-        if (!inPhase(team, phase)) {
+        if (!TeamPhases.inPhase(team, phase)) {
           continue; // joined later, or left before this phase: its own phases keep their rows
         }
         List<BenchmarkStanding> standings = standingsByTeam.getOrDefault(team.getId(), List.of());
@@ -211,7 +213,7 @@ final class ScoreboardProcessor
                 .setRank(0)
                 .setPassed(false)
                 .setEliminationLine(0)
-                .setStatusReason(leftIn(team, phase) ? statusReason(team) : null)
+                .setStatusReason(TeamPhases.leftIn(team, phase) ? statusReason(team) : null)
                 .setCutTie(false)
                 .setClosed(rule.getClosedMs() != null)
                 .setBenchmarkPointsPublished(published != null));
@@ -227,7 +229,7 @@ final class ScoreboardProcessor
                 ? rows.get(i - 1).getRank()
                 : i + 1);
       }
-      double line = decideAdvancing(rows, rule);
+      double line = decideAdvancing(rows, rule, teamsById);
       for (PhaseScoreboard.Builder b : rows) {
         b.setEliminationLine(line);
         context.forward(new Record<>(Keys.of(String.valueOf(phase), b.getTeam()), b.build(), ts));
@@ -260,26 +262,6 @@ final class ScoreboardProcessor
     return "frozen/" + phase;
   }
 
-  /** Whether {@code team} is on phase {@code phase}'s board: joined by then, not gone before. */
-  static boolean inPhase(TeamInfo team, int phase) {
-    if (team.getJoinedPhase() > phase) {
-      return false;
-    }
-    if (team.getStatus() == TeamStatus.ACTIVE) {
-      return true;
-    }
-    return team.getEliminatedInPhase() != null && team.getEliminatedInPhase() >= phase;
-  }
-
-  /**
-   * Whether {@code team} left the program in {@code phase} (eliminated, disqualified, withdrew).
-   */
-  static boolean leftIn(TeamInfo team, int phase) {
-    return team.getStatus() != TeamStatus.ACTIVE
-        && team.getEliminatedInPhase() != null
-        && team.getEliminatedInPhase() == phase;
-  }
-
   private static String statusReason(TeamInfo team) {
     String kind =
         team.getElimination() != null ? team.getElimination().name() : team.getStatus().name();
@@ -296,13 +278,14 @@ final class ScoreboardProcessor
    * is flagged {@code cut_tie} and none of them passes until the program office decides (by
    * eliminating one), so the cap is never exceeded.
    */
-  private double decideAdvancing(List<PhaseScoreboard.Builder> rows, EvaluationRules rule) {
-    Map<String, TeamInfo> teams = new HashMap<>();
-    all("team/", TeamInfo.class).forEach(t -> teams.put(t.getId(), t));
+  private static double decideAdvancing(
+      List<PhaseScoreboard.Builder> rows, EvaluationRules rule, Map<String, TeamInfo> teams) {
     List<PhaseScoreboard.Builder> candidates = new ArrayList<>();
     for (PhaseScoreboard.Builder b : rows) {
       TeamInfo t = teams.get(b.getTeam());
-      if (t != null && !leftIn(t, b.getPhase()) && b.getTotal() >= rule.getPassThreshold()) {
+      if (t != null
+          && !TeamPhases.leftIn(t, b.getPhase())
+          && b.getTotal() >= rule.getPassThreshold()) {
         candidates.add(b);
       }
     }
