@@ -18,6 +18,7 @@ import kai.telemetry.schemas.registry.SchemaRegistryException;
 import org.apache.avro.Schema;
 import org.apache.avro.specific.SpecificRecord;
 import org.apache.kafka.common.errors.SerializationException;
+import org.apache.kafka.common.header.internals.RecordHeaders;
 import org.apache.kafka.common.serialization.Deserializer;
 import org.apache.kafka.streams.processor.api.Processor;
 import org.apache.kafka.streams.processor.api.ProcessorContext;
@@ -133,10 +134,13 @@ final class IntakeProcessor implements Processor<byte[], byte[], String, Routed>
           "refused ids: " + String.join("; ", badIds));
       return;
     }
+    // The value goes on as it came; the sender's headers do not: no team's metadata reaches a
+    // topic the program's readers trust (they might imitate the pipeline's own headers).
     context.forward(
         record
             .withKey(key(value))
-            .withValue(new Routed(intake.attributed().name(), record.value())));
+            .withValue(new Routed(intake.attributed().name(), record.value()))
+            .withHeaders(new RecordHeaders()));
   }
 
   /** The key the attributed topic's contract gives this record. */

@@ -156,13 +156,10 @@ class IntakeJobTest {
                     .setTsMs(1_000_000)
                     .build());
     // Keys a team chose do not steer where a record lands: the contract's key replaces them.
+    var spoofed = new org.apache.kafka.common.header.internals.RecordHeaders();
+    spoofed.add(Quarantine.CAUSE, "NONE".getBytes(StandardCharsets.UTF_8));
     in(upstage.gpuSamples.name())
-        .pipeInput(
-            new TestRecord<String, byte[]>(
-                "nc-ai/anything",
-                s,
-                new org.apache.kafka.common.header.internals.RecordHeaders(),
-                1_000L));
+        .pipeInput(new TestRecord<String, byte[]>("nc-ai/anything", s, spoofed, 1_000L));
     in(upstage.trainingSteps.name()).pipeInput("whatever", st);
     in(upstage.runLifecycle.name()).pipeInput("whatever", l);
     in(upstage.benchmarkResults.name()).pipeInput("whatever", r);
@@ -172,6 +169,7 @@ class IntakeJobTest {
     assertThat(gpu.key()).isEqualTo("GPU-1");
     assertThat(gpu.value()).isEqualTo(s);
     assertThat(gpu.timestamp()).isEqualTo(1_000L);
+    assertThat(gpu.headers().toArray()).as("the sender's headers stay behind").isEmpty();
     var step = out(topics.trainingSteps.name()).readRecord();
     assertThat(step.key()).isEqualTo("upstage/run-1");
     assertThat(step.value()).isEqualTo(st);
