@@ -12,6 +12,7 @@ import kai.telemetry.events.TrainingStep;
 import kai.telemetry.schemas.Keys;
 import kai.telemetry.schemas.TeamTopics;
 import kai.telemetry.schemas.Topics;
+import kai.telemetry.schemas.Validation;
 import org.apache.avro.specific.SpecificRecord;
 import org.apache.kafka.clients.producer.KafkaProducer;
 import org.apache.kafka.clients.producer.ProducerRecord;

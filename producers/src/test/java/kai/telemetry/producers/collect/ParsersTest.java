@@ -14,6 +14,7 @@ import kai.telemetry.producers.collect.lmeval.LmEvalResults;
 import kai.telemetry.producers.collect.nvidiasmi.NvidiaSmiCsv;
 import kai.telemetry.producers.collect.traininglog.StepLineParser;
 import kai.telemetry.producers.program.ProgramFile;
+import kai.telemetry.schemas.Validation;
 import org.junit.jupiter.api.Test;
 
 class ParsersTest {

@@ -14,6 +14,7 @@ import kai.telemetry.events.TrainingStep;
 import kai.telemetry.schemas.Ids;
 import kai.telemetry.schemas.Keys;
 import kai.telemetry.schemas.Topics;
+import kai.telemetry.schemas.Validation;
 import kai.telemetry.schemas.registry.SchemaRegistryException;
 import org.apache.avro.Schema;
 import org.apache.avro.specific.SpecificRecord;
@@ -124,14 +125,14 @@ final class IntakeProcessor implements Processor<byte[], byte[], String, Routed>
               + " s ahead of the intake's clock: a wrong clock on the sender");
       return;
     }
-    List<String> badIds = badIds(value);
-    if (!badIds.isEmpty()) {
+    List<String> invalid = invalid(value, context.currentSystemTimeMs() + maxAheadMs);
+    if (!invalid.isEmpty()) {
       quarantine(
           record,
           intake,
           where,
-          Quarantine.Cause.BAD_IDS,
-          "refused ids: " + String.join("; ", badIds));
+          Quarantine.Cause.INVALID,
+          "refused: " + String.join("; ", invalid));
       return;
     }
     // The value goes on as it came; the sender's headers do not: no team's metadata reaches a
@@ -152,6 +153,20 @@ final class IntakeProcessor implements Processor<byte[], byte[], String, Routed>
       case BenchmarkResult b -> b.getTeam();
       case RejectedRecord r -> r.getTeam();
       default -> throw new IllegalStateException("no intake of " + value.getSchema().getName());
+    };
+  }
+
+  /**
+   * What is wrong with the record: the collectors' own checks where there are some ({@code
+   * Validation}; the event time already passed the intake's own bound, so {@code nowMs} is that
+   * bound), the ids of every id field otherwise.
+   */
+  private static List<String> invalid(SpecificRecord value, long nowMs) {
+    return switch (value) {
+      case GpuSample s -> Validation.check(s, nowMs);
+      case TrainingStep s -> Validation.check(s, nowMs);
+      case BenchmarkResult b -> Validation.check(b, nowMs);
+      default -> badIds(value);
     };
   }
 

@@ -31,8 +31,12 @@ public final class Quarantine {
     OFFICIAL_CLAIM(AlertSeverity.CRITICAL),
     /** Not in the registry wire format, an unknown schema, or not the topic's record type. */
     UNREADABLE(AlertSeverity.WARNING),
-    /** An id (team, cluster, node, run, GPU, benchmark) outside its character set or length. */
-    BAD_IDS(AlertSeverity.WARNING),
+    /**
+     * A value that cannot be (out of range, not a finite number, an event time before 2020) or an
+     * id outside its character set or length: the collectors' checks, which a team's credentials
+     * can bypass by writing without a collector.
+     */
+    INVALID(AlertSeverity.WARNING),
     /** A record without a value (a deletion marker), which no intake topic takes. */
     NO_VALUE(AlertSeverity.WARNING),
     /**

@@ -94,7 +94,7 @@ class IntakeJobTest {
         .setNode("n1")
         .setGpuUuid(gpu)
         .setGpuIndex(0)
-        .setTsMs(1_000_000)
+        .setTsMs(WALL - 60_000)
         .setUtilizationPct(50.0)
         .build();
   }
@@ -107,7 +107,7 @@ class IntakeJobTest {
         .setMetric("acc,none")
         .setScore(0.5)
         .setEvaluator(evaluator)
-        .setTsMs(1_000_000)
+        .setTsMs(WALL - 60_000)
         .build();
   }
 
@@ -128,7 +128,7 @@ class IntakeJobTest {
                     .setTeam("upstage")
                     .setRunId("run-1")
                     .setStep(10)
-                    .setTsMs(1_000_000)
+                    .setTsMs(WALL - 60_000)
                     .build());
     byte[] l =
         lifecycle
@@ -139,7 +139,7 @@ class IntakeJobTest {
                     .setTeam("upstage")
                     .setRunId("run-1")
                     .setKind(RunEventKind.STARTED)
-                    .setTsMs(1_000_000)
+                    .setTsMs(WALL - 60_000)
                     .build());
     byte[] r = results.serializer().serialize("", result("upstage", Evaluator.SELF_REPORTED));
     byte[] rej =
@@ -153,7 +153,7 @@ class IntakeJobTest {
                     .setSource("x")
                     .setReason("y")
                     .setRaw("z")
-                    .setTsMs(1_000_000)
+                    .setTsMs(WALL - 60_000)
                     .build());
     // Keys a team chose do not steer where a record lands: the contract's key replaces them.
     var spoofed = new org.apache.kafka.common.header.internals.RecordHeaders();
@@ -223,13 +223,16 @@ class IntakeJobTest {
     var gpus = in(upstage.gpuSamples.name());
     gpus.pipeInput("x", new byte[] {'{', '}'});
     gpus.pipeInput("x", samples.serializer().serialize("", sample("upstage", "GPU'); DROP")));
+    GpuSample nan = sample("upstage", "GPU-3");
+    nan.setUtilizationPct(Double.NaN); // written without a collector, which would refuse it
+    gpus.pipeInput("x", samples.serializer().serialize("", nan));
     gpus.pipeInput("x", (byte[]) null);
     byte[] good = samples.serializer().serialize("", sample("upstage", "GPU-2"));
     gpus.pipeInput("GPU-2", good);
 
     assertThat(quarantine.readRecordsToList())
         .extracting(r -> header(r.headers(), Quarantine.CAUSE))
-        .containsExactly("UNREADABLE", "BAD_IDS", "NO_VALUE");
+        .containsExactly("UNREADABLE", "INVALID", "INVALID", "NO_VALUE");
     assertThat(out(topics.gpuSamples.name()).readValuesToList()).containsExactly(good);
   }
 

@@ -1,4 +1,4 @@
-package kai.telemetry.producers.collect;
+package kai.telemetry.schemas;
 
 import java.time.Duration;
 import java.util.ArrayList;
@@ -6,11 +6,11 @@ import java.util.List;
 import kai.telemetry.events.BenchmarkResult;
 import kai.telemetry.events.GpuSample;
 import kai.telemetry.events.TrainingStep;
-import kai.telemetry.schemas.Ids;
 
 /**
- * Range checks applied before publishing. A record failing one is not published as an event: it
- * goes to the rejects topic with every reason, so good records around it are unaffected.
+ * The plausibility of a record's values (ranges, finite numbers, event time, ids): the collectors
+ * apply it before publishing (a record failing it goes to the rejects topic with every reason), and
+ * the intake job again, since a team's credentials can write records without a collector.
  */
 public final class Validation {
   /**

@@ -1,4 +1,4 @@
-package kai.telemetry.producers.collect;
+package kai.telemetry.schemas;
 
 import static org.assertj.core.api.Assertions.assertThat;
 
