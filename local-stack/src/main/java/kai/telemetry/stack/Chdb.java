@@ -40,7 +40,30 @@ public final class Chdb implements AutoCloseable {
   }
 
   /** Opens a chDB session whose databases live under {@code dataDir}. */
-  public static synchronized Chdb open(StackHome home, Path dataDir) {
+  public static Chdb open(StackHome home, Path dataDir) {
+    return open(home, dataDir, null);
+  }
+
+  /**
+   * Opens a chDB session under {@code dataDir} whose server configuration is {@code configFile}
+   * (users, access control), or chDB's defaults when it is null.
+   */
+  public static synchronized Chdb open(StackHome home, Path dataDir, Path configFile) {
+    load(home);
+    java.util.List<String> argv = new java.util.ArrayList<>();
+    argv.add("clickhouse");
+    argv.add("--path=" + dataDir.toAbsolutePath());
+    if (configFile != null) {
+      argv.add("--config-file=" + configFile.toAbsolutePath());
+    }
+    Pointer handle = lib.chdb_connect(argv.size(), argv.toArray(String[]::new));
+    if (handle == null || handle.getPointer(0) == null) {
+      throw new IllegalStateException("chDB could not open a session in " + dataDir);
+    }
+    return new Chdb(handle);
+  }
+
+  private static void load(StackHome home) {
     if (lib == null) {
       requireSignalChaining();
       lib = Native.load(home.chdbLibrary().toString(), LibChdb.class);
@@ -48,12 +71,6 @@ public final class Chdb implements AutoCloseable {
       // which uses it for its own null checks, and the JVM dies. Keep the JVM's handlers.
       lib.chdb_set_signal_handlers_enabled(false);
     }
-    Pointer handle =
-        lib.chdb_connect(2, new String[] {"clickhouse", "--path=" + dataDir.toAbsolutePath()});
-    if (handle == null || handle.getPointer(0) == null) {
-      throw new IllegalStateException("chDB could not open a session in " + dataDir);
-    }
-    return new Chdb(handle);
   }
 
   /**
@@ -73,7 +90,10 @@ public final class Chdb implements AutoCloseable {
 
   /** Runs {@code sql}, returning the output in {@code format}; fails with chDB's error. */
   public String query(String sql, String format) {
-    Pointer result = lib.chdb_query(connection, sql, format);
+    return read(lib.chdb_query(connection, sql, format), sql);
+  }
+
+  private static String read(Pointer result, String sql) {
     if (result == null) {
       throw new IllegalStateException("chDB returned no result for: " + sql);
     }

@@ -35,7 +35,7 @@ class ClickHouseTeamUsersTest {
                 t -> "<password>p-" + t + "</password>"));
     for (String team : List.of("lg-ai-research", "upstage")) {
       String user = "/yandex/users/" + ClickHouseTeamUsers.user(team);
-      assertThat(text(d, user + "/profile")).isEqualTo("kai_reader");
+      assertThat(text(d, user + "/profile")).isEqualTo(ClickHouseTeamUsers.PROFILE);
       assertThat(text(d, user + "/quota")).isEqualTo("kai_team");
       assertThat(text(d, user + "/allow_databases/database")).isEqualTo("kai");
       NodeList tables =
