@@ -125,6 +125,33 @@ public record ProgramFile(
       if (t.gpuAllocation() < 0) {
         why.add(name + ": gpu_allocation is negative");
       }
+      java.util.Set<String> own = new java.util.HashSet<>();
+      for (Team.OwnBenchmark b : t.individualBenchmarks()) {
+        Benchmark known = benchmark(b.benchmark());
+        if (known == null) {
+          why.add(
+              name
+                  + ": individual benchmark "
+                  + kai.telemetry.schemas.Ids.shown(b.benchmark())
+                  + " is not in the catalogue");
+        } else if (!own.add(b.benchmark())) {
+          why.add(name + ": individual benchmark " + b.benchmark() + " is listed twice");
+        } else if (b.targetScore() != null
+            && !(b.targetScore() > 0 && b.targetScore() <= known.scaleMax())) {
+          why.add(
+              name
+                  + ": target_score of "
+                  + b.benchmark()
+                  + " must be above 0 and at most its scale_max "
+                  + known.scaleMax());
+        } else if (b.targetScore() == null && known.frontierScore() == null) {
+          why.add(
+              name
+                  + ": "
+                  + b.benchmark()
+                  + " has no frontier reference in the catalogue, so it needs a target_score");
+        }
+      }
     }
     java.util.Set<Integer> phases = new java.util.HashSet<>();
     for (PhaseRules r : evaluationRules == null ? List.<PhaseRules>of() : evaluationRules) {
@@ -153,11 +180,60 @@ public record ProgramFile(
           && !(r.frontierTargetRatio() > 0 && r.frontierTargetRatio() <= 1)) {
         why.add(name + ": frontier_target_ratio must be in (0, 1]");
       }
+      why.addAll(categoryProblems(name, r.categories()));
       if (r.closedAt() != null) {
         try {
           java.time.Instant.parse(r.closedAt());
         } catch (java.time.format.DateTimeParseException e) {
           why.add(name + ": closed_at is not an ISO-8601 instant (e.g. 2026-01-15T00:00:00Z)");
+        }
+      }
+    }
+    return why;
+  }
+
+  private Benchmark benchmark(String id) {
+    return benchmarks.stream().filter(b -> b.id().equals(id)).findFirst().orElse(null);
+  }
+
+  private List<String> categoryProblems(String phase, List<PhaseRules.Category> categories) {
+    List<String> why = new java.util.ArrayList<>();
+    java.util.Set<String> ids = new java.util.HashSet<>();
+    for (PhaseRules.Category c : categories) {
+      String name = phase + " category " + kai.telemetry.schemas.Ids.shown(c.id());
+      if (c.id() == null || !kai.telemetry.schemas.PhaseCategories.ID.matcher(c.id()).matches()) {
+        why.add(name + ": an id is lower-case letters, digits and '_', from a letter, at most 63");
+        continue;
+      }
+      if (c.id().equals(kai.telemetry.schemas.PhaseCategories.ALL_BENCHMARKS)) {
+        why.add(name + ": 'benchmark' names the whole benchmark block; choose another id");
+      }
+      if (!ids.add(c.id())) {
+        why.add(name + " is listed twice");
+      }
+      if (!Double.isFinite(c.points()) || c.points() < 0) {
+        why.add(name + ": points must be finite and not negative");
+      }
+      if (c.source() == null
+          || !java.util.Set.of("catalogue", "team_benchmarks", "evaluation").contains(c.source())) {
+        why.add(name + ": source must be catalogue, team_benchmarks or evaluation");
+      }
+      if (!java.util.Set.of("absolute", "relative").contains(c.scoring())) {
+        why.add(name + ": scoring must be absolute or relative");
+      }
+      if (!c.benchmarks().isEmpty() && !"catalogue".equals(c.source())) {
+        why.add(name + ": only a catalogue category lists benchmarks");
+      }
+      for (String b : c.benchmarks()) {
+        Benchmark known = benchmark(b);
+        if (known == null) {
+          why.add(
+              name
+                  + ": benchmark "
+                  + kai.telemetry.schemas.Ids.shown(b)
+                  + " is not in the catalogue");
+        } else if (known.frontierScore() == null) {
+          why.add(name + ": benchmark " + b + " has no frontier reference to score against");
         }
       }
     }
@@ -184,7 +260,8 @@ public record ProgramFile(
                         t.targetModel(),
                         t.joinedPhase(),
                         t.elimination(),
-                        t.eliminationReason()))
+                        t.eliminationReason(),
+                        t.individualBenchmarks()))
             .toList();
     return new ProgramFile(program, stateAsOf, labelled, benchmarks, evaluationRules);
   }

@@ -37,7 +37,7 @@ final class ProgramOffice {
    * The non-blank lines after the header of CSV {@code file}; refuses a file above {@link
    * #MAX_FILE_BYTES}, one whose first line is not {@code header}, or one that holds no line.
    */
-  static List<Line> csv(Path file, String header) {
+  static List<Line> csv(Path file, String header, String... alsoAccepted) {
     try {
       if (Files.size(file) > MAX_FILE_BYTES) {
         throw new IllegalArgumentException(
@@ -49,7 +49,9 @@ final class ProgramOffice {
         if (first != null && first.startsWith("\uFEFF")) {
           first = first.substring(1); // a byte-order mark, as spreadsheets write
         }
-        if (first == null || !first.strip().replace(" ", "").equals(header)) {
+        String given = first == null ? null : first.strip().replace(" ", "");
+        if (given == null
+            || !(given.equals(header) || java.util.Arrays.asList(alsoAccepted).contains(given))) {
           throw new IllegalArgumentException(file + ": the first line must be " + header);
         }
         String line;

@@ -13,6 +13,7 @@ import kai.telemetry.events.EvaluationScore;
 import kai.telemetry.reference.EvaluationRules;
 import kai.telemetry.reference.TeamInfo;
 import kai.telemetry.schemas.Ids;
+import kai.telemetry.schemas.PhaseCategories;
 import kai.telemetry.schemas.TeamPhases;
 import kai.telemetry.schemas.Topics;
 import kai.telemetry.schemas.registry.AvroSerializer;
@@ -26,17 +27,20 @@ import org.apache.kafka.common.serialization.StringSerializer;
 
 /**
  * {@code kai submit-evaluations}: the program office submits a phase's evaluation scores from a CSV
- * file with the header {@code phase,team,kind,score,max_score,evaluator}: kind {@code expert} (the
- * expert review), {@code user} (the public evaluation) or {@code benchmark} (the benchmark points
- * as the evaluation body published them, which replace the computed ones). Every line is checked
- * against the published program before anything is sent: the phase has rules and is not closed, the
- * team is in that phase, {@code 0 <= score <= max_score}, ids are ids. One bad line refuses the
- * whole file, each problem named with its line; a later submission for the same phase, team and
- * kind replaces the earlier one.
+ * file with the header {@code phase,team,category,score,max_score,evaluator} ({@code kind} is
+ * accepted for {@code category}, as older files name it). The category is one of the phase's rules:
+ * an evaluation category ({@code expert}, the expert review; {@code user}, the public evaluation;
+ * or any the rules add), a benchmark category whose points the evaluation body published (they
+ * replace the computed ones), or {@code benchmark}: the whole benchmark block's published points.
+ * Every line is checked against the published program before anything is sent: the phase has rules
+ * and is not closed, the category is the phase's, the team is in that phase, {@code 0 <= score <=
+ * max_score}, ids are ids. One bad line refuses the whole file, each problem named with its line; a
+ * later submission for the same phase, team and category replaces the earlier one.
  */
 public final class SubmitEvaluations {
   public static final String FILE = "evaluations.file";
-  static final String HEADER = "phase,team,kind,score,max_score,evaluator";
+  static final String HEADER = "phase,team,category,score,max_score,evaluator";
+  static final String OLD_HEADER = "phase,team,kind,score,max_score,evaluator";
 
   public static final ConfigDef DEF =
       CommonSettings.define(new ConfigDef())
@@ -60,7 +64,7 @@ public final class SubmitEvaluations {
     List<String> problems = new ArrayList<>();
     List<ProducerRecord<String, EvaluationScore>> records = new ArrayList<>();
     List<String> sent = new ArrayList<>();
-    for (ProgramOffice.Line line : ProgramOffice.csv(file, HEADER)) {
+    for (ProgramOffice.Line line : ProgramOffice.csv(file, HEADER, OLD_HEADER)) {
       EvaluationScore s = parse(line.text(), line.number(), teams, rules, nowMs, problems);
       if (s != null) {
         records.add(
@@ -71,7 +75,7 @@ public final class SubmitEvaluations {
                 "phase %d %s %s %s/%s%s",
                 s.getPhase(),
                 s.getTeam(),
-                s.getKind().name().toLowerCase(Locale.ROOT),
+                PhaseCategories.of(s),
                 s.getScore(),
                 s.getMaxScore(),
                 s.getEvaluator() == null ? "" : " (" + s.getEvaluator() + ")"));
@@ -93,7 +97,7 @@ public final class SubmitEvaluations {
     return sent;
   }
 
-  private static EvaluationScore parse(
+  static EvaluationScore parse(
       String line,
       int n,
       Map<String, TeamInfo> teams,
@@ -114,13 +118,14 @@ public final class SubmitEvaluations {
       problems.add(at + "phase " + Ids.shown(f[0]) + " is not a number");
     }
     String team = f[1].strip();
-    EvaluationKind kind = null;
-    switch (f[2].strip().toLowerCase(Locale.ROOT)) {
-      case "expert" -> kind = EvaluationKind.EXPERT;
-      case "user" -> kind = EvaluationKind.USER;
-      case "benchmark" -> kind = EvaluationKind.BENCHMARK;
-      default -> problems.add(at + "kind " + Ids.shown(f[2]) + " is not expert, user or benchmark");
-    }
+    String category = f[2].strip().toLowerCase(Locale.ROOT);
+    EvaluationKind kind =
+        switch (category) {
+          case PhaseCategories.EXPERT -> EvaluationKind.EXPERT;
+          case PhaseCategories.USER -> EvaluationKind.USER;
+          case PhaseCategories.ALL_BENCHMARKS -> EvaluationKind.BENCHMARK;
+          default -> EvaluationKind.OTHER;
+        };
     double score = number(f[3], "score", at, problems);
     double max = number(f[4], "max_score", at, problems);
     if (max <= 0) {
@@ -138,6 +143,23 @@ public final class SubmitEvaluations {
         problems.add(at + "phase " + phase + " has no published rules");
       } else if (r.getClosedMs() != null) {
         problems.add(at + "phase " + phase + " is closed: its evaluations are final");
+      } else {
+        List<String> categories =
+            PhaseCategories.of(r).stream().map(c -> c.getId().toString()).toList();
+        boolean block =
+            category.equals(PhaseCategories.ALL_BENCHMARKS)
+                && PhaseCategories.of(r).stream().anyMatch(PhaseCategories::fromBenchmarks);
+        if (!block && !categories.contains(category)) {
+          problems.add(
+              at
+                  + "category "
+                  + Ids.shown(f[2])
+                  + " is not one of phase "
+                  + phase
+                  + "'s: "
+                  + String.join(", ", categories)
+                  + ", or benchmark (the whole benchmark block)");
+        }
       }
       TeamInfo t = teams.get(team);
       if (t == null) {
@@ -153,6 +175,7 @@ public final class SubmitEvaluations {
         .setPhase(phase)
         .setTeam(team)
         .setKind(kind)
+        .setCategory(kind == EvaluationKind.BENCHMARK ? null : category)
         .setScore(score)
         .setMaxScore(max)
         .setEvaluator(evaluator.isEmpty() ? null : evaluator)

@@ -2,6 +2,7 @@ package kai.telemetry.producers.program;
 
 import com.fasterxml.jackson.annotation.JsonIgnoreProperties;
 import com.fasterxml.jackson.annotation.JsonProperty;
+import java.util.List;
 
 /** A program team as the program file lists it. */
 @JsonIgnoreProperties(ignoreUnknown = true)
@@ -16,9 +17,21 @@ public record Team(
     @JsonProperty("target_model") String targetModel,
     @JsonProperty("joined_phase") Integer joinedPhase,
     @JsonProperty("elimination") String elimination,
-    @JsonProperty("elimination_reason") String eliminationReason) {
+    @JsonProperty("elimination_reason") String eliminationReason,
+    @JsonProperty("individual_benchmarks") List<OwnBenchmark> individualBenchmarks) {
+
+  /**
+   * One of the team's own benchmarks (global individual) and its target model's score on it, on the
+   * catalogue's scale (absent: the catalogue's frontier reference).
+   */
+  @JsonIgnoreProperties(ignoreUnknown = true)
+  public record OwnBenchmark(
+      @JsonProperty("benchmark") String benchmark,
+      @JsonProperty("target_score") Double targetScore) {}
 
   public Team {
+    individualBenchmarks =
+        individualBenchmarks == null ? List.of() : List.copyOf(individualBenchmarks);
     gpuType = gpuType == null ? "H100" : gpuType;
     status = status == null ? "active" : status;
     joinedPhase = joinedPhase == null ? 1 : joinedPhase;

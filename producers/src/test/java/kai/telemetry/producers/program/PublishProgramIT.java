@@ -124,7 +124,6 @@ class PublishProgramIT {
         2,nobody,user,10,25,public
         2,upstage,user,30,25,public
         2,nc-ai,user,10,25,public
-        2,sk-telecom,judges,10,25,public
         """);
     AbstractConfig submit = new AbstractConfig(SubmitEvaluations.DEF, settings);
     assertThatThrownBy(() -> SubmitEvaluations.run(submit, bad, now))
@@ -133,8 +132,7 @@ class PublishProgramIT {
         .hasMessageContaining("line 3: phase 1 is closed: its evaluations are final")
         .hasMessageContaining("line 4: team 'nobody' is not a team of the program")
         .hasMessageContaining("line 5: score 30.0 is outside 0..25.0")
-        .hasMessageContaining("line 6: team nc-ai is not in phase 2")
-        .hasMessageContaining("line 7: kind 'judges' is not expert, user or benchmark");
+        .hasMessageContaining("line 6: team nc-ai is not in phase 2");
     assertThat(TopicReader.readAll(stack, topics.evaluationScores)).isEmpty();
 
     AbstractConfig register = new AbstractConfig(RegisterDerivatives.DEF, settings);
@@ -177,7 +175,13 @@ class PublishProgramIT {
         "evaluation_rules": [
           {"phase": 1, "benchmark_points_nia": -1, "benchmark_points_global_common": 20,
            "benchmark_points_global_individual": 10, "expert_points": 35, "user_points": 25,
-           "pass_threshold": 0, "closed_at": "yesterday"}
+           "pass_threshold": 0, "closed_at": "yesterday"},
+          {"phase": 2, "pass_threshold": 0, "categories": [
+            {"id": "nia", "points": 20, "source": "catalogue", "benchmarks": ["nope"]},
+            {"id": "nia", "points": 20, "source": "evaluation"},
+            {"id": "Agentic", "points": 10, "source": "evaluation"},
+            {"id": "expert", "points": 50, "source": "panel", "scoring": "curve"}
+          ]}
         ]}
         """);
     assertThatThrownBy(() -> ProgramFile.load(file.toString()))
@@ -185,6 +189,12 @@ class PublishProgramIT {
         .hasMessageContaining("team 'gone': a team that left needs eliminated_in_phase")
         .hasMessageContaining("team 'gone' is listed twice")
         .hasMessageContaining("phase 1: points and threshold must be finite and not negative")
-        .hasMessageContaining("phase 1: closed_at is not an ISO-8601 instant");
+        .hasMessageContaining("phase 1: closed_at is not an ISO-8601 instant")
+        .hasMessageContaining("phase 2 category 'nia': benchmark 'nope' is not in the catalogue")
+        .hasMessageContaining("phase 2 category 'nia' is listed twice")
+        .hasMessageContaining("phase 2 category 'Agentic': an id is lower-case letters")
+        .hasMessageContaining(
+            "phase 2 category 'expert': source must be catalogue, team_benchmarks or evaluation")
+        .hasMessageContaining("phase 2 category 'expert': scoring must be absolute or relative");
   }
 }

@@ -40,7 +40,7 @@ class ClickHouseSchemaIT {
   void migrationsApplyOnceAndAreRecordedOnTheServer(LocalStack stack) {
     try (ClickHouseHttp ch = new ClickHouseHttp(stack.clickhouse().httpUrl())) {
       assertThat(Migrations.apply(ch::execute, ns.database()))
-          .containsExactly(1, 2, 3, 4, 5, 6, 7, 8, 9, 10, 11);
+          .containsExactly(1, 2, 3, 4, 5, 6, 7, 8, 9, 10, 11, 12);
       assertThat(Migrations.apply(ch::execute, ns.database())).isEmpty();
       assertThat(
               ch.execute(
@@ -48,7 +48,7 @@ class ClickHouseSchemaIT {
                       + ns.database()
                       + ".schema_migrations ORDER BY version FORMAT TabSeparated"))
           .isEqualTo(
-              "1\tgpu_samples_and_team_fleet_1m\n2\tgpu_samples_dcgm_fields\n3\trun_1m\n4\tprogram_kpis\n5\tteam_fleet_1m_v2\n6\talerts\n7\tcluster_fleet_1m\n8\traw_events_and_reference\n9\ttraining_curves\n10\tanalyst_views\n11\tprogram_of_record\n");
+              "1\tgpu_samples_and_team_fleet_1m\n2\tgpu_samples_dcgm_fields\n3\trun_1m\n4\tprogram_kpis\n5\tteam_fleet_1m_v2\n6\talerts\n7\tcluster_fleet_1m\n8\traw_events_and_reference\n9\ttraining_curves\n10\tanalyst_views\n11\tprogram_of_record\n12\tphase_categories\n");
       assertThat(
               ch.execute(
                   "SELECT name FROM system.tables WHERE database = '"
@@ -75,6 +75,7 @@ class ClickHouseSchemaIT {
                       + ".gpu_samples FORMAT TabSeparated"))
           .isEqualTo("2026-01-15 09:00:00\n");
       assertCurvesKeepMinMaxLast(ch::execute, ns.database());
+      assertCategoriesReadAsArrays(ch::execute, ns.database());
     }
   }
 
@@ -127,7 +128,7 @@ class ClickHouseSchemaIT {
   void migrationsRunOnCurrentClickHouse(@TempDir Path dir) {
     try (Chdb chdb = Chdb.open(StackHome.locate(), dir)) {
       assertThat(Migrations.apply(sql -> chdb.query(sql, "TabSeparated"), "kai"))
-          .containsExactly(1, 2, 3, 4, 5, 6, 7, 8, 9, 10, 11);
+          .containsExactly(1, 2, 3, 4, 5, 6, 7, 8, 9, 10, 11, 12);
       assertThat(Migrations.apply(sql -> chdb.query(sql, "TabSeparated"), "kai")).isEmpty();
       chdb.query(
           "INSERT INTO kai.team_fleet_1m (team, window_start_ms, window_end_ms, gpus_reporting,"
@@ -141,6 +142,7 @@ class ClickHouseSchemaIT {
                   "TabSeparated"))
           .isEqualTo("2\t3\t90\n");
       assertCurvesKeepMinMaxLast(sql -> chdb.query(sql, "TabSeparated"), "kai");
+      assertCategoriesReadAsArrays(sql -> chdb.query(sql, "TabSeparated"), "kai");
       assertThat(
               chdb.query(
                   "SELECT name FROM system.tables WHERE database = 'kai' AND engine = 'View'"
@@ -207,6 +209,37 @@ class ClickHouseSchemaIT {
                     + " FORMAT TabSeparated"))
         .startsWith("7\t9.125\t10\t9.125\t7\t")
         .contains("\n15\t8.125\t50\t8.125\t15\t");
+  }
+
+  /**
+   * A scoreboard row's points per category land as text and read back as arrays, in the scoreboard
+   * view and in its history (fed by the materialized view).
+   */
+  static void assertCategoriesReadAsArrays(Migrations.Executor db, String database) {
+    db.run(
+        "INSERT INTO "
+            + database
+            + ".phase_scoreboard (phase, team, team_status, total, rank, passed, computed_ms,"
+            + " version, categories, category_points, category_max_points, published_categories)"
+            + " VALUES (2, 'upstage', 'ACTIVE', 38.5, 1, 1, 1768467600000, 7, 'nia,agentic',"
+            + " '8.5,30.0', '20.0,30.0', 'nia'), (2, 'lg-ai-research', 'ACTIVE', 0, 2, 0,"
+            + " 1768467600000, 7, '', '', '', '')");
+    assertThat(
+            db.run(
+                "SELECT team, categories, category_points, category_max_points,"
+                    + " published_categories, arraySum(category_points) FROM "
+                    + database
+                    + ".v_phase_scoreboard WHERE phase = 2 ORDER BY team FORMAT TabSeparated"))
+        .isEqualTo(
+            "lg-ai-research\t[]\t[]\t[]\t[]\t0\n"
+                + "upstage\t['nia','agentic']\t[8.5,30]\t[20,30]\t['nia']\t38.5\n");
+    assertThat(
+            db.run(
+                "SELECT categories, category_points FROM "
+                    + database
+                    + ".v_phase_scoreboard_history WHERE phase = 2 AND team = 'upstage'"
+                    + " FORMAT TabSeparated"))
+        .isEqualTo("['nia','agentic']\t[8.5,30]\n");
   }
 
   @Test

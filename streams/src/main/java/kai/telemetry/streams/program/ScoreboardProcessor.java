@@ -9,16 +9,20 @@ import java.util.Map;
 import java.util.Set;
 import kai.telemetry.events.BenchmarkResult;
 import kai.telemetry.events.DerivativeModel;
-import kai.telemetry.events.EvaluationKind;
 import kai.telemetry.events.EvaluationScore;
 import kai.telemetry.events.Evaluator;
 import kai.telemetry.kpis.BenchmarkStanding;
 import kai.telemetry.kpis.PhaseScoreboard;
 import kai.telemetry.reference.BenchmarkCategory;
 import kai.telemetry.reference.BenchmarkInfo;
+import kai.telemetry.reference.CategoryRule;
+import kai.telemetry.reference.CategoryScoring;
+import kai.telemetry.reference.CategorySource;
 import kai.telemetry.reference.EvaluationRules;
+import kai.telemetry.reference.TeamBenchmark;
 import kai.telemetry.reference.TeamInfo;
 import kai.telemetry.schemas.Keys;
+import kai.telemetry.schemas.PhaseCategories;
 import kai.telemetry.schemas.TeamPhases;
 import org.apache.avro.specific.SpecificRecord;
 import org.apache.kafka.streams.processor.api.Processor;
@@ -83,10 +87,7 @@ final class ScoreboardProcessor
       case EvaluationScore e ->
           store.put(
               Keys.of(
-                  "evaluation",
-                  e.getTeam(),
-                  String.valueOf(e.getPhase()),
-                  String.valueOf(e.getKind())),
+                  "evaluation", e.getTeam(), String.valueOf(e.getPhase()), PhaseCategories.of(e)),
               e);
       case DerivativeModel d -> store.put(Keys.of("derivative", d.getTeam(), d.getDerivative()), d);
       case null, default -> {
@@ -158,35 +159,75 @@ final class ScoreboardProcessor
       if (store.get(frozenKey(phase)) != null) {
         continue; // closed: its rows were final when it closed
       }
-      List<PhaseScoreboard.Builder> rows = new ArrayList<>();
+      List<CategoryRule> categories = PhaseCategories.of(rule);
+      List<TeamInfo> inPhase = new ArrayList<>();
       for (TeamInfo team : teams) {
-        if (!TeamPhases.inPhase(team, phase)) {
-          continue; // joined later, or left before this phase: its own phases keep their rows
+        if (TeamPhases.inPhase(team, phase)) {
+          inPhase.add(team); // not a team that joined later or left before this phase
         }
+      }
+      // Each team's attainment (0..1) per category; published points where the body published.
+      Map<String, double[]> attainment = new HashMap<>();
+      Map<String, boolean[]> published = new HashMap<>();
+      for (TeamInfo team : inPhase) {
+        double[] a = new double[categories.size()];
+        boolean[] pub = new boolean[categories.size()];
+        for (int i = 0; i < a.length; i++) {
+          CategoryRule c = categories.get(i);
+          Double given = fraction(evaluations, team.getId(), phase, c.getId());
+          if (c.getSource() == CategorySource.EVALUATION) {
+            a[i] = given == null ? 0 : given;
+          } else if (given != null) {
+            a[i] = given; // the evaluation body's published points for this category
+            pub[i] = true;
+          } else if (c.getSource() == CategorySource.TEAM_BENCHMARKS
+              && !team.getIndividualBenchmarks().isEmpty()) {
+            a[i] = teamAttainment(team, catalogue, results, rule);
+          } else {
+            a[i] =
+                catalogueAttainment(
+                    c, catalogue, standingsByTeam.getOrDefault(team.getId(), List.of()), rule);
+          }
+        }
+        attainment.put(team.getId(), a);
+        published.put(team.getId(), pub);
+      }
+      relativeToBest(categories, inPhase, phase, attainment, published);
+      List<PhaseScoreboard.Builder> rows = new ArrayList<>();
+      for (TeamInfo team : inPhase) {
         List<BenchmarkStanding> standings = standingsByTeam.getOrDefault(team.getId(), List.of());
-        double nia =
-            rule.getBenchmarkPointsNia()
-                * attainment(catalogue, standings, BenchmarkCategory.NIA, team.getId(), rule);
-        double common =
-            rule.getBenchmarkPointsGlobalCommon()
-                * attainment(
-                    catalogue, standings, BenchmarkCategory.GLOBAL_COMMON, team.getId(), rule);
-        double individual =
-            rule.getBenchmarkPointsGlobalIndividual()
-                * attainment(
-                    catalogue, standings, BenchmarkCategory.GLOBAL_INDIVIDUAL, team.getId(), rule);
-        double expert =
-            points(evaluations, team.getId(), phase, EvaluationKind.EXPERT, rule.getExpertPoints());
-        double user =
-            points(evaluations, team.getId(), phase, EvaluationKind.USER, rule.getUserPoints());
-        double benchWeight =
-            rule.getBenchmarkPointsNia()
-                + rule.getBenchmarkPointsGlobalCommon()
-                + rule.getBenchmarkPointsGlobalIndividual();
-        // The evaluation body's published benchmark points, where it published them, replace the
-        // computed ones (its conversion from scores to points is not public).
-        Double published = fraction(evaluations, team.getId(), phase, EvaluationKind.BENCHMARK);
-        double bench = published != null ? benchWeight * published : nia + common + individual;
+        double[] a = attainment.get(team.getId());
+        boolean[] pub = published.get(team.getId());
+        List<String> ids = new ArrayList<>();
+        List<Double> points = new ArrayList<>();
+        List<Double> max = new ArrayList<>();
+        List<String> publishedIds = new ArrayList<>();
+        double bench = 0;
+        double benchMax = 0;
+        double evaluated = 0;
+        for (int i = 0; i < a.length; i++) {
+          CategoryRule c = categories.get(i);
+          double p = c.getPoints() * a[i];
+          ids.add(c.getId());
+          points.add(p);
+          max.add(c.getPoints());
+          if (pub[i]) {
+            publishedIds.add(c.getId());
+          }
+          if (PhaseCategories.fromBenchmarks(c)) {
+            bench += p;
+            benchMax += c.getPoints();
+          } else {
+            evaluated += p;
+          }
+        }
+        // The evaluation body's published points for the whole benchmark block, where it
+        // published them, replace the computed ones (its conversion from scores is not public).
+        Double block = fraction(evaluations, team.getId(), phase, PhaseCategories.ALL_BENCHMARKS);
+        if (block != null) {
+          bench = benchMax * block;
+          publishedIds.add(PhaseCategories.ALL_BENCHMARKS);
+        }
         rows.add(
             PhaseScoreboard.newBuilder()
                 .setPhase(phase)
@@ -194,13 +235,15 @@ final class ScoreboardProcessor
                 .setTeamNameKo(team.getNameKo())
                 .setTeamNameEn(team.getNameEn())
                 .setTeamStatus(team.getStatus().name())
-                .setBenchmarkPointsNia(nia)
-                .setBenchmarkPointsGlobalCommon(common)
-                .setBenchmarkPointsGlobalIndividual(individual)
+                .setBenchmarkPointsNia(pointsOf(ids, points, PhaseCategories.NIA))
+                .setBenchmarkPointsGlobalCommon(
+                    pointsOf(ids, points, PhaseCategories.GLOBAL_COMMON))
+                .setBenchmarkPointsGlobalIndividual(
+                    pointsOf(ids, points, PhaseCategories.GLOBAL_INDIVIDUAL))
                 .setBenchmarkPoints(bench)
-                .setExpertPoints(expert)
-                .setUserPoints(user)
-                .setTotal(bench + expert + user)
+                .setExpertPoints(pointsOf(ids, points, PhaseCategories.EXPERT))
+                .setUserPoints(pointsOf(ids, points, PhaseCategories.USER))
+                .setTotal(bench + evaluated)
                 .setFrontierIndex(frontierIndex(standings, null))
                 .setFrontierIndexNia(frontierIndex(standings, BenchmarkCategory.NIA))
                 .setFrontierIndexGlobalCommon(
@@ -216,7 +259,11 @@ final class ScoreboardProcessor
                 .setStatusReason(TeamPhases.leftIn(team, phase) ? statusReason(team) : null)
                 .setCutTie(false)
                 .setClosed(rule.getClosedMs() != null)
-                .setBenchmarkPointsPublished(published != null));
+                .setBenchmarkPointsPublished(block != null)
+                .setCategories(ids)
+                .setCategoryPoints(points)
+                .setCategoryMaxPoints(max)
+                .setPublishedCategories(publishedIds));
       }
       rows.sort(
           Comparator.comparingDouble((PhaseScoreboard.Builder b) -> -b.getTotal())
@@ -317,34 +364,32 @@ final class ScoreboardProcessor
   }
 
   /**
-   * Mean over the category's catalogue benchmarks (with a frontier reference) of min(1, score /
-   * (target x frontier)): reaching the target share of the frontier earns the category's full
-   * points; a benchmark without an official score counts 0. For GLOBAL_INDIVIDUAL the team's own
-   * chosen benchmarks are the ones with its official results.
+   * Mean over the category's benchmarks (its list, or the catalogue's benchmarks of its category
+   * that have a frontier reference) of min(1, pct_of_frontier / target): reaching the target share
+   * of the frontier earns the full points; a benchmark without an official score counts 0.
    */
-  private static double attainment(
+  private static double catalogueAttainment(
+      CategoryRule category,
       Map<String, BenchmarkInfo> catalogue,
       List<BenchmarkStanding> standings,
-      BenchmarkCategory category,
-      String team,
       EvaluationRules rule) {
-    Set<String> benchmarks = new HashSet<>();
-    for (BenchmarkInfo b : catalogue.values()) {
-      if (b.getCategory() == category
-          && b.getFrontierScore() != null
-          && category != BenchmarkCategory.GLOBAL_INDIVIDUAL) {
-        benchmarks.add(b.getId());
-      }
-    }
-    Map<String, Double> pct = new HashMap<>();
-    for (BenchmarkStanding s : standings) {
-      if (s.getCategory().equals(category.name()) && s.getPctOfFrontier() != null) {
-        pct.put(s.getBenchmark(), s.getPctOfFrontier());
-        benchmarks.add(s.getBenchmark());
+    Set<String> benchmarks = new HashSet<>(category.getBenchmarks());
+    if (benchmarks.isEmpty()) {
+      for (BenchmarkInfo b : catalogue.values()) {
+        if (b.getCategory().name().equalsIgnoreCase(category.getId())
+            && b.getFrontierScore() != null) {
+          benchmarks.add(b.getId());
+        }
       }
     }
     if (benchmarks.isEmpty()) {
       return 0;
+    }
+    Map<String, Double> pct = new HashMap<>();
+    for (BenchmarkStanding s : standings) {
+      if (s.getPctOfFrontier() != null) {
+        pct.put(s.getBenchmark(), s.getPctOfFrontier());
+      }
     }
     double sum = 0;
     for (String b : benchmarks) {
@@ -354,23 +399,81 @@ final class ScoreboardProcessor
     return sum / benchmarks.size();
   }
 
-  private static double points(
-      List<EvaluationScore> evaluations,
-      String team,
-      int phase,
-      EvaluationKind kind,
-      double weight) {
-    Double f = fraction(evaluations, team, phase, kind);
-    return f == null ? 0 : weight * f;
+  /**
+   * Mean over the team's own benchmarks (fixed by the program file) of min(1, share of its target
+   * model's score / target): each result against the team's target, not the frontier, and a
+   * benchmark without an official result counts 0, so submitting fewer earns nothing.
+   */
+  private static double teamAttainment(
+      TeamInfo team,
+      Map<String, BenchmarkInfo> catalogue,
+      List<BenchmarkResult> results,
+      EvaluationRules rule) {
+    List<TeamBenchmark> own = team.getIndividualBenchmarks();
+    double sum = 0;
+    for (TeamBenchmark tb : own) {
+      BenchmarkInfo b = catalogue.get(tb.getBenchmark());
+      Double reference = tb.getTargetScore() != null ? tb.getTargetScore() : null;
+      if (reference == null && b != null) {
+        reference = b.getFrontierScore();
+      }
+      if (b == null || reference == null || !(reference > 0) || !(b.getScaleMax() > 0)) {
+        continue; // no reference to compare with: counts 0
+      }
+      for (BenchmarkResult r : results) {
+        if (r.getTeam().equals(team.getId())
+            && r.getBenchmark().equals(tb.getBenchmark())
+            && r.getScaleMax() > 0) {
+          double share = (r.getScore() / r.getScaleMax()) / (reference / b.getScaleMax());
+          sum += Math.max(0, Math.min(1.0, share / rule.getFrontierTargetRatio()));
+        }
+      }
+    }
+    return own.isEmpty() ? 0 : sum / own.size();
   }
 
-  /** {@code min(1, score / max_score)} of the team's evaluation of that kind in the phase. */
+  /**
+   * RELATIVE categories: each team's attainment over the best among the phase's teams that stay in
+   * it (a team leaving in the phase does not set the bar), so the best earns the full points.
+   * Published points are kept as published.
+   */
+  private static void relativeToBest(
+      List<CategoryRule> categories,
+      List<TeamInfo> teams,
+      int phase,
+      Map<String, double[]> attainment,
+      Map<String, boolean[]> published) {
+    for (int i = 0; i < categories.size(); i++) {
+      if (categories.get(i).getScoring() != CategoryScoring.RELATIVE) {
+        continue;
+      }
+      double best = 0;
+      for (TeamInfo t : teams) {
+        if (!TeamPhases.leftIn(t, phase) && !published.get(t.getId())[i]) {
+          best = Math.max(best, attainment.get(t.getId())[i]);
+        }
+      }
+      for (TeamInfo t : teams) {
+        if (!published.get(t.getId())[i]) {
+          double[] a = attainment.get(t.getId());
+          a[i] = best > 0 ? Math.min(1.0, a[i] / best) : 0;
+        }
+      }
+    }
+  }
+
+  private static double pointsOf(List<String> ids, List<Double> points, String id) {
+    int i = ids.indexOf(id);
+    return i < 0 ? 0 : points.get(i);
+  }
+
+  /** {@code min(1, score / max_score)} of the team's evaluation of a category in the phase. */
   private static Double fraction(
-      List<EvaluationScore> evaluations, String team, int phase, EvaluationKind kind) {
+      List<EvaluationScore> evaluations, String team, int phase, String category) {
     for (EvaluationScore e : evaluations) {
       if (e.getTeam().equals(team)
           && e.getPhase() == phase
-          && e.getKind() == kind
+          && PhaseCategories.of(e).equals(category)
           && e.getMaxScore() > 0) {
         return Math.max(0, Math.min(1.0, e.getScore() / e.getMaxScore()));
       }

@@ -16,8 +16,12 @@ import kai.telemetry.kpis.BenchmarkStanding;
 import kai.telemetry.kpis.PhaseScoreboard;
 import kai.telemetry.reference.BenchmarkCategory;
 import kai.telemetry.reference.BenchmarkInfo;
+import kai.telemetry.reference.CategoryRule;
+import kai.telemetry.reference.CategoryScoring;
+import kai.telemetry.reference.CategorySource;
 import kai.telemetry.reference.EliminationKind;
 import kai.telemetry.reference.EvaluationRules;
+import kai.telemetry.reference.TeamBenchmark;
 import kai.telemetry.reference.TeamInfo;
 import kai.telemetry.reference.TeamStatus;
 import kai.telemetry.schemas.Topic;
@@ -472,5 +476,172 @@ class ScoreboardJobTest {
             .build());
     List<BenchmarkStanding> out = standings.readValuesToList();
     assertThat(out.get(out.size() - 1).getScore()).isEqualTo(0.6);
+  }
+
+  private static CategoryRule category(
+      String id, double points, CategorySource source, CategoryScoring scoring) {
+    return CategoryRule.newBuilder()
+        .setId(id)
+        .setPoints(points)
+        .setSource(source)
+        .setScoring(scoring)
+        .build();
+  }
+
+  /** Rules that list their categories; the fixed fields are zero, so only the list can count. */
+  private void rulesWith(int phase, List<CategoryRule> categories) {
+    send(
+        topics.evaluationRules,
+        Integer.toString(phase),
+        EvaluationRules.newBuilder()
+            .setPhase(phase)
+            .setBenchmarkPointsNia(0)
+            .setBenchmarkPointsGlobalCommon(0)
+            .setBenchmarkPointsGlobalIndividual(0)
+            .setExpertPoints(0)
+            .setUserPoints(0)
+            .setPassThreshold(0)
+            .setTeamsAdvancing(null)
+            .setFrontierTargetRatio(0.95)
+            .setCategories(categories)
+            .setUpdatedMs(clock)
+            .build());
+  }
+
+  private void evaluation(String team, int phase, String category, double score, double max) {
+    send(
+        topics.evaluationScores,
+        team,
+        EvaluationScore.newBuilder()
+            .setTeam(team)
+            .setPhase(phase)
+            .setKind(EvaluationKind.OTHER)
+            .setCategory(category)
+            .setScore(score)
+            .setMaxScore(max)
+            .setTsMs(clock)
+            .build());
+  }
+
+  private static double points(PhaseScoreboard row, String category) {
+    return row.getCategoryPoints().get(row.getCategories().indexOf(category));
+  }
+
+  /**
+   * Phase 2 scores NIA relative to the best team (30 points) and expert absolute (70). a's NIA
+   * attainment is (1 + R) / 2 (b1 at 95% of frontier, b2 at 50%), b's is R / 2 (b1 at 50%, no b2):
+   * a, the best, earns 30; b earns 30 x (R / 2) / ((1 + R) / 2) = 30 x 10/29.
+   */
+  @Test
+  void relativeScoringGivesTheBestTeamTheFullPointsAndTheOthersTheirShareOfTheBest() {
+    phaseOneInputs();
+    rulesWith(
+        2,
+        List.of(
+            category("nia", 30, CategorySource.CATALOGUE, CategoryScoring.RELATIVE),
+            category("expert", 70, CategorySource.EVALUATION, CategoryScoring.ABSOLUTE)));
+    evaluation("a", 2, "expert", 35, 70);
+    evaluation("b", 2, "expert", 70, 70);
+    Map<String, PhaseScoreboard> rows = latest();
+    PhaseScoreboard a = rows.get("2/a");
+    PhaseScoreboard b = rows.get("2/b");
+    assertThat(a.getCategories()).containsExactly("nia", "expert");
+    assertThat(a.getCategoryMaxPoints()).containsExactly(30.0, 70.0);
+    assertThat(points(a, "nia")).isCloseTo(30, within(1e-9));
+    assertThat(points(b, "nia")).isCloseTo(300.0 / 29, within(1e-9));
+    assertThat(a.getTotal()).isCloseTo(30 + 35, within(1e-9));
+    assertThat(b.getTotal()).isCloseTo(300.0 / 29 + 70, within(1e-9));
+    assertThat(b.getRank()).isEqualTo(1);
+    // c has no official result: 0 of the best, not a division by zero.
+    assertThat(points(rows.get("2/c"), "nia")).isZero();
+    // Phase 1 keeps its absolute NIA: a's 10 x (1 + R) / 2.
+    assertThat(rows.get("1/a").getBenchmarkPointsNia()).isCloseTo(10 * (1 + R) / 2, within(1e-9));
+  }
+
+  /**
+   * Phase 2 adds a category phase 1 did not have ("agentic", 30 points from the program office's
+   * evaluation) beside NIA (20) and expert (50). It counts in phase 2 only.
+   */
+  @Test
+  void aCategoryAddedInPhaseTwoCountsThereAndLeavesPhaseOneAsItWas() {
+    phaseOneInputs();
+    Map<String, PhaseScoreboard> before = latest();
+    rulesWith(
+        2,
+        List.of(
+            category("nia", 20, CategorySource.CATALOGUE, CategoryScoring.ABSOLUTE),
+            category("agentic", 30, CategorySource.EVALUATION, CategoryScoring.ABSOLUTE),
+            category("expert", 50, CategorySource.EVALUATION, CategoryScoring.ABSOLUTE)));
+    evaluation("a", 2, "agentic", 15, 30);
+    Map<String, PhaseScoreboard> rows = latest();
+    PhaseScoreboard a2 = rows.get("2/a");
+    assertThat(a2.getCategories()).containsExactly("nia", "agentic", "expert");
+    assertThat(points(a2, "nia")).isCloseTo(20 * (1 + R) / 2, within(1e-9));
+    assertThat(points(a2, "agentic")).isCloseTo(15, within(1e-9));
+    assertThat(points(a2, "expert")).isZero(); // phase 1's expert score is phase 1's
+    assertThat(a2.getBenchmarkPoints()).isCloseTo(20 * (1 + R) / 2, within(1e-9));
+    assertThat(a2.getTotal()).isCloseTo(20 * (1 + R) / 2 + 15, within(1e-9));
+    PhaseScoreboard a1 = rows.get("1/a");
+    assertThat(a1.getCategories())
+        .containsExactly("nia", "global_common", "global_individual", "expert", "user");
+    assertThat(a1.getTotal()).isCloseTo(before.get("1/a").getTotal(), within(1e-9));
+  }
+
+  /**
+   * Global individual (10 points) against each team's own target model: g1 and g2 are in the
+   * catalogue (frontier 0.9 and 0.8). a chose g1 (target 0.6) and g2 (target 0.8) but has a result
+   * on g1 only: 0.57 / 0.6 = 95% of its target, full attainment, and g2 counts 0, so 5 points, not
+   * 10. b chose g1 with no target score (the frontier, 0.9): 0.855 is 95%, 10 points. c chose both
+   * and reached g2 at 50% of target: 10 x (1 + R) / 2.
+   */
+  @Test
+  void globalIndividualComparesEachTeamWithItsOwnTargetAndMissingBenchmarksCountZero() {
+    rules(1, 3);
+    benchmark("g1", BenchmarkCategory.GLOBAL_INDIVIDUAL, 0.9);
+    benchmark("g2", BenchmarkCategory.GLOBAL_INDIVIDUAL, 0.8);
+    teamWithTargets("a", List.of(target("g1", 0.6), target("g2", 0.8)));
+    teamWithTargets("b", List.of(target("g1", null)));
+    teamWithTargets("c", List.of(target("g1", 0.6), target("g2", 0.8)));
+    result("a", "g1", 0.57, Evaluator.OFFICIAL);
+    result("b", "g1", 0.855, Evaluator.OFFICIAL);
+    result("c", "g1", 0.57, Evaluator.OFFICIAL);
+    result("c", "g2", 0.4, Evaluator.OFFICIAL);
+    Map<String, PhaseScoreboard> rows = latest();
+    assertThat(rows.get("1/a").getBenchmarkPointsGlobalIndividual()).isCloseTo(5, within(1e-9));
+    assertThat(rows.get("1/b").getBenchmarkPointsGlobalIndividual()).isCloseTo(10, within(1e-9));
+    assertThat(rows.get("1/c").getBenchmarkPointsGlobalIndividual())
+        .isCloseTo(10 * (1 + R) / 2, within(1e-9));
+  }
+
+  /** The evaluation body's published points for one category replace that category's computed. */
+  @Test
+  void publishedCategoryPointsReplaceTheComputedOnesOfThatCategoryOnly() {
+    phaseOneInputs();
+    evaluation("a", 1, "nia", 8, 10);
+    PhaseScoreboard a = latest().get("1/a");
+    assertThat(a.getBenchmarkPointsNia()).isCloseTo(8, within(1e-9));
+    assertThat(a.getPublishedCategories()).containsExactly("nia");
+    assertThat(a.getBenchmarkPointsGlobalCommon()).isCloseTo(20, within(1e-9)); // computed
+    assertThat(a.getBenchmarkPoints()).isCloseTo(8 + 20, within(1e-9));
+    assertThat(a.getBenchmarkPointsPublished()).isFalse(); // not the whole block
+  }
+
+  private static TeamBenchmark target(String benchmark, Double score) {
+    return TeamBenchmark.newBuilder().setBenchmark(benchmark).setTargetScore(score).build();
+  }
+
+  private void teamWithTargets(String id, List<TeamBenchmark> own) {
+    send(
+        topics.teams,
+        id,
+        TeamInfo.newBuilder()
+            .setId(id)
+            .setNameKo(id + "-ko")
+            .setNameEn(id + "-en")
+            .setGpuAllocation(1000)
+            .setStatus(TeamStatus.ACTIVE)
+            .setIndividualBenchmarks(own)
+            .setUpdatedMs(clock)
+            .build());
   }
 }
