@@ -58,6 +58,9 @@ final class RowBinaryTranscoder {
   private record Leaf(
       Schema value, int nullBranch, Column column, byte[][] symbols, String idField) {}
 
+  /** Whether every field can be copied from the Avro bytes (see {@link #transcodable(Schema)}). */
+  private final boolean transcodable;
+
   /** A top-level field: one leaf, or a (nullable) record flattened into one leaf per sub-field. */
   private record Field(Leaf leaf, int nullBranch, Leaf[] nested) {}
 
@@ -105,6 +108,23 @@ final class RowBinaryTranscoder {
       }
     }
     this.fields = compiled.toArray(Field[]::new);
+    this.transcodable = reader.getFields().stream().allMatch(f -> transcodable(f.schema()));
+  }
+
+  /**
+   * Whether a field's bytes can be copied straight to its column: every type but an array whose
+   * items are not text (numbers or records in reference data, rare and small), which lands through
+   * the decoded row's text instead.
+   */
+  private static boolean transcodable(Schema s) {
+    if (s.getType() == Schema.Type.UNION) {
+      return s.getTypes().stream().allMatch(RowBinaryTranscoder::transcodable);
+    }
+    if (s.getType() != Schema.Type.ARRAY) {
+      return true;
+    }
+    Schema.Type items = s.getElementType().getType();
+    return items == Schema.Type.STRING || items == Schema.Type.ENUM;
   }
 
   /** The table's columns in the route's order, with their ClickHouse types. */
@@ -121,7 +141,7 @@ final class RowBinaryTranscoder {
     }
     Decoding decoding = last;
     out.reset();
-    if (decoding.direct) {
+    if (decoding.direct && transcodable) {
       binary =
           DecoderFactory.get()
               .binaryDecoder(
@@ -297,9 +317,7 @@ final class RowBinaryTranscoder {
           case STRING, ENUM -> t == RowBinary.Type.STRING;
           case ARRAY -> {
             symbolsOf = value.getElementType();
-            Schema.Type items = symbolsOf.getType();
-            yield t == RowBinary.Type.STRING
-                && (items == Schema.Type.STRING || items == Schema.Type.ENUM);
+            yield t == RowBinary.Type.STRING; // as text: see TableRoute
           }
           default -> false;
         };

@@ -11,8 +11,9 @@ import org.apache.kafka.common.serialization.Deserializer;
 /**
  * One topic landing in one table. Columns are the Avro record's fields by name, so the table
  * follows the contract: a nested record is flattened into {@code <field>_<subfield>} columns (all
- * null when the record is absent), enums land as their names, arrays of strings as one
- * comma-separated string. Derived columns (event_time) are filled by ClickHouse defaults.
+ * null when the record is absent), enums land as their names, arrays of strings, enums or numbers
+ * as one comma-separated string, arrays of records as one JSON array. Derived columns (event_time)
+ * are filled by ClickHouse defaults.
  */
 public final class TableRoute<V extends SpecificRecord> {
   private final String topic;
@@ -157,11 +158,13 @@ public final class TableRoute<V extends SpecificRecord> {
       return v.toString();
     }
     if (v instanceof List<?> list) {
-      StringBuilder sb = new StringBuilder();
-      for (Object o : list) {
-        sb.append(sb.isEmpty() ? "" : ",").append(o);
+      boolean records = !list.isEmpty() && list.get(0) instanceof IndexedRecord;
+      StringBuilder sb = new StringBuilder(records ? "[" : "");
+      for (int i = 0; i < list.size(); i++) {
+        // A record's text is its JSON (Avro's GenericData rendering).
+        sb.append(i == 0 ? "" : records ? ", " : ",").append(list.get(i));
       }
-      return sb.toString();
+      return records ? sb.append(']').toString() : sb.toString();
     }
     return v;
   }
