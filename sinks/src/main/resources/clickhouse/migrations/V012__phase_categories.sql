@@ -68,3 +68,34 @@ CREATE VIEW IF NOT EXISTS ${db}.v_teams AS
 SELECT id, name_ko, name_en, gpu_allocation, gpu_type, status, eliminated_in_phase, target_model,
     joined_phase, elimination, elimination_reason, individual_benchmarks
 FROM ${db}.teams FINAL;
+
+-- Standings carry the phase whose final standings they are (null on the live ones).
+ALTER TABLE ${db}.benchmark_standings
+    ADD COLUMN phase Nullable(Int32);
+
+-- A closed phase's final standings, written once when the phase closes: its teams' latest official
+-- results as they stood then. Later results change benchmark_standings, never these.
+CREATE TABLE IF NOT EXISTS ${db}.phase_standings
+(
+    phase             Int32,
+    team              String,
+    benchmark         String,
+    category          String,
+    model             String,
+    checkpoint        Nullable(String),
+    score             Float64,
+    scale_max         Float64,
+    frontier_score    Nullable(Float64),
+    pct_of_frontier   Nullable(Float64),
+    gap_to_target_pct Nullable(Float64),
+    evaluated_ms      Int64,
+    evaluated_at      DateTime('UTC') DEFAULT toDateTime(intDiv(evaluated_ms, 1000)),
+    version           UInt64
+)
+ENGINE = ReplacingMergeTree(version)
+ORDER BY (phase, team, benchmark);
+
+CREATE VIEW IF NOT EXISTS ${db}.v_phase_standings AS
+SELECT phase, team, benchmark, category, model, checkpoint, score, scale_max, frontier_score,
+    pct_of_frontier, gap_to_target_pct, evaluated_ms, evaluated_at
+FROM ${db}.phase_standings FINAL;

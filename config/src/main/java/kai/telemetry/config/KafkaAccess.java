@@ -188,6 +188,7 @@ public final class KafkaAccess {
             topics.runMinute,
             topics.benchmarkStandings,
             topics.phaseScoreboard,
+            topics.phaseStandings,
             topics.alerts,
             topics.streamsDeadLetters)) {
       allow(acls, applicationId, topic(t), AclOperation.WRITE, AclOperation.DESCRIBE);

@@ -88,6 +88,20 @@ class ProgramOfRecordIT {
           1,nc-ai,user,12,25,public
           """);
       assertThat(SubmitEvaluations.run(submit, phase1, now + 10)).hasSize(15);
+      // One official result before closing: phase 1's final standings keep it as it was.
+      sendAsOffice(
+          pipeline,
+          topics.benchmarkResults.name(),
+          "nc-ai",
+          BenchmarkResult.newBuilder()
+              .setTeam("nc-ai")
+              .setModel("varco")
+              .setBenchmark("kmmlu")
+              .setMetric("acc,none")
+              .setScore(0.6)
+              .setEvaluator(Evaluator.OFFICIAL)
+              .setTsMs(now + 15)
+              .build());
       PublishProgram.Result closing =
           PublishProgram.run(publish, ProgramFile.load("after-phase-1-2026-01"), now + 20);
       assertThat(closing.changes())
@@ -137,9 +151,13 @@ class ProgramOfRecordIT {
               .replace(
                   "\"closed_at\": \"2026-01-15T00:00:00Z\"}",
                   "\"closed_at\": \"2026-01-15T00:00:00Z\"},\n    {\"phase\": 2,"
-                      + " \"benchmark_points_nia\": 10, \"benchmark_points_global_common\": 20,"
-                      + " \"benchmark_points_global_individual\": 10, \"expert_points\": 35,"
-                      + " \"user_points\": 25, \"pass_threshold\": 0, \"teams_advancing\": 2}");
+                      + " \"pass_threshold\": 0, \"teams_advancing\": 2, \"categories\": ["
+                      + " {\"id\": \"nia\", \"points\": 10, \"source\": \"catalogue\"},"
+                      + " {\"id\": \"global_common\", \"points\": 20, \"source\": \"catalogue\"},"
+                      + " {\"id\": \"agentic\", \"points\": 10, \"source\": \"evaluation\"},"
+                      + " {\"id\": \"expert\", \"points\": 35, \"source\": \"evaluation\"},"
+                      + " {\"id\": \"user\", \"points\": 25, \"source\": \"evaluation\","
+                      + " \"scoring\": \"relative\"}]}");
       Files.writeString(phase2File, phase2);
       assertThat(
               PublishProgram.run(publish, ProgramFile.load(phase2File.toString()), now + 30)
@@ -173,17 +191,20 @@ class ProgramOfRecordIT {
       Path phase2Scores = dir.resolve("phase-2.csv");
       Files.writeString(
           phase2Scores,
-          "phase,team,kind,score,max_score,evaluator\n2,added-team,expert,30,35,expert-panel\n");
+          "phase,team,category,score,max_score,evaluator\n"
+              + "2,added-team,expert,30,35,expert-panel\n"
+              + "2,added-team,agentic,8,10,agent-panel\n");
       SubmitEvaluations.run(submit, phase2Scores, now + 50);
 
       Await.until(
-          "the added team's phase-2 expert points",
+          "the added team's phase-2 expert and agentic points",
           Duration.ofSeconds(90),
           () ->
               ch.count(
                       "SELECT count() FROM "
-                          + board
-                          + " FINAL WHERE phase = 2 AND team = 'added-team' AND expert_points = 30")
+                          + ns.database()
+                          + ".v_phase_scoreboard WHERE phase = 2 AND team = 'added-team'"
+                          + " AND expert_points = 30 AND category_points[3] = 8")
                   == 1);
       assertThat(
               ch.count(
@@ -197,6 +218,31 @@ class ProgramOfRecordIT {
           .as("phase 2: the three teams that advanced and the added one")
           .isEqualTo(4);
       assertThat(phaseOneRows(ch, board)).as("phase 1 did not move").isEqualTo(phaseOne);
+      // Phase 2 added a category; its points land per category.
+      assertThat(
+              ch.execute(
+                  "SELECT categories, category_points, category_max_points FROM "
+                      + ns.database()
+                      + ".v_phase_scoreboard WHERE phase = 2 AND team = 'added-team'"
+                      + " FORMAT TabSeparated"))
+          .isEqualTo(
+              "['nia','global_common','agentic','expert','user']\t[0,0,8,30,0]\t[10,20,10,35,25]\n");
+      // The late result moved the live standings, not phase 1's final ones.
+      Await.until(
+          "the late result in the live standings",
+          Duration.ofSeconds(60),
+          () ->
+              ch.count(
+                      "SELECT count() FROM "
+                          + ns.database()
+                          + ".benchmark_standings FINAL WHERE team = 'nc-ai' AND score = 0.8")
+                  == 1);
+      assertThat(
+              ch.execute(
+                  "SELECT phase, team, benchmark, score FROM "
+                      + ns.database()
+                      + ".v_phase_standings FORMAT TabSeparated"))
+          .isEqualTo("1\tnc-ai\tkmmlu\t0.6\n");
       assertThat(
               ch.count(
                   "SELECT count() FROM "

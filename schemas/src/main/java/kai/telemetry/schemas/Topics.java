@@ -90,6 +90,9 @@ public final class Topics {
   /** Phase scoreboard rows, keyed by phase/team. */
   public final Topic<String, PhaseScoreboard> phaseScoreboard;
 
+  /** A closed phase's final standings, emitted once when it closes (key phase/team/benchmark). */
+  public final Topic<String, BenchmarkStanding> phaseStandings;
+
   /** Alert episodes (OPEN, then RESOLVED), keyed by alert id. */
   public final Topic<String, Alert> alerts;
 
@@ -196,6 +199,13 @@ public final class Topics {
             Topic.avro(PhaseScoreboard.class),
             1,
             false);
+    phaseStandings =
+        new Topic<>(
+            prefix + "kai.kpi.phase-standings.v1",
+            Topic.UTF8,
+            Topic.avro(BenchmarkStanding.class),
+            1,
+            false);
     alerts = new Topic<>(prefix + "kai.alerts.v1", Topic.UTF8, Topic.avro(Alert.class), 3, false);
     sinkDeadLetters =
         new Topic<>(prefix + "kai.dlq.clickhouse-sink.v1", Topic.BYTES, Topic.BYTES, 1, false);
@@ -290,6 +300,7 @@ public final class Topics {
         runMinute,
         benchmarkStandings,
         phaseScoreboard,
+        phaseStandings,
         alerts,
         sinkDeadLetters,
         streamsDeadLetters);

@@ -35,6 +35,7 @@ public final class ClickHouseSinkApp {
         route(topics.runMinute, Tables.RUN_1M, serdeConfig),
         route(topics.benchmarkStandings, Tables.BENCHMARK_STANDINGS, serdeConfig),
         route(topics.phaseScoreboard, Tables.PHASE_SCOREBOARD, serdeConfig),
+        route(topics.phaseStandings, Tables.PHASE_STANDINGS, serdeConfig),
         route(topics.alerts, Tables.ALERTS, serdeConfig));
   }
 

@@ -47,7 +47,8 @@ public final class ClickHouseTeamUsers {
           Tables.PHASE_SCOREBOARD,
           "phase_scoreboard_history",
           "phase_scoreboard_history_mv",
-          Tables.BENCHMARK_STANDINGS);
+          Tables.BENCHMARK_STANDINGS,
+          Tables.PHASE_STANDINGS);
 
   /** The settings profile of every team user (defined in the users file). */
   public static final String PROFILE = "kai_team_reader";

@@ -11,6 +11,7 @@ public final class Tables {
   public static final String RUN_1M = "run_1m";
   public static final String BENCHMARK_STANDINGS = "benchmark_standings";
   public static final String PHASE_SCOREBOARD = "phase_scoreboard";
+  public static final String PHASE_STANDINGS = "phase_standings";
   public static final String ALERTS = "alerts";
   public static final String TRAINING_STEPS = "training_steps";
   public static final String RUN_LIFECYCLE = "run_lifecycle";

@@ -28,6 +28,7 @@ class ClickHouseSchemaIT {
           "v_derivative_models",
           "v_phase_scoreboard",
           "v_phase_scoreboard_history",
+          "v_phase_standings",
           "v_run_1m",
           "v_run_status",
           "v_team_fleet_1m",
@@ -55,7 +56,7 @@ class ClickHouseSchemaIT {
                       + ns.database()
                       + "' AND engine != 'View' ORDER BY name FORMAT TabSeparated"))
           .isEqualTo(
-              "alerts\nbenchmark_results\nbenchmark_standings\nbenchmarks\ncluster_fleet_1m\ncollector_rejects\nderivative_models\nevaluation_rules\nevaluation_scores\ngpu_samples\nphase_scoreboard\nphase_scoreboard_history\nphase_scoreboard_history_mv\nrun_1m\nrun_lifecycle\nschema_migrations\nteam_fleet_1m\nteams\ntraining_curve\ntraining_curve_by_step\ntraining_curve_by_tokens\ntraining_steps\n");
+              "alerts\nbenchmark_results\nbenchmark_standings\nbenchmarks\ncluster_fleet_1m\ncollector_rejects\nderivative_models\nevaluation_rules\nevaluation_scores\ngpu_samples\nphase_scoreboard\nphase_scoreboard_history\nphase_scoreboard_history_mv\nphase_standings\nrun_1m\nrun_lifecycle\nschema_migrations\nteam_fleet_1m\nteams\ntraining_curve\ntraining_curve_by_step\ntraining_curve_by_tokens\ntraining_steps\n");
       assertThat(
               ch.execute(
                   "SELECT name FROM system.tables WHERE database = '"

@@ -79,6 +79,16 @@ public final class ScoreboardJob {
             ScoreboardProcessor.VERSION_STORE)
         .split(Named.as("program-kpi-"))
         .branch(
+            (k, v) -> v instanceof BenchmarkStanding s && s.getPhase() != null,
+            Branched.withConsumer(
+                s ->
+                    s.mapValues(v -> (BenchmarkStanding) v, Named.as("as-phase-standing"))
+                        .to(
+                            topics.phaseStandings.name(),
+                            Produced.with(Serdes.String(), serdes.of(topics.phaseStandings))
+                                .withName("phase-standings-sink")),
+                "phase-standings"))
+        .branch(
             (k, v) -> v instanceof BenchmarkStanding,
             Branched.withConsumer(
                 s ->

@@ -282,6 +282,15 @@ final class ScoreboardProcessor
         context.forward(new Record<>(Keys.of(String.valueOf(phase), b.getTeam()), b.build(), ts));
       }
       if (rule.getClosedMs() != null) {
+        // The phase's final standings: its teams' standings as they were when it closed.
+        for (TeamInfo team : inPhase) {
+          for (BenchmarkStanding s : standingsByTeam.getOrDefault(team.getId(), List.of())) {
+            BenchmarkStanding last = BenchmarkStanding.newBuilder(s).setPhase(phase).build();
+            context.forward(
+                new Record<>(
+                    Keys.of(String.valueOf(phase), s.getTeam(), s.getBenchmark()), last, ts));
+          }
+        }
         store.put(frozenKey(phase), rule); // nothing changes this phase's rows from now on
         log.info("phase {} closed: its scoreboard of {} teams is final", phase, rows.size());
       }

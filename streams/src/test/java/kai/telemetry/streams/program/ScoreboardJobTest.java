@@ -48,6 +48,7 @@ class ScoreboardJobTest {
   private TopologyTestDriver driver;
   private TestOutputTopic<String, PhaseScoreboard> board;
   private TestOutputTopic<String, BenchmarkStanding> standings;
+  private TestOutputTopic<String, BenchmarkStanding> phaseStandings;
   private long clock = 1_000;
 
   @SuppressWarnings({"unchecked", "rawtypes"})
@@ -81,6 +82,11 @@ class ScoreboardJobTest {
             topics.benchmarkStandings.name(),
             Serdes.String().deserializer(),
             serde(topics.benchmarkStandings).deserializer());
+    phaseStandings =
+        driver.createOutputTopic(
+            topics.phaseStandings.name(),
+            Serdes.String().deserializer(),
+            serde(topics.phaseStandings).deserializer());
   }
 
   @AfterEach
@@ -400,6 +406,14 @@ class ScoreboardJobTest {
     Map<String, PhaseScoreboard> closed = latest();
     assertThat(closed.keySet()).containsExactlyInAnyOrder("1/a", "1/b", "1/c", "1/d");
     assertThat(closed.values()).allSatisfy(r -> assertThat(r.getClosed()).isTrue());
+    // Its final standings, once: every official result of its teams as it stood at closing.
+    List<org.apache.kafka.streams.KeyValue<String, BenchmarkStanding>> last =
+        phaseStandings.readKeyValuesToList();
+    assertThat(last)
+        .extracting(kv -> kv.key)
+        .containsExactlyInAnyOrder("1/a/b1", "1/a/b2", "1/a/c1", "1/b/b1", "1/b/c1");
+    assertThat(last).allSatisfy(kv -> assertThat(kv.value.getPhase()).isEqualTo(1));
+    assertThat(last.get(0).value.getScore()).isEqualTo(0.76);
 
     // A late result, a new evaluation, a team joining, a rule change for phase 1 and phase 2.
     result("c", "c1", 0.9, Evaluator.OFFICIAL);
@@ -410,6 +424,10 @@ class ScoreboardJobTest {
     List<org.apache.kafka.streams.KeyValue<String, PhaseScoreboard>> after =
         board.readKeyValuesToList();
     assertThat(after).isNotEmpty().allSatisfy(kv -> assertThat(kv.key).startsWith("2/"));
+    assertThat(phaseStandings.readKeyValuesToList()).as("phase 1's standings are final").isEmpty();
+    assertThat(standings.readValuesToList())
+        .as("the live standings follow the late result")
+        .anySatisfy(st -> assertThat(st.getTeam() + st.getBenchmark()).isEqualTo("cc1"));
   }
 
   @Test
