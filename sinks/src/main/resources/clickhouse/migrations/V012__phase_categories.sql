@@ -69,10 +69,6 @@ SELECT id, name_ko, name_en, gpu_allocation, gpu_type, status, eliminated_in_pha
     joined_phase, elimination, elimination_reason, individual_benchmarks
 FROM ${db}.teams FINAL;
 
--- Standings carry the phase whose final standings they are (null on the live ones).
-ALTER TABLE ${db}.benchmark_standings
-    ADD COLUMN phase Nullable(Int32);
-
 -- A closed phase's final standings, written once when the phase closes: its teams' latest official
 -- results as they stood then. Later results change benchmark_standings, never these.
 CREATE TABLE IF NOT EXISTS ${db}.phase_standings

@@ -151,7 +151,8 @@ class ProgramOfRecordIT {
               .replace(
                   "\"closed_at\": \"2026-01-15T00:00:00Z\"}",
                   "\"closed_at\": \"2026-01-15T00:00:00Z\"},\n    {\"phase\": 2,"
-                      + " \"pass_threshold\": 0, \"teams_advancing\": 2, \"categories\": ["
+                      + " \"pass_threshold\": 0, \"teams_advancing\": 2,"
+                      + " \"frontier_target_ratio\": 0.95, \"categories\": ["
                       + " {\"id\": \"nia\", \"points\": 10, \"source\": \"catalogue\"},"
                       + " {\"id\": \"global_common\", \"points\": 20, \"source\": \"catalogue\"},"
                       + " {\"id\": \"agentic\", \"points\": 10, \"source\": \"evaluation\"},"

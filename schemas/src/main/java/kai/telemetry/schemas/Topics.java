@@ -12,6 +12,7 @@ import kai.telemetry.events.TrainingStep;
 import kai.telemetry.kpis.Alert;
 import kai.telemetry.kpis.BenchmarkStanding;
 import kai.telemetry.kpis.PhaseScoreboard;
+import kai.telemetry.kpis.PhaseStanding;
 import kai.telemetry.kpis.RunMinute;
 import kai.telemetry.kpis.TeamFleetMinute;
 import kai.telemetry.reference.BenchmarkInfo;
@@ -91,7 +92,7 @@ public final class Topics {
   public final Topic<String, PhaseScoreboard> phaseScoreboard;
 
   /** A closed phase's final standings, emitted once when it closes (key phase/team/benchmark). */
-  public final Topic<String, BenchmarkStanding> phaseStandings;
+  public final Topic<String, PhaseStanding> phaseStandings;
 
   /** Alert episodes (OPEN, then RESOLVED), keyed by alert id. */
   public final Topic<String, Alert> alerts;
@@ -203,7 +204,7 @@ public final class Topics {
         new Topic<>(
             prefix + "kai.kpi.phase-standings.v1",
             Topic.UTF8,
-            Topic.avro(BenchmarkStanding.class),
+            Topic.avro(PhaseStanding.class),
             1,
             false);
     alerts = new Topic<>(prefix + "kai.alerts.v1", Topic.UTF8, Topic.avro(Alert.class), 3, false);

@@ -36,7 +36,6 @@ class SchemaHistoryIT {
               List.of("evaluation_rules/v1.avsc", "evaluation_rules/v2.avsc"),
           kai.telemetry.kpis.PhaseScoreboard.class,
               List.of("phase_scoreboard/v1.avsc", "phase_scoreboard/v2.avsc"),
-          kai.telemetry.kpis.BenchmarkStanding.class, List.of("benchmark_standing/v1.avsc"),
           kai.telemetry.events.EvaluationScore.class,
               List.of("evaluation_score/v1.avsc", "evaluation_score/v2.avsc"),
           kai.telemetry.events.DerivativeModel.class, List.of("derivative_model/v1.avsc"));

@@ -176,8 +176,10 @@ public record ProgramFile(
       if (r.teamsAdvancing() != null && r.teamsAdvancing() < 1) {
         why.add(name + ": teams_advancing must be 1 or more");
       }
-      if (r.frontierTargetRatio() != null
-          && !(r.frontierTargetRatio() > 0 && r.frontierTargetRatio() <= 1)) {
+      if (r.frontierTargetRatio() == null) {
+        // The target is the program's (95% of the frontier at launch), never a default of ours.
+        why.add(name + ": frontier_target_ratio is required (e.g. 0.95 for 95% of the frontier)");
+      } else if (!(r.frontierTargetRatio() > 0 && r.frontierTargetRatio() <= 1)) {
         why.add(name + ": frontier_target_ratio must be in (0, 1]");
       }
       why.addAll(categoryProblems(name, r.categories()));

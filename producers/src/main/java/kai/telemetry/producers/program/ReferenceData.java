@@ -84,8 +84,7 @@ public final class ReferenceData {
                     .setUserPoints(fixed(r, PhaseCategories.USER, r.userPoints()))
                     .setPassThreshold(r.passThreshold())
                     .setTeamsAdvancing(r.teamsAdvancing())
-                    .setFrontierTargetRatio(
-                        r.frontierTargetRatio() == null ? 0.95 : r.frontierTargetRatio())
+                    .setFrontierTargetRatio(r.frontierTargetRatio()) // required by the file
                     .setClosedMs(
                         r.closedAt() == null
                             ? null

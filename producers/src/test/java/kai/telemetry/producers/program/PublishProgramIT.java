@@ -190,6 +190,7 @@ class PublishProgramIT {
         .hasMessageContaining("team 'gone' is listed twice")
         .hasMessageContaining("phase 1: points and threshold must be finite and not negative")
         .hasMessageContaining("phase 1: closed_at is not an ISO-8601 instant")
+        .hasMessageContaining("phase 2: frontier_target_ratio is required")
         .hasMessageContaining("phase 2 category 'nia': benchmark 'nope' is not in the catalogue")
         .hasMessageContaining("phase 2 category 'nia' is listed twice")
         .hasMessageContaining("phase 2 category 'Agentic': an id is lower-case letters")

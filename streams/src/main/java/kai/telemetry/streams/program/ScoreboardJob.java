@@ -5,6 +5,7 @@ import java.util.List;
 import kai.telemetry.events.BenchmarkResult;
 import kai.telemetry.kpis.BenchmarkStanding;
 import kai.telemetry.kpis.PhaseScoreboard;
+import kai.telemetry.kpis.PhaseStanding;
 import kai.telemetry.schemas.Ids;
 import kai.telemetry.schemas.Topic;
 import kai.telemetry.schemas.Topics;
@@ -79,10 +80,10 @@ public final class ScoreboardJob {
             ScoreboardProcessor.VERSION_STORE)
         .split(Named.as("program-kpi-"))
         .branch(
-            (k, v) -> v instanceof BenchmarkStanding s && s.getPhase() != null,
+            (k, v) -> v instanceof PhaseStanding,
             Branched.withConsumer(
                 s ->
-                    s.mapValues(v -> (BenchmarkStanding) v, Named.as("as-phase-standing"))
+                    s.mapValues(v -> (PhaseStanding) v, Named.as("as-phase-standing"))
                         .to(
                             topics.phaseStandings.name(),
                             Produced.with(Serdes.String(), serdes.of(topics.phaseStandings))

@@ -13,6 +13,7 @@ import kai.telemetry.events.EvaluationScore;
 import kai.telemetry.events.Evaluator;
 import kai.telemetry.kpis.BenchmarkStanding;
 import kai.telemetry.kpis.PhaseScoreboard;
+import kai.telemetry.kpis.PhaseStanding;
 import kai.telemetry.reference.BenchmarkCategory;
 import kai.telemetry.reference.BenchmarkInfo;
 import kai.telemetry.reference.CategoryRule;
@@ -285,7 +286,22 @@ final class ScoreboardProcessor
         // The phase's final standings: its teams' standings as they were when it closed.
         for (TeamInfo team : inPhase) {
           for (BenchmarkStanding s : standingsByTeam.getOrDefault(team.getId(), List.of())) {
-            BenchmarkStanding last = BenchmarkStanding.newBuilder(s).setPhase(phase).build();
+            PhaseStanding last =
+                PhaseStanding.newBuilder()
+                    .setPhase(phase)
+                    .setTeam(s.getTeam())
+                    .setBenchmark(s.getBenchmark())
+                    .setCategory(s.getCategory())
+                    .setModel(s.getModel())
+                    .setCheckpoint(s.getCheckpoint())
+                    .setScore(s.getScore())
+                    .setScaleMax(s.getScaleMax())
+                    .setFrontierScore(s.getFrontierScore())
+                    .setPctOfFrontier(s.getPctOfFrontier())
+                    .setGapToTargetPct(s.getGapToTargetPct())
+                    .setEvaluatedMs(s.getEvaluatedMs())
+                    .setVersion(s.getVersion())
+                    .build();
             context.forward(
                 new Record<>(
                     Keys.of(String.valueOf(phase), s.getTeam(), s.getBenchmark()), last, ts));

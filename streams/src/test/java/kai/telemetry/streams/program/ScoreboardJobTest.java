@@ -14,6 +14,7 @@ import kai.telemetry.events.EvaluationScore;
 import kai.telemetry.events.Evaluator;
 import kai.telemetry.kpis.BenchmarkStanding;
 import kai.telemetry.kpis.PhaseScoreboard;
+import kai.telemetry.kpis.PhaseStanding;
 import kai.telemetry.reference.BenchmarkCategory;
 import kai.telemetry.reference.BenchmarkInfo;
 import kai.telemetry.reference.CategoryRule;
@@ -48,7 +49,7 @@ class ScoreboardJobTest {
   private TopologyTestDriver driver;
   private TestOutputTopic<String, PhaseScoreboard> board;
   private TestOutputTopic<String, BenchmarkStanding> standings;
-  private TestOutputTopic<String, BenchmarkStanding> phaseStandings;
+  private TestOutputTopic<String, PhaseStanding> phaseStandings;
   private long clock = 1_000;
 
   @SuppressWarnings({"unchecked", "rawtypes"})
@@ -407,7 +408,7 @@ class ScoreboardJobTest {
     assertThat(closed.keySet()).containsExactlyInAnyOrder("1/a", "1/b", "1/c", "1/d");
     assertThat(closed.values()).allSatisfy(r -> assertThat(r.getClosed()).isTrue());
     // Its final standings, once: every official result of its teams as it stood at closing.
-    List<org.apache.kafka.streams.KeyValue<String, BenchmarkStanding>> last =
+    List<org.apache.kafka.streams.KeyValue<String, PhaseStanding>> last =
         phaseStandings.readKeyValuesToList();
     assertThat(last)
         .extracting(kv -> kv.key)
