@@ -282,6 +282,16 @@ public final class ClickHouseSink implements Runnable, AutoCloseable {
           log.warn("retriable insert failure, retrying in {} ms: {}", backoff, e.getMessage());
           pause(backoff);
           backoff = Math.min(BACKOFF_MAX_MS, backoff * 2);
+        } else if (e.kind() == ClickHouseErrors.Kind.STOP) {
+          throw new SinkFailedException(
+              "ClickHouse refuses the sink's writes into "
+                  + route.table()
+                  + " (not a fault of the rows: a login, a grant, a missing table or column, a"
+                  + " full disk, or an error the sink does not know); stopping without committing,"
+                  + " so a restart after the fix lands everything from the last committed batch."
+                  + " Error: "
+                  + e.getMessage(),
+              e);
         } else if (rows.size() == 1) {
           deadLetter(rows.get(0).source(), "rejected by ClickHouse: " + e.getMessage());
           return;

@@ -119,10 +119,13 @@ public final class HttpNativeWriter implements RowWriter<byte[]> {
       response = http.send(request, HttpResponse.BodyHandlers.ofString());
     } catch (IOException e) {
       throw new WriteException(
-          "insert of " + rows.size() + " rows into " + table + " failed: " + e, true, e);
+          "insert of " + rows.size() + " rows into " + table + " failed: " + e,
+          ClickHouseErrors.Kind.TRANSIENT,
+          e);
     } catch (InterruptedException e) {
       Thread.currentThread().interrupt();
-      throw new WriteException("interrupted inserting into " + table, true, e);
+      throw new WriteException(
+          "interrupted inserting into " + table, ClickHouseErrors.Kind.TRANSIENT, e);
     }
     if (response.statusCode() != 200) {
       String message =
@@ -134,9 +137,10 @@ public final class HttpNativeWriter implements RowWriter<byte[]> {
               + response.statusCode()
               + "): "
               + response.body().strip();
-      IllegalStateException cause = new IllegalStateException(message);
       throw new WriteException(
-          message, response.statusCode() >= 500 && JdbcRowWriter.isRetriable(cause), cause);
+          message,
+          ClickHouseErrors.of(response.statusCode(), response.body()),
+          new IllegalStateException(message));
     }
   }
 

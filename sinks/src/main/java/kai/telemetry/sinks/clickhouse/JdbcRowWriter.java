@@ -1,6 +1,5 @@
 package kai.telemetry.sinks.clickhouse;
 
-import java.io.IOException;
 import java.sql.Connection;
 import java.sql.DriverManager;
 import java.sql.PreparedStatement;
@@ -8,9 +7,6 @@ import java.sql.SQLException;
 import java.sql.Types;
 import java.util.List;
 import java.util.Properties;
-import java.util.Set;
-import java.util.regex.Matcher;
-import java.util.regex.Pattern;
 import org.slf4j.Logger;
 import org.slf4j.LoggerFactory;
 
@@ -21,15 +17,6 @@ import org.slf4j.LoggerFactory;
  */
 public final class JdbcRowWriter implements RowWriter<Object[]> {
   private static final Logger log = LoggerFactory.getLogger(JdbcRowWriter.class);
-  private static final Pattern SERVER_CODE = Pattern.compile("Code: (\\d+)");
-
-  /**
-   * Server error codes that pass: timeouts, overload, too many parts (merges catch up), network,
-   * memory pressure, and a table not yet visible to the replica that took the insert.
-   */
-  private static final Set<Integer> TRANSIENT_CODES =
-      Set.of(159, 160, 164, 202, 203, 209, 210, 241, 242, 252, 285, 319, 425, 999);
-
   private final String url;
   private final Properties properties;
   private final String database;
@@ -75,13 +62,13 @@ public final class JdbcRowWriter implements RowWriter<Object[]> {
         ps.executeBatch();
       }
     } catch (SQLException | RuntimeException e) {
-      boolean retriable = isRetriable(e);
-      if (retriable) {
-        closeQuietly();
+      ClickHouseErrors.Kind kind = ClickHouseErrors.of(e);
+      if (kind != ClickHouseErrors.Kind.ROW) {
+        closeQuietly(); // a fresh connection for the retry, or for whoever fixes the cause
       }
       throw new WriteException(
           "insert of " + rows.size() + " rows into " + table + " failed: " + e.getMessage(),
-          retriable,
+          kind,
           e);
     }
   }
@@ -99,31 +86,6 @@ public final class JdbcRowWriter implements RowWriter<Object[]> {
           throw new IllegalArgumentException(
               "cannot bind " + value.getClass().getName() + " (bind numbers and strings only)");
     }
-  }
-
-  /** Network and timeout failures and known transient server codes pass; the rest is data. */
-  static boolean isRetriable(Throwable e) {
-    for (Throwable t = e; t != null; t = t.getCause()) {
-      if (t instanceof IOException) {
-        return true;
-      }
-      String name = t.getClass().getName();
-      if (name.contains("ConnectException")
-          || name.contains("Timeout")
-          || name.contains("NoHttpResponse")
-          || name.contains("ConnectionClosed")) {
-        return true;
-      }
-      String message = String.valueOf(t.getMessage());
-      Matcher m = SERVER_CODE.matcher(message);
-      if (m.find()) {
-        return TRANSIENT_CODES.contains(Integer.parseInt(m.group(1)));
-      }
-      if (message.contains("Connection refused") || message.contains("connect timed out")) {
-        return true;
-      }
-    }
-    return false;
   }
 
   private Connection connection() throws SQLException {

@@ -29,15 +29,20 @@ public interface RowWriter<R> extends AutoCloseable {
 
   /** A failed write, classified once: retry it, or isolate the bad row. */
   final class WriteException extends Exception {
-    private final boolean retriable;
+    private final ClickHouseErrors.Kind kind;
 
-    public WriteException(String message, boolean retriable, Throwable cause) {
+    public WriteException(String message, ClickHouseErrors.Kind kind, Throwable cause) {
       super(message, cause);
-      this.retriable = retriable;
+      this.kind = kind;
+    }
+
+    /** What the failure means: see {@link ClickHouseErrors}. */
+    public ClickHouseErrors.Kind kind() {
+      return kind;
     }
 
     public boolean retriable() {
-      return retriable;
+      return kind == ClickHouseErrors.Kind.TRANSIENT;
     }
   }
 }

@@ -48,6 +48,7 @@ class ClickHouseSinkTest {
     final List<List<Object[]>> inserted = new ArrayList<>();
     int retriableFailuresLeft;
     String rejectName;
+    String refusal; // every insert fails with this server answer, whatever its rows
 
     @Override
     public Object[] row(TableRoute<?> route, byte[] value) {
@@ -61,10 +62,13 @@ class ClickHouseSinkTest {
       assertThat(columns).containsExactly("name", "n");
       if (retriableFailuresLeft > 0) {
         retriableFailuresLeft--;
-        throw new WriteException("Connection refused", true, null);
+        throw new WriteException("Connection refused", ClickHouseErrors.Kind.TRANSIENT, null);
+      }
+      if (refusal != null) {
+        throw new WriteException(refusal, ClickHouseErrors.of(403, refusal), null);
       }
       if (rejectName != null && rows.stream().anyMatch(r -> r[0].equals(rejectName))) {
-        throw new WriteException("Code: 53. Type mismatch", false, null);
+        throw new WriteException("Code: 53. Type mismatch", ClickHouseErrors.Kind.ROW, null);
       }
       inserted.add(List.copyOf(rows));
     }
@@ -206,6 +210,35 @@ class ClickHouseSinkTest {
         .isInstanceOf(ClickHouseSink.SinkFailedException.class)
         .hasMessageContaining("stopping without committing");
     assertThat(committed()).isNull();
+  }
+
+  /**
+   * A revoked grant (or a dropped table, a login refused, a read-only user) is not the rows' fault:
+   * the sink stops at once, dead-letters nothing and commits nothing.
+   */
+  @Test
+  void aRefusalThatIsNotTheRowsFaultStopsTheSinkWithNothingDeadLettered() {
+    for (String refusal :
+        List.of(
+            "Code: 497, e.displayText() = DB::Exception: kai_sink: Not enough privileges",
+            "Code: 60, e.displayText() = DB::Exception: Table kai.events_table doesn't exist.",
+            "Code: 516. DB::Exception: kai_sink: Authentication failed",
+            "Code: 9999. DB::Exception: a code the sink does not know",
+            "Forbidden by the proxy")) {
+      setUp();
+      writer.refusal = refusal;
+      ClickHouseSink sink = sink(2, 60_000);
+      add(0, "a:1");
+      add(1, "b:2");
+      assertThatThrownBy(() -> sink.pollOnce(Duration.ZERO))
+          .as(refusal)
+          .isInstanceOf(ClickHouseSink.SinkFailedException.class)
+          .hasMessageContaining("stopping without committing")
+          .hasMessageContaining(refusal);
+      assertThat(dlq.pending).as(refusal).isEmpty();
+      assertThat(committed()).as(refusal).isNull();
+      assertThat(sleeps).as("not retried: " + refusal).isEmpty();
+    }
   }
 
   @Test

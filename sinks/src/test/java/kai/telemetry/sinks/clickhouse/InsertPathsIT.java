@@ -109,7 +109,8 @@ class InsertPathsIT {
                     jdbc.insert(
                         fleet.table(), fleet.columns(), List.<Object[]>of(jdbc.row(fleet, value))))
             .isInstanceOfSatisfying(
-                RowWriter.WriteException.class, e -> assertThat(e.retriable()).isFalse());
+                RowWriter.WriteException.class,
+                e -> assertThat(e.kind()).isEqualTo(ClickHouseErrors.Kind.ROW));
       }
     }
   }
