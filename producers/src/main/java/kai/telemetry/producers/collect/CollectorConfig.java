@@ -43,6 +43,8 @@ public final class CollectorConfig extends AbstractConfig {
   public static final String LMEVAL_CHECKPOINT = "lmeval.checkpoint";
   public static final String LMEVAL_EVALUATOR = "lmeval.evaluator";
 
+  public static final String MAX_LINE_BYTES = "collector.max.line.bytes";
+
   public static final ConfigDef DEF =
       CommonSettings.define(new ConfigDef())
           .define(
@@ -52,6 +54,14 @@ public final class CollectorConfig extends AbstractConfig {
               new ConfigDef.NonEmptyString(),
               Importance.HIGH,
               "Team id every record is published for (as in the program file).")
+          .define(
+              MAX_LINE_BYTES,
+              Type.INT,
+              TextLines.DEFAULT_MAX_LINE_BYTES,
+              ConfigDef.Range.between(1024, 64 << 20),
+              Importance.LOW,
+              "Longest line a collector reads (nvidia-smi CSV, training logs); a longer one is"
+                  + " skipped to its end and rejected with its line number.")
           .define(
               CLUSTER,
               Type.STRING,

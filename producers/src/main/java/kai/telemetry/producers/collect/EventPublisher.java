@@ -188,11 +188,12 @@ public final class EventPublisher implements AutoCloseable {
   }
 
   private void outOfRange(String source, List<String> why, String raw, long nowMs) {
-    String reason = String.join("; ", why);
-    log.warn("{}: rejected {}: {}", collector, source, reason);
-    reject(source, reason, raw, nowMs);
+    Problem p = new Problem(source, String.join("; ", why), raw); // capped and redacted
+    log.warn("{}: rejected {}: {}", collector, p.source(), p.reason());
+    reject(p.source(), p.reason(), p.raw(), nowMs);
   }
 
+  /** Sends a reject; {@code reason} and {@code raw} come capped and redacted ({@link Problem}). */
   private void reject(String source, String reason, String raw, long nowMs) {
     rejected.incrementAndGet();
     RejectedRecord r =
@@ -201,7 +202,7 @@ public final class EventPublisher implements AutoCloseable {
             .setCollector(collector)
             .setSource(source)
             .setReason(reason)
-            .setRaw(raw.length() > 4096 ? raw.substring(0, 4096) : raw)
+            .setRaw(raw)
             .setTsMs(nowMs)
             .build();
     producer.send(

@@ -4,7 +4,6 @@ import static org.assertj.core.api.Assertions.assertThat;
 import static org.assertj.core.api.Assertions.assertThatThrownBy;
 
 import com.sun.net.httpserver.HttpServer;
-import java.io.StringReader;
 import java.net.InetAddress;
 import java.net.InetSocketAddress;
 import java.nio.charset.StandardCharsets;
@@ -48,6 +47,7 @@ class CollectorsIT {
     List<kai.telemetry.schemas.Topic<?, ?>> all = new java.util.ArrayList<>(topics.all());
     all.addAll(topics.team("lg-ai-research").all());
     all.addAll(topics.team("upstage").all());
+    all.addAll(topics.team("sk-telecom").all());
     stack.kafka().createTopics(all.stream().map(t -> t.newTopic((short) 1)).toList());
   }
 
@@ -136,7 +136,11 @@ class CollectorsIT {
     Map<String, Object> s = settings(stack, "new-team");
     s.put("kafka.max.block.ms", 2_000);
     assertThatThrownBy(
-            () -> NvidiaSmiReader.read(new CollectorConfig(s), new StringReader(""), "smi.csv"))
+            () ->
+                NvidiaSmiReader.read(
+                    new CollectorConfig(s),
+                    new java.io.ByteArrayInputStream(new byte[0]),
+                    "smi.csv"))
         .hasMessageContaining("kai.team.new-team.collector-rejects.v1 does not exist")
         .hasMessageContaining("provision.teams=...,new-team");
   }
@@ -149,7 +153,9 @@ class CollectorsIT {
     String summary =
         NvidiaSmiReader.read(
                 new CollectorConfig(s),
-                new StringReader(Fixtures.read("nvidia-smi-query.csv")),
+                new java.io.ByteArrayInputStream(
+                    Fixtures.read("nvidia-smi-query.csv")
+                        .getBytes(java.nio.charset.StandardCharsets.UTF_8)),
                 "smi.csv")
             .summary();
     assertThat(summary).isEqualTo("nvidia-smi: published 2, rejected 3 (of which 2 unreadable)");
@@ -160,6 +166,51 @@ class CollectorsIT {
         .extracting(r -> r.value().getReason())
         .anySatisfy(
             reason -> assertThat(reason).isEqualTo("utilization_pct 150.0 is outside 0..100"));
+  }
+
+  /**
+   * Hostile nvidia-smi input, one line of each kind: a byte-order mark and CRLF line ends (as
+   * Windows tools save), a 2 MB cell, bytes that are not UTF-8, and a broken line carrying an
+   * access token. The good lines land, each bad one is rejected with its line number and reason,
+   * the token is not kept, and the reader finishes.
+   */
+  @Test
+  void hostileNvidiaSmiLinesAreRejectedOneByOneAndTheGoodOnesLand(LocalStack stack)
+      throws Exception {
+    Map<String, Object> s = settings(stack, "sk-telecom");
+    s.put(CollectorConfig.SMI_NODE, "node-7");
+    String header = Fixtures.read("nvidia-smi-query.csv").lines().findFirst().orElseThrow();
+    String good =
+        "2025/11/03 14:02:11.507, 0, GPU-5fa4e1a2-8c1b-7d3e-2f90-0a1b2c3d4e5f, NVIDIA H100 80GB"
+            + " HBM3, 55 %, 41 %, 81559 MiB, 78073 MiB, 2931 MiB, 612.41 W, 61, 48, 1980 MHz";
+    java.io.ByteArrayOutputStream in = new java.io.ByteArrayOutputStream();
+    java.nio.charset.Charset utf8 = java.nio.charset.StandardCharsets.UTF_8;
+    in.writeBytes(("\uFEFF" + header + "\r\n" + good + "\r\n").getBytes(utf8));
+    in.writeBytes(
+        (good.replace("NVIDIA H100 80GB HBM3", "x".repeat(2_000_000)) + "\r\n").getBytes(utf8));
+    in.writeBytes(good.replace("55 %", "5").getBytes(utf8));
+    in.write(new byte[] {(byte) 0xFF, (byte) 0xFE, ' ', '%', '\r', '\n'});
+    in.writeBytes("oops HF_TOKEN=hf_AbCdEfGhIjKlMnOpQrStUvWx\n".getBytes(utf8));
+    in.writeBytes(good.replace("11.507", "12.507").replace("55 %", "66 %").getBytes(utf8));
+    String summary =
+        NvidiaSmiReader.read(
+                new CollectorConfig(s), new java.io.ByteArrayInputStream(in.toByteArray()), "x.csv")
+            .summary();
+    assertThat(summary).isEqualTo("nvidia-smi: published 2, rejected 3 (of which 3 unreadable)");
+    assertThat(TopicReader.readAll(stack, topics.team("sk-telecom").gpuSamples))
+        .extracting(r -> r.value().getUtilizationPct())
+        .containsExactlyInAnyOrder(55.0, 66.0);
+    var rejects = TopicReader.readAll(stack, topics.team("sk-telecom").collectorRejects);
+    assertThat(rejects)
+        .extracting(r -> r.value().getSource() + " " + r.value().getReason())
+        .containsExactly(
+            "x.csv:3 line 3 is 2000143 bytes, above the cap of 1048576: skipped",
+            "x.csv:4 line 4 is not valid UTF-8",
+            "x.csv:5 " + rejects.get(2).value().getReason());
+    assertThat(rejects.get(0).value().getRaw()).hasSizeLessThanOrEqualTo(4096);
+    assertThat(rejects.get(2).value().getRaw())
+        .isEqualTo("oops HF_TOKEN=[REDACTED]")
+        .doesNotContain("hf_");
   }
 
   @Test

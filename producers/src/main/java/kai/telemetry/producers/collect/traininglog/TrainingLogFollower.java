@@ -1,9 +1,7 @@
 package kai.telemetry.producers.collect.traininglog;
 
-import java.io.ByteArrayOutputStream;
 import java.io.IOException;
 import java.io.RandomAccessFile;
-import java.nio.charset.StandardCharsets;
 import java.nio.file.Files;
 import java.nio.file.Path;
 import java.nio.file.attribute.BasicFileAttributes;
@@ -23,6 +21,7 @@ import kai.telemetry.producers.collect.CollectorConfig;
 import kai.telemetry.producers.collect.CollectorExit;
 import kai.telemetry.producers.collect.EventPublisher;
 import kai.telemetry.producers.collect.Parsed;
+import kai.telemetry.producers.collect.TextLines;
 import org.apache.kafka.clients.consumer.ConsumerRecord;
 import org.apache.kafka.clients.consumer.KafkaConsumer;
 import org.apache.kafka.common.KafkaException;
@@ -54,6 +53,7 @@ public final class TrainingLogFollower implements AutoCloseable {
   private final StepLineParser parser;
   private final EventPublisher publisher;
   private final int batchLines;
+  private final int maxLineBytes;
   private final CountDownLatch stop = new CountDownLatch(1);
   private long linesRead;
 
@@ -77,6 +77,7 @@ public final class TrainingLogFollower implements AutoCloseable {
             config.getString(CollectorConfig.LOG_FORMAT),
             new StepLineParser.Context(config.team(), runId, seqLen == 0 ? null : seqLen));
     this.batchLines = config.getInt(CollectorConfig.LOG_BATCH_LINES);
+    this.maxLineBytes = config.getInt(CollectorConfig.MAX_LINE_BYTES);
     this.publisher =
         new EventPublisher(
             config,
@@ -146,48 +147,48 @@ public final class TrainingLogFollower implements AutoCloseable {
     }
   }
 
-  /** Reads complete lines from {@code pos} to the file's end, a transaction per batch. */
+  /**
+   * Reads complete lines from {@code pos} to the file's end, a transaction per batch. Lines are
+   * split by {@link TextLines}: an overlong or invalid UTF-8 line is rejected with its number.
+   */
   private Position readToEnd(Path file, Position pos) throws IOException {
     try (RandomAccessFile raf = new RandomAccessFile(file.toFile(), "r")) {
       raf.seek(pos.offset());
-      long offset = pos.offset();
-      long line = pos.line();
-      List<String> batch = new ArrayList<>();
-      ByteArrayOutputStream current = new ByteArrayOutputStream(256);
+      TextLines lines = new TextLines(maxLineBytes, pos.offset(), pos.line());
+      Position at = pos;
+      List<TextLines.Line> batch = new ArrayList<>();
       byte[] buf = new byte[64 * 1024];
       int n;
       while ((n = raf.read(buf)) > 0) {
-        for (int i = 0; i < n; i++) {
-          byte b = buf[i];
-          if (b == '\n') {
-            batch.add(current.toString(StandardCharsets.UTF_8));
-            offset += current.size() + 1;
-            current.reset();
-            if (batch.size() >= batchLines) {
-              line =
-                  commit(
-                      file, batch, line, new Position(pos.fileKey(), offset, line + batch.size()));
-              batch.clear();
-            }
-          } else {
-            current.write(b);
+        for (TextLines.Line line : lines.feed(buf, n)) {
+          batch.add(line);
+          if (batch.size() >= batchLines) {
+            at = commit(file, batch, at);
+            batch.clear();
           }
         }
       }
       if (!batch.isEmpty()) {
-        line = commit(file, batch, line, new Position(pos.fileKey(), offset, line + batch.size()));
+        at = commit(file, batch, at);
       }
-      return new Position(pos.fileKey(), offset, line);
+      return at;
     }
   }
 
   /** Publishes the steps of {@code lines} and the position after them in one transaction. */
-  private long commit(Path file, List<String> lines, long firstLine, Position after) {
+  private Position commit(Path file, List<TextLines.Line> lines, Position before) {
+    TextLines.Line last = lines.get(lines.size() - 1);
+    Position after = new Position(before.fileKey(), last.endOffset(), last.number());
+    long firstLine = before.line();
     long now = System.currentTimeMillis();
     Parsed<TrainingStep> parsed = new Parsed<>();
-    for (int i = 0; i < lines.size(); i++) {
-      String where = file.getFileName() + ":" + (firstLine + i + 1);
-      parser.parse(lines.get(i), where, now, parsed).ifPresent(parsed::add);
+    for (TextLines.Line line : lines) {
+      String where = file.getFileName() + ":" + line.number();
+      if (line.ok()) {
+        parser.parse(line.text(), where, now, parsed).ifPresent(parsed::add);
+      } else {
+        parsed.problem(where, line.problem(), line.raw());
+      }
     }
     var producer = publisher.producer();
     try {
@@ -223,7 +224,7 @@ public final class TrainingLogFollower implements AutoCloseable {
     }
     publisher.throwIfFailed();
     linesRead += lines.size();
-    return after.line();
+    return after;
   }
 
   private Optional<Position> committedPosition() {
