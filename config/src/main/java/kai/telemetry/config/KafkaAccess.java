@@ -114,6 +114,8 @@ public final class KafkaAccess {
         new ResourcePattern(ResourceType.TOPIC, topics.teamsPrefix(), PatternType.PREFIXED),
         AclOperation.READ,
         AclOperation.DESCRIBE);
+    // The teams reference: each team's allocation bounds the GPUs the intake takes from it.
+    allow(acls, applicationId, topic(topics.teams), AclOperation.READ, AclOperation.DESCRIBE);
     for (Topic<?, ?> t :
         List.of(
             topics.gpuSamples,

@@ -38,6 +38,8 @@ public final class KpiStreamsConfig extends AbstractConfig {
   public static final String ALERT_CHECK_MS = "alert.check.interval.ms";
   public static final String ALERT_QUARANTINE_QUIET_MS = "alert.quarantine.quiet.ms";
   public static final String INTAKE_MAX_AHEAD_MS = "intake.max.ahead.ms";
+  public static final String INTAKE_GPU_MARGIN = "intake.gpu.margin";
+  public static final String INTAKE_GPU_FLOOR = "intake.gpu.floor";
 
   public static final ConfigDef DEF =
       CommonSettings.define(new ConfigDef())
@@ -162,7 +164,25 @@ public final class KpiStreamsConfig extends AbstractConfig {
               Importance.MEDIUM,
               "The intake quarantines a record whose event time is further ahead of its clock than"
                   + " this: keep it below kpi.grace.ms, or one sender's fast clock makes other"
-                  + " teams' on-time records late.");
+                  + " teams' on-time records late.")
+          .define(
+              INTAKE_GPU_MARGIN,
+              Type.DOUBLE,
+              1.5,
+              Range.between(1.0, 100.0),
+              Importance.MEDIUM,
+              "The intake takes at most a team's GPU allocation times this many distinct GPUs per"
+                  + " minute (per intake partition); samples of further GPUs are quarantined"
+                  + " (TOO_MANY_GPUS), so a flood of made-up GPU ids cannot grow the fleet job's"
+                  + " state for every team.")
+          .define(
+              INTAKE_GPU_FLOOR,
+              Type.INT,
+              64,
+              Range.between(1, 1_000_000),
+              Importance.LOW,
+              "The least number of distinct GPUs per minute the intake takes from a team, whatever"
+                  + " its allocation (and for a team not yet in the teams reference).");
 
   public KpiStreamsConfig(Map<String, ?> values) {
     super(DEF, values, false);

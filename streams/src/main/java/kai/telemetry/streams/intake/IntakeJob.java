@@ -1,6 +1,7 @@
 package kai.telemetry.streams.intake;
 
 import java.util.Map;
+import kai.telemetry.reference.TeamInfo;
 import kai.telemetry.schemas.Topic;
 import kai.telemetry.schemas.Topics;
 import kai.telemetry.streams.KpiJobs;
@@ -8,14 +9,19 @@ import kai.telemetry.streams.KpiStreamsConfig;
 import org.apache.avro.specific.SpecificRecord;
 import org.apache.kafka.clients.producer.ProducerConfig;
 import org.apache.kafka.common.serialization.Deserializer;
+import org.apache.kafka.common.serialization.Serde;
 import org.apache.kafka.common.serialization.Serdes;
+import org.apache.kafka.common.utils.Bytes;
 import org.apache.kafka.streams.KafkaStreams;
 import org.apache.kafka.streams.StreamsBuilder;
 import org.apache.kafka.streams.Topology;
 import org.apache.kafka.streams.kstream.Consumed;
+import org.apache.kafka.streams.kstream.Materialized;
 import org.apache.kafka.streams.kstream.Named;
 import org.apache.kafka.streams.kstream.Produced;
 import org.apache.kafka.streams.processor.UsePartitionTimeOnInvalidTimestamp;
+import org.apache.kafka.streams.state.KeyValueStore;
+import org.apache.kafka.streams.state.Stores;
 
 /**
  * The trust boundary between the teams and the program's numbers. Each team writes only its own
@@ -39,15 +45,31 @@ public final class IntakeJob {
   public static Topology build(
       Topics topics,
       Map<String, Deserializer<? extends SpecificRecord>> decoders,
-      long maxAheadMs) {
+      Serde<TeamInfo> teams,
+      long maxAheadMs,
+      double gpuMargin,
+      int gpuFloor) {
     StreamsBuilder builder = new StreamsBuilder();
+    // Every task reads the teams' allocations (GpuGuard), a handful of records.
+    builder.globalTable(
+        topics.teams.name(),
+        Consumed.with(Serdes.String(), teams).withName("intake-teams-source"),
+        Materialized.<String, TeamInfo, KeyValueStore<Bytes, byte[]>>as(GpuGuard.TEAMS_STORE)
+            .withKeySerde(Serdes.String())
+            .withValueSerde(teams));
+    builder.addStateStore(
+        Stores.keyValueStoreBuilder(
+            Stores.persistentKeyValueStore(GpuGuard.STORE), Serdes.String(), Serdes.Long()));
     builder.stream(
             topics.intakePattern(),
             Consumed.with(Serdes.ByteArray(), Serdes.ByteArray())
                 // Records keep the timestamps their producers gave them.
                 .withTimestampExtractor(new UsePartitionTimeOnInvalidTimestamp())
                 .withName("intake-source"))
-        .process(() -> new IntakeProcessor(topics, decoders, maxAheadMs), Named.as("intake-check"))
+        .process(
+            () -> new IntakeProcessor(topics, decoders, maxAheadMs, gpuMargin, gpuFloor),
+            Named.as("intake-check"),
+            GpuGuard.STORE)
         .to(
             (key, routed, context) -> routed.topic(),
             Produced.with(Serdes.String(), Routed.SERDE).withName("intake-sink"));
@@ -100,7 +122,10 @@ public final class IntakeJob {
         build(
             topics,
             decoders(topics, config.serdeConfig()),
-            config.getLong(KpiStreamsConfig.INTAKE_MAX_AHEAD_MS)),
+            topics.teams.valueSerde(config.serdeConfig()),
+            config.getLong(KpiStreamsConfig.INTAKE_MAX_AHEAD_MS),
+            config.getDouble(KpiStreamsConfig.INTAKE_GPU_MARGIN),
+            config.getInt(KpiStreamsConfig.INTAKE_GPU_FLOOR)),
         props);
   }
 

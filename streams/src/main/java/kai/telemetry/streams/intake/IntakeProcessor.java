@@ -47,19 +47,32 @@ final class IntakeProcessor implements Processor<byte[], byte[], String, Routed>
   private long lastLogMs = Long.MIN_VALUE / 2;
 
   private final long maxAheadMs;
+  private final double gpuMargin;
+  private final int gpuFloor;
+  private GpuGuard gpus;
 
   IntakeProcessor(
       Topics topics,
       Map<String, Deserializer<? extends SpecificRecord>> decoders,
-      long maxAheadMs) {
+      long maxAheadMs,
+      double gpuMargin,
+      int gpuFloor) {
     this.topics = topics;
     this.decoders = decoders;
     this.maxAheadMs = maxAheadMs;
+    this.gpuMargin = gpuMargin;
+    this.gpuFloor = gpuFloor;
   }
 
   @Override
   public void init(ProcessorContext<String, Routed> context) {
     this.context = context;
+    this.gpus =
+        new GpuGuard(
+            context.getStateStore(GpuGuard.STORE),
+            context.getStateStore(GpuGuard.TEAMS_STORE),
+            gpuMargin,
+            gpuFloor);
   }
 
   @Override
@@ -133,6 +146,24 @@ final class IntakeProcessor implements Processor<byte[], byte[], String, Routed>
           where,
           Quarantine.Cause.INVALID,
           "refused: " + String.join("; ", invalid));
+      return;
+    }
+    if (value instanceof GpuSample g
+        && !gpus.admit(intake.team(), g.getGpuUuid(), context.currentStreamTimeMs())) {
+      quarantine(
+          record,
+          intake,
+          where,
+          Quarantine.Cause.TOO_MANY_GPUS,
+          "GPU "
+              + Ids.shown(g.getGpuUuid())
+              + " is beyond the "
+              + gpus.cap(intake.team())
+              + " distinct GPUs per minute the intake takes from team '"
+              + intake.team()
+              + "' (its allocation x "
+              + gpuMargin
+              + ")");
       return;
     }
     // The value goes on as it came; the sender's headers do not: no team's metadata reaches a

@@ -43,7 +43,12 @@ public final class Quarantine {
      * An event time further ahead of the job's clock than it allows: a wrong clock, which would
      * otherwise make other teams' on-time records late.
      */
-    FUTURE_TIME(AlertSeverity.WARNING);
+    FUTURE_TIME(AlertSeverity.WARNING),
+    /**
+     * More distinct GPUs in a minute than the team's allocation allows (times a margin): made-up
+     * GPU ids, which would otherwise grow the fleet job's state for every team.
+     */
+    TOO_MANY_GPUS(AlertSeverity.CRITICAL);
 
     private final AlertSeverity severity;
 

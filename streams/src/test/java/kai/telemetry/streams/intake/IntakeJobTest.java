@@ -15,6 +15,7 @@ import kai.telemetry.events.RejectedRecord;
 import kai.telemetry.events.RunEventKind;
 import kai.telemetry.events.RunLifecycle;
 import kai.telemetry.events.TrainingStep;
+import kai.telemetry.reference.TeamInfo;
 import kai.telemetry.schemas.TeamTopics;
 import kai.telemetry.schemas.Topics;
 import kai.telemetry.schemas.registry.SchemaRegistryException;
@@ -64,7 +65,9 @@ class IntakeJobTest {
     props.put(StreamsConfig.BOOTSTRAP_SERVERS_CONFIG, "unused:9092");
     driver =
         new TopologyTestDriver(
-            IntakeJob.build(topics, decoders, 60_000), props, java.time.Instant.ofEpochMilli(WALL));
+            IntakeJob.build(topics, decoders, new PlainAvroSerde<>(TeamInfo.class), 60_000, 1.5, 2),
+            props,
+            java.time.Instant.ofEpochMilli(WALL));
     quarantine =
         driver.createOutputTopic(
             topics.quarantine.name(),
@@ -294,5 +297,71 @@ class IntakeJobTest {
             List.of(topics.gpuSamples, topics.trainingSteps, topics.benchmarkResults).stream()
                 .noneMatch(t -> topics.intakePattern().matcher(t.name()).matches()))
         .isTrue();
+  }
+
+  private void allocation(String team, int gpus) {
+    driver
+        .createInputTopic(
+            topics.teams.name(),
+            Serdes.String().serializer(),
+            new PlainAvroSerde<>(TeamInfo.class).serializer())
+        .pipeInput(
+            team,
+            TeamInfo.newBuilder()
+                .setId(team)
+                .setNameKo(team)
+                .setNameEn(team)
+                .setGpuAllocation(gpus)
+                .setStatus(kai.telemetry.reference.TeamStatus.ACTIVE)
+                .setUpdatedMs(WALL)
+                .build());
+  }
+
+  /**
+   * Upstage is allocated 4 GPUs, so the intake takes at most 4 x 1.5 = 6 distinct GPUs from it per
+   * minute: of ten made-up ids in one minute the first six pass, the other four are quarantined,
+   * and a GPU already taken keeps passing. NC AI's GPUs are not affected, and a later minute starts
+   * afresh.
+   */
+  @Test
+  void moreDistinctGpusInAMinuteThanTheAllocationAllowsAreQuarantined() {
+    allocation("upstage", 4);
+    allocation("nc-ai", 8);
+    TestOutputTopic<String, byte[]> passed = out(topics.gpuSamples.name());
+    long t = WALL - 50_000;
+    for (int i = 1; i <= 10; i++) {
+      in(upstage.gpuSamples.name())
+          .pipeInput(
+              "GPU-" + i, samples.serializer().serialize("", sample("upstage", "GPU-" + i)), t + i);
+    }
+    in(upstage.gpuSamples.name())
+        .pipeInput("GPU-1", samples.serializer().serialize("", sample("upstage", "GPU-1")), t + 20);
+    for (int i = 1; i <= 5; i++) {
+      in(ncAi.gpuSamples.name())
+          .pipeInput(
+              "GPU-" + i, samples.serializer().serialize("", sample("nc-ai", "GPU-" + i)), t + 30);
+    }
+    assertThat(passed.readKeyValuesToList().stream().map(kv -> kv.key).toList())
+        .containsExactly(
+            "GPU-1", "GPU-2", "GPU-3", "GPU-4", "GPU-5", "GPU-6", "GPU-1", "GPU-1", "GPU-2",
+            "GPU-3", "GPU-4", "GPU-5");
+    List<org.apache.kafka.streams.test.TestRecord<String, byte[]>> held =
+        quarantine.readRecordsToList();
+    assertThat(held).hasSize(4);
+    assertThat(held)
+        .allSatisfy(
+            r -> assertThat(header(r.headers(), Quarantine.CAUSE)).isEqualTo("TOO_MANY_GPUS"));
+    assertThat(header(held.get(0).headers(), Quarantine.REASON))
+        .isEqualTo(
+            "GPU 'GPU-7' is beyond the 6 distinct GPUs per minute the intake takes from team"
+                + " 'upstage' (its allocation x 1.5)");
+
+    // Two minutes on, a new GPU is taken again.
+    in(upstage.gpuSamples.name())
+        .pipeInput(
+            "GPU-11", samples.serializer().serialize("", sample("upstage", "GPU-11")), t + 130_000);
+    assertThat(passed.readKeyValuesToList().stream().map(kv -> kv.key).toList())
+        .containsExactly("GPU-11");
+    assertThat(quarantine.isEmpty()).isTrue();
   }
 }
