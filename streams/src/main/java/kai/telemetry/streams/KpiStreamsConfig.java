@@ -25,6 +25,7 @@ public final class KpiStreamsConfig extends AbstractConfig {
   public static final String STATE_DIR = "state.dir";
   public static final String WINDOW_SIZE_MS = "kpi.window.size.ms";
   public static final String GRACE_MS = "kpi.grace.ms";
+  public static final String STATE_EVICT_AFTER_MS = "kpi.state.evict.after.ms";
   public static final String PROCESSING_GUARANTEE = "processing.guarantee";
   public static final String COMMIT_INTERVAL_MS = "commit.interval.ms";
   public static final String LOSS_EMA_WEIGHT = "kpi.loss.ema.weight";
@@ -71,6 +72,16 @@ public final class KpiStreamsConfig extends AbstractConfig {
               Range.between(0, 7 * 24 * 3_600_000L),
               Importance.HIGH,
               "How long after a window ends late samples are still counted into it.")
+          .define(
+              STATE_EVICT_AFTER_MS,
+              Type.LONG,
+              86_400_000L,
+              Range.between(3_600_000L, 365L * 24 * 3_600_000L),
+              Importance.MEDIUM,
+              "A GPU, cluster or run unseen for this long is forgotten: the fleet job drops the"
+                  + " GPU's meter (by event time), the alerts job the cluster's or run's watch (by"
+                  + " wall-clock time), resolving its silence or stall alert. Bounds state by what"
+                  + " is alive, not by every id ever seen.")
           .define(
               PROCESSING_GUARANTEE,
               Type.STRING,

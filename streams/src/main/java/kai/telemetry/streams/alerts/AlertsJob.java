@@ -44,7 +44,8 @@ public final class AlertsJob {
       double idleUtilPct,
       int idleMinutes,
       long checkMs,
-      long quarantineQuietMs) {}
+      long quarantineQuietMs,
+      long evictAfterMs) {}
 
   private AlertsJob() {}
 
@@ -75,7 +76,9 @@ public final class AlertsJob {
     KStream<String, Alert> runAlerts =
         RunEvents.stream(builder, topics, stepSerde, lifecycleSerde)
             .process(
-                () -> new RunAlertProcessor(settings.stallMs(), settings.checkMs()),
+                () ->
+                    new RunAlertProcessor(
+                        settings.stallMs(), settings.checkMs(), settings.evictAfterMs()),
                 Named.as("run-alerts"),
                 RunAlertProcessor.WATCH_STORE,
                 RunAlertProcessor.ALERTS_STORE);
@@ -126,7 +129,9 @@ public final class AlertsJob {
                 Named.as("cluster-heartbeat"))
             .repartition(Repartitioned.with(Serdes.String(), Serdes.Long()).withName("by-cluster"))
             .process(
-                () -> new FleetAlertProcessors.Silence(settings.silenceMs(), settings.checkMs()),
+                () ->
+                    new FleetAlertProcessors.Silence(
+                        settings.silenceMs(), settings.checkMs(), settings.evictAfterMs()),
                 Named.as("silence-alerts"),
                 FleetAlertProcessors.Silence.SEEN_STORE,
                 FleetAlertProcessors.Silence.ALERTS_STORE);
@@ -169,7 +174,8 @@ public final class AlertsJob {
         c.getDouble(KpiStreamsConfig.ALERT_IDLE_UTIL_PCT),
         c.getInt(KpiStreamsConfig.ALERT_IDLE_MINUTES),
         c.getLong(KpiStreamsConfig.ALERT_CHECK_MS),
-        c.getLong(KpiStreamsConfig.ALERT_QUARANTINE_QUIET_MS));
+        c.getLong(KpiStreamsConfig.ALERT_QUARANTINE_QUIET_MS),
+        c.getLong(KpiStreamsConfig.STATE_EVICT_AFTER_MS));
   }
 
   public static KafkaStreams start(KpiStreamsConfig config) {

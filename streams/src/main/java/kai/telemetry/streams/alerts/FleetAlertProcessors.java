@@ -118,10 +118,15 @@ final class FleetAlertProcessors {
       }
       int xid = s.getXidLast();
       Integer before = lastXid.get(s.getGpuUuid());
-      if (before != null && before == xid) {
+      if ((before == null ? 0 : before) == xid) {
         return;
       }
-      lastXid.put(s.getGpuUuid(), xid);
+      // Only GPUs with a fault are kept: a healthy GPU (XID 0) needs no entry.
+      if (xid == 0) {
+        lastXid.delete(s.getGpuUuid());
+      } else {
+        lastXid.put(s.getGpuUuid(), xid);
+      }
       if (before != null && before != 0) {
         book.resolve(
                 AlertKind.GPU_FAULT,
@@ -169,9 +174,12 @@ final class FleetAlertProcessors {
     private KeyValueStore<String, Long> lastSeenWall;
     private AlertBook book;
 
-    Silence(long silenceMs, long checkMs) {
+    private final long evictAfterMs;
+
+    Silence(long silenceMs, long checkMs, long evictAfterMs) {
       this.silenceMs = silenceMs;
       this.checkMs = checkMs;
+      this.evictAfterMs = evictAfterMs;
     }
 
     @Override
@@ -196,11 +204,19 @@ final class FleetAlertProcessors {
           .ifPresent(this::emit);
     }
 
+    /**
+     * Opens TELEMETRY_SILENCE for clusters silent for {@code silenceMs}; forgets a cluster silent
+     * for {@code evictAfterMs} (decommissioned, or a made-up name): its watch is dropped and its
+     * silence alert resolved as such.
+     */
     private void check(long now) {
+      java.util.List<KeyValue<String, Long>> gone = new java.util.ArrayList<>();
       try (KeyValueIterator<String, Long> it = lastSeenWall.all()) {
         while (it.hasNext()) {
           KeyValue<String, Long> kv = it.next();
-          if (now - kv.value >= silenceMs) {
+          if (now - kv.value >= evictAfterMs) {
+            gone.add(kv);
+          } else if (now - kv.value >= silenceMs) {
             String[] teamCluster = Keys.parts(kv.key, 2).toArray(String[]::new);
             book.open(
                     AlertKind.TELEMETRY_SILENCE,
@@ -216,6 +232,17 @@ final class FleetAlertProcessors {
                 .ifPresent(this::emit);
           }
         }
+      }
+      for (KeyValue<String, Long> kv : gone) {
+        lastSeenWall.delete(kv.key);
+        String[] teamCluster = Keys.parts(kv.key, 2).toArray(String[]::new);
+        book.resolve(
+                AlertKind.TELEMETRY_SILENCE,
+                teamCluster[0],
+                teamCluster[1],
+                "cluster no longer watched: silent for " + (now - kv.value) / 3_600_000 + " h",
+                now)
+            .ifPresent(this::emit);
       }
     }
 

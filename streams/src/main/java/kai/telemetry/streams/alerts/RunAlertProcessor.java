@@ -33,9 +33,12 @@ final class RunAlertProcessor implements Processor<String, SpecificRecord, Strin
   private KeyValueStore<String, Long> lastStepWall; // team/run -> wall ms of its last step
   private AlertBook book;
 
-  RunAlertProcessor(long stallMs, long checkMs) {
+  private final long evictAfterMs;
+
+  RunAlertProcessor(long stallMs, long checkMs, long evictAfterMs) {
     this.stallMs = stallMs;
     this.checkMs = checkMs;
+    this.evictAfterMs = evictAfterMs;
   }
 
   @Override
@@ -97,11 +100,19 @@ final class RunAlertProcessor implements Processor<String, SpecificRecord, Strin
     }
   }
 
+  /**
+   * Opens STALLED_RUN for runs without a step for {@code stallMs}; forgets a run without a step for
+   * {@code evictAfterMs} (its watch is dropped and its stall alert resolved as abandoned), so runs
+   * that never finish do not stay watched forever.
+   */
   private void checkStalls(long now) {
+    java.util.List<KeyValue<String, Long>> abandoned = new java.util.ArrayList<>();
     try (KeyValueIterator<String, Long> it = lastStepWall.all()) {
       while (it.hasNext()) {
         KeyValue<String, Long> kv = it.next();
-        if (now - kv.value >= stallMs) {
+        if (now - kv.value >= evictAfterMs) {
+          abandoned.add(kv);
+        } else if (now - kv.value >= stallMs) {
           String[] teamRun = Keys.parts(kv.key, 2).toArray(String[]::new);
           book.open(
                   AlertKind.STALLED_RUN,
@@ -113,6 +124,19 @@ final class RunAlertProcessor implements Processor<String, SpecificRecord, Strin
               .ifPresent(this::emit);
         }
       }
+    }
+    for (KeyValue<String, Long> kv : abandoned) {
+      lastStepWall.delete(kv.key);
+      String[] teamRun = Keys.parts(kv.key, 2).toArray(String[]::new);
+      book.resolve(
+              AlertKind.STALLED_RUN,
+              teamRun[0],
+              teamRun.length > 1 ? teamRun[1] : "",
+              "run abandoned: no step for "
+                  + (now - kv.value) / 3_600_000
+                  + " h, no longer watched",
+              now)
+          .ifPresent(this::emit);
     }
   }
 

@@ -56,6 +56,18 @@ public final class FleetKpiJob {
       Serde<TeamFleetMinute> kpiSerde,
       Duration windowSize,
       Duration grace) {
+    return build(topics, sampleSerde, teamSerde, kpiSerde, windowSize, grace, Duration.ofDays(1));
+  }
+
+  /** As above; a GPU unseen for {@code evictAfter} of event time is forgotten. */
+  public static Topology build(
+      Topics topics,
+      Serde<FleetInput> sampleSerde,
+      Serde<TeamInfo> teamSerde,
+      Serde<TeamFleetMinute> kpiSerde,
+      Duration windowSize,
+      Duration grace,
+      Duration evictAfter) {
     StreamsBuilder builder = new StreamsBuilder();
     builder.addStateStore(
         // A GPU's entry changes with every sample: serialize and log it once per commit.
@@ -97,7 +109,7 @@ public final class FleetKpiJob {
             s -> ValidIds.sampleProblems(s.getTeam(), s.getCluster(), s.getGpuUuid()),
             topics.streamsDeadLetters.name())
         .process(
-            () -> new GpuMinutesProcessor(windowSize, grace, EMIT_INTERVAL),
+            () -> new GpuMinutesProcessor(windowSize, grace, EMIT_INTERVAL, evictAfter),
             Named.as("gpu-minutes"),
             GPU_STORE,
             DIRTY_STORE)
@@ -139,7 +151,8 @@ public final class FleetKpiJob {
             topics.teams.valueSerde(config.serdeConfig()),
             topics.teamFleetMinute.valueSerde(config.serdeConfig()),
             Duration.ofMillis(config.getLong(KpiStreamsConfig.WINDOW_SIZE_MS)),
-            Duration.ofMillis(config.getLong(KpiStreamsConfig.GRACE_MS)));
+            Duration.ofMillis(config.getLong(KpiStreamsConfig.GRACE_MS)),
+            Duration.ofMillis(config.getLong(KpiStreamsConfig.STATE_EVICT_AFTER_MS)));
     return KpiJobs.start(JOB, topology, config.streamsProperties(JOB));
   }
 }

@@ -33,6 +33,8 @@ import org.apache.kafka.streams.state.KeyValueStore;
  * whole. Samples later than the grace period are dropped and counted (sensor late-sample-dropped).
  */
 final class GpuMinutesProcessor implements Processor<String, FleetInput, String, FleetPartial> {
+  private static final org.slf4j.Logger log =
+      org.slf4j.LoggerFactory.getLogger(GpuMinutesProcessor.class);
   private final long size;
   private final long grace;
   private final Duration emitInterval;
@@ -51,10 +53,20 @@ final class GpuMinutesProcessor implements Processor<String, FleetInput, String,
   /** Minutes starting at or before this are closed and their shares sent. */
   private long purgeThrough = Long.MIN_VALUE;
 
-  GpuMinutesProcessor(Duration windowSize, Duration grace, Duration emitInterval) {
+  /** A GPU whose last sample is this far behind stream time is forgotten. */
+  private final long evictAfter;
+
+  /** Stream time of the last sweep for GPUs to forget. */
+  private long sweptAt = Long.MIN_VALUE;
+
+  private Sensor evicted;
+
+  GpuMinutesProcessor(
+      Duration windowSize, Duration grace, Duration emitInterval, Duration evictAfter) {
     this.size = windowSize.toMillis();
     this.grace = grace.toMillis();
     this.emitInterval = emitInterval;
+    this.evictAfter = evictAfter.toMillis();
   }
 
   @Override
@@ -68,6 +80,10 @@ final class GpuMinutesProcessor implements Processor<String, FleetInput, String,
             .metrics()
             .addRateTotalSensor(
                 "kai-fleet", source, "late-sample-dropped", Sensor.RecordingLevel.INFO);
+    this.evicted =
+        context
+            .metrics()
+            .addRateTotalSensor("kai-fleet", source, "gpu-evicted", Sensor.RecordingLevel.INFO);
     try (KeyValueIterator<String, GpuState> it = gpus.all()) {
       while (it.hasNext()) {
         KeyValue<String, GpuState> e = it.next();
@@ -192,6 +208,43 @@ final class GpuMinutesProcessor implements Processor<String, FleetInput, String,
     if (closedThrough > purgeThrough) {
       purgeThrough = closedThrough;
       shares.values().removeIf(s -> s.getWindowStartMs() <= closedThrough);
+    }
+    if (all) {
+      forgetSilentGpus();
+    }
+  }
+
+  /**
+   * Drops the entries of GPUs whose last sample is more than {@code evictAfter} behind stream time
+   * and whose minutes are all closed and sent: their meter is all that is left, and a GPU that
+   * comes back starts a new one (its first sample meters nothing, as any first sample). Swept at
+   * most once per tenth of {@code evictAfter} of stream time, so the scan stays rare.
+   */
+  private void forgetSilentGpus() {
+    long streamTime = context.currentStreamTimeMs();
+    if (sweptAt != Long.MIN_VALUE && streamTime - sweptAt < evictAfter / 10) {
+      return;
+    }
+    sweptAt = streamTime;
+    List<String> silent = new ArrayList<>();
+    try (KeyValueIterator<String, GpuState> it = gpus.all()) {
+      while (it.hasNext()) {
+        KeyValue<String, GpuState> e = it.next();
+        GpuMeter m = e.value.getMeter();
+        boolean open =
+            e.value.getWindows().stream().anyMatch(w -> w.getWindowStartMs() > purgeThrough);
+        if (m != null && m.getTsMs() < streamTime - evictAfter && !open) {
+          silent.add(e.key);
+        }
+      }
+    }
+    silent.forEach(gpus::delete);
+    if (!silent.isEmpty()) {
+      silent.forEach(g -> evicted.record());
+      log.info(
+          "forgot {} GPUs without a sample for {} h of event time",
+          silent.size(),
+          evictAfter / 3_600_000);
     }
   }
 

@@ -30,7 +30,10 @@ import org.junit.jupiter.api.AfterEach;
 import org.junit.jupiter.api.BeforeEach;
 import org.junit.jupiter.api.Test;
 
-/** Stall after 60 s, silence after 30 s, idle under 10% for 3 minutes, checks every second. */
+/**
+ * Stall after 60 s, silence after 30 s, idle under 10% for 3 minutes, checks every second; a
+ * cluster or run unseen for 10 minutes is forgotten.
+ */
 class AlertsJobTest {
   private final Topics topics = Topics.defaults();
   private TopologyTestDriver driver;
@@ -62,7 +65,7 @@ class AlertsJobTest {
                 fleetSerde,
                 runMinuteSerde,
                 alertSerde,
-                new AlertsJob.Settings(60_000, 30_000, 10.0, 3, 1_000, 120_000)),
+                new AlertsJob.Settings(60_000, 30_000, 10.0, 3, 1_000, 120_000, 600_000)),
             props,
             Instant.ofEpochMilli(1_000_000));
     steps =
@@ -281,6 +284,41 @@ class AlertsJobTest {
     assertThat(out.get(0).getSeverity()).isEqualTo(AlertSeverity.CRITICAL);
     assertThat(out.get(2).getSeverity()).isEqualTo(AlertSeverity.WARNING);
     assertThat(out.get(2).getAlertId()).isNotEqualTo(out.get(0).getAlertId()); // a new episode
+  }
+
+  /** A cluster silent past the eviction time is forgotten, its silence alert resolved as such. */
+  @Test
+  void aClusterSilentPastTheEvictionTimeIsForgottenAndItsAlertResolved() {
+    gpu("up-c1", "GPU-A", null, 1_000);
+    driver.advanceWallClockTime(Duration.ofSeconds(31));
+    driver.advanceWallClockTime(Duration.ofMinutes(10));
+    List<Alert> out = alerts.readValuesToList();
+    assertThat(out)
+        .extracting(AlertsJobTest::describe)
+        .containsExactly(
+            "TELEMETRY_SILENCE OPEN upstage up-c1", "TELEMETRY_SILENCE RESOLVED upstage up-c1");
+    assertThat(out.get(1).getMessage()).isEqualTo("cluster no longer watched: silent for 0 h");
+    driver.advanceWallClockTime(Duration.ofMinutes(10));
+    assertThat(alerts.isEmpty()).as("forgotten: no new alert").isTrue();
+    assertThat(
+            driver
+                .<String, Long>getKeyValueStore(FleetAlertProcessors.Silence.SEEN_STORE)
+                .approximateNumEntries())
+        .isZero();
+  }
+
+  /** A run without steps past the eviction time is no longer watched; its stall is resolved. */
+  @Test
+  void aRunAbandonedPastTheEvictionTimeIsNoLongerWatched() {
+    step(1, 2.5);
+    driver.advanceWallClockTime(Duration.ofSeconds(61));
+    driver.advanceWallClockTime(Duration.ofMinutes(10));
+    assertThat(alerts.readValuesToList())
+        .extracting(AlertsJobTest::describe)
+        .containsExactly(
+            "STALLED_RUN OPEN sk-telecom ax-7", "STALLED_RUN RESOLVED sk-telecom ax-7");
+    driver.advanceWallClockTime(Duration.ofMinutes(10));
+    assertThat(alerts.isEmpty()).isTrue();
   }
 
   @Test

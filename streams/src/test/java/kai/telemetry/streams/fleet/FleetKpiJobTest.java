@@ -294,6 +294,54 @@ class FleetKpiJobTest {
     }
   }
 
+  /**
+   * A GPU without a sample for a day of event time (the default) is forgotten once its minutes are
+   * closed: a flood of ids seen once does not stay in the job's state. A GPU that comes back is
+   * counted again like any new one.
+   */
+  @Test
+  void aGpuSilentForADayIsForgottenAndCountsAgainWhenItReturns() {
+    long day = 24 * 60 * MIN;
+    long t0 = 1_768_467_600_000L;
+    at("GPU-A", t0, 50);
+    at("GPU-B", t0, 50);
+    emit();
+    org.apache.kafka.streams.state.KeyValueStore<String, Object> gpus =
+        driver.getKeyValueStore(FleetKpiJob.GPU_STORE);
+    assertThat(gpus.get("GPU-A")).isNotNull();
+    at("GPU-B", t0 + day + 2 * MIN, 60);
+    emit();
+    assertThat(gpus.get("GPU-A")).as("silent for a day: forgotten").isNull();
+    assertThat(gpus.get("GPU-B")).isNotNull();
+    at("GPU-A", t0 + day + 2 * MIN + 1_000, 70);
+    emit();
+    TeamFleetMinute last = null;
+    for (TeamFleetMinute m : kpis.readValuesToList()) {
+      if (m.getWindowStartMs() == t0 + day + 2 * MIN) {
+        last = m;
+      }
+    }
+    assertThat(last).isNotNull();
+    assertThat(last.getGpusReporting()).isEqualTo(2);
+    assertThat(last.getUtilizationMeanPct()).isEqualTo(65.0);
+  }
+
+  /** A sample whose record time is its event time. */
+  private void at(String gpu, long ts, double util) {
+    samples.pipeInput(
+        gpu,
+        GpuSample.newBuilder()
+            .setTeam("upstage")
+            .setCluster("upstage-c1")
+            .setNode("n1")
+            .setGpuUuid(gpu)
+            .setGpuIndex(0)
+            .setTsMs(ts)
+            .setUtilizationPct(util)
+            .build(),
+        ts);
+  }
+
   @Test
   void internalTopicAndStoreNamesAreStable() {
     String description =
