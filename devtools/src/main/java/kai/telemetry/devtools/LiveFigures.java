@@ -27,7 +27,8 @@ final class LiveFigures {
     this.alertsTable = Tables.qualified(database, Tables.ALERTS);
   }
 
-  String render(long produced, PipelineRunner pipeline) {
+  String render(
+      long produced, PipelineRunner pipeline, org.apache.kafka.clients.admin.Admin admin) {
     long now = System.currentTimeMillis();
     long landed =
         ch.count("SELECT count() FROM " + rawTable + " WHERE ts_ms >= " + (now - 3_600_000));
@@ -39,6 +40,18 @@ final class LiveFigures {
                 + " FINAL WHERE window_start_ms >= "
                 + (now - 10 * 60_000)
                 + " ORDER BY team, window_start_ms DESC LIMIT 2 BY team");
+    // Each team's newest fleet minute, however old: how far behind the clock its KPIs are.
+    java.util.Map<String, Long> behind = new java.util.TreeMap<>();
+    for (JsonNode r :
+        ch.rows(
+            "SELECT team, max(window_end_ms) AS newest FROM "
+                + kpiTable
+                + " GROUP BY team ORDER BY team")) {
+      behind.put(r.get("team").asText(), Math.max(0, now - r.get("newest").asLong()));
+    }
+    PipelineHealth.Report health =
+        PipelineHealth.judge(
+            pipeline.healthy(), PipelineHealth.lag(admin, pipeline.stages()), behind);
     StringBuilder sb = new StringBuilder();
     sb.append(
         String.format(
@@ -46,7 +59,10 @@ final class LiveFigures {
             HH_MM_SS.format(Instant.ofEpochMilli(now)),
             produced,
             landed,
-            pipeline.healthy() ? "healthy" : "DEGRADED (see log)"));
+            health.healthy() ? "healthy" : "DEGRADED: " + String.join("; ", health.problems())));
+    StringBuilder lags = new StringBuilder("  lag (records):");
+    health.lag().forEach((stage, n) -> lags.append(String.format(" %s %,d", stage, n)));
+    sb.append(lags).append('\n');
     sb.append(
         String.format("  %-16s %-7s %6s %8s %8s%n", "team", "minute", "GPUs", "util %", "samples"));
     for (JsonNode r : rows) {

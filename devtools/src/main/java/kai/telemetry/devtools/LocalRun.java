@@ -131,14 +131,15 @@ public final class LocalRun {
         DATABASE,
         SINK_METRICS_PORT);
     try (ClickHouseHttp ch =
-        new ClickHouseHttp(
-            stack.clickhouse().httpUrl(),
-            ClickHouseUser.ANALYST.user(),
-            ClickHouseUser.ANALYST.localPassword())) {
+            new ClickHouseHttp(
+                stack.clickhouse().httpUrl(),
+                ClickHouseUser.ANALYST.user(),
+                ClickHouseUser.ANALYST.localPassword());
+        org.apache.kafka.clients.admin.Admin admin = stack.kafka().admin()) {
       LiveFigures figures = new LiveFigures(ch, DATABASE);
       while (!Thread.currentThread().isInterrupted()) {
         try {
-          out.print(figures.render(simulator.sent(), pipeline));
+          out.print(figures.render(simulator.sent(), pipeline, admin));
         } catch (RuntimeException e) {
           log.warn("cannot read live figures: {}", e.toString());
         }

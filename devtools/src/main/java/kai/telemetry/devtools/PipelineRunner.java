@@ -51,18 +51,26 @@ public final class PipelineRunner implements AutoCloseable {
 
   private final Map<String, Object> common;
   private final Map<String, KafkaUsers.Principal> principals;
+  private final List<PipelineHealth.Stage> stages;
 
   private PipelineRunner(
       List<KafkaStreams> jobs,
       ClickHouseSink sink,
       Thread sinkThread,
       Map<String, Object> common,
-      Map<String, KafkaUsers.Principal> principals) {
+      Map<String, KafkaUsers.Principal> principals,
+      List<PipelineHealth.Stage> stages) {
     this.jobs = jobs;
     this.sink = sink;
     this.sinkThread = sinkThread;
     this.common = common;
     this.principals = principals;
+    this.stages = stages;
+  }
+
+  /** The stages that read Kafka, in pipeline order, with their consumer groups. */
+  List<PipelineHealth.Stage> stages() {
+    return stages;
   }
 
   /**
@@ -178,7 +186,13 @@ public final class PipelineRunner implements AutoCloseable {
         "pipeline running (topics prefix '{}', database {})",
         options.topicPrefix(),
         options.database());
-    PipelineRunner runner = new PipelineRunner(running, sink, sinkThread, common, principals);
+    List<PipelineHealth.Stage> stages = new ArrayList<>();
+    for (String job : jobs) {
+      stages.add(new PipelineHealth.Stage(job, names.applicationId(job)));
+    }
+    stages.add(new PipelineHealth.Stage("clickhouse-sink", sinkGroup));
+    PipelineRunner runner =
+        new PipelineRunner(running, sink, sinkThread, common, principals, List.copyOf(stages));
     // The program, as the program office publishes it, its teams labelled as demo data: the
     // simulator plays the teams, never the office.
     Map<String, Object> office = runner.programOfficeSettings();
