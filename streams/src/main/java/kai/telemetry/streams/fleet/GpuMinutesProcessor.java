@@ -53,6 +53,12 @@ final class GpuMinutesProcessor implements Processor<String, FleetInput, String,
   /** Minutes starting at or before this are closed and their shares sent. */
   private long purgeThrough = Long.MIN_VALUE;
 
+  /**
+   * More than any accelerator draws (GB200 boards ~1.2 kW, B200 ~1 kW): an energy counter rising
+   * faster is not believed.
+   */
+  static final long MAX_PLAUSIBLE_W = 5_000;
+
   /** A GPU whose last sample is this far behind stream time is forgotten. */
   private final long evictAfter;
 
@@ -161,9 +167,10 @@ final class GpuMinutesProcessor implements Processor<String, FleetInput, String,
 
   /**
    * Energy since the GPU's previous sample: the increase of DCGM's counter or, across a counter
-   * reset or without a counter, mean power x elapsed time. It lands in the later sample's minute,
-   * so minutes add up to the GPU's whole consumption with none counted twice. A sample older than
-   * the GPU's previous one meters nothing.
+   * reset, without a counter, or when the counter rose faster than {@link #MAX_PLAUSIBLE_W} allows,
+   * mean power x elapsed time. It lands in the later sample's minute, so minutes add up to the
+   * GPU's whole consumption with none counted twice. A sample older than the GPU's previous one
+   * meters nothing.
    */
   private static long meter(GpuState state, FleetInput s) {
     GpuMeter prev = state.getMeter();
@@ -173,7 +180,13 @@ final class GpuMinutesProcessor implements Processor<String, FleetInput, String,
     long delta = 0;
     if (prev != null) {
       Long now = s.getEnergyMj();
-      if (now != null && prev.getEnergyMj() != null && now >= prev.getEnergyMj()) {
+      long elapsedMs = s.getTsMs() - prev.getTsMs();
+      if (now != null
+          && prev.getEnergyMj() != null
+          && now >= prev.getEnergyMj()
+          // A counter that jumps by more than any GPU can draw in the time (W x ms = mJ) is a
+          // fault or a forgery: the interval is metered from power instead.
+          && now - prev.getEnergyMj() <= MAX_PLAUSIBLE_W * elapsedMs) {
         delta = now - prev.getEnergyMj();
       } else {
         Double w = s.getPowerW() != null ? s.getPowerW() : prev.getPowerW();

@@ -192,6 +192,15 @@ class FleetKpiJobTest {
     assertThat(lg.getEnergyKwh()).isZero();
   }
 
+  /** An energy counter that jumps past what any GPU can draw is not believed: power meters it. */
+  @Test
+  void anImplausibleEnergyJumpIsMeteredFromPowerInstead() {
+    pipe("upstage", "GPU-1", 1_000, 80, 500.0, 1_000_000L, 0, null, null);
+    pipe("upstage", "GPU-1", 31_000, 80, 500.0, 1_000_000_000_000_000L, 0, null, null);
+    TeamFleetMinute u0 = lastPerTeamWindow().get("upstage@0");
+    assertThat(u0.getEnergyKwh()).isCloseTo(500 * 30_000 / 3.6e9, within(1e-15)); // 500 W x 30 s
+  }
+
   @Test
   void aSampleWithIdsThatCouldBreakOutOfQuotedSqlIsDeadLetteredAndCountsNowhere() {
     var deadLetters =
