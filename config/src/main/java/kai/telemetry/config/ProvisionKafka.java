@@ -15,6 +15,7 @@ import java.util.concurrent.ExecutionException;
 import kai.telemetry.schemas.Topic;
 import kai.telemetry.schemas.Topics;
 import org.apache.kafka.clients.admin.Admin;
+import org.apache.kafka.clients.admin.AlterConfigOp;
 import org.apache.kafka.clients.admin.NewTopic;
 import org.apache.kafka.clients.admin.ScramCredentialInfo;
 import org.apache.kafka.clients.admin.ScramMechanism;
@@ -148,6 +149,27 @@ public final class ProvisionKafka {
       }
       if (!missing.isEmpty()) {
         admin.createTopics(missing).all().get();
+      }
+      // Topics that exist are kept at the catalogue's retention and cleanup policy.
+      Map<org.apache.kafka.common.config.ConfigResource, java.util.Collection<AlterConfigOp>> keep =
+          new java.util.HashMap<>();
+      for (Topic<?, ?> t : wanted) {
+        if (existing.contains(t.name())) {
+          keep.put(
+              new org.apache.kafka.common.config.ConfigResource(
+                  org.apache.kafka.common.config.ConfigResource.Type.TOPIC, t.name()),
+              t.configs().entrySet().stream()
+                  .map(
+                      e ->
+                          new AlterConfigOp(
+                              new org.apache.kafka.clients.admin.ConfigEntry(
+                                  e.getKey(), e.getValue()),
+                              AlterConfigOp.OpType.SET))
+                  .toList());
+        }
+      }
+      if (!keep.isEmpty()) {
+        admin.incrementalAlterConfigs(keep).all().get();
       }
       if (!users.isEmpty()) {
         List<UserScramCredentialAlteration> credentials = new ArrayList<>();

@@ -74,7 +74,8 @@ public final class TeamTopics {
         attributed.keyFormat(),
         attributed.valueFormat(),
         attributed.partitions(),
-        attributed.compacted());
+        attributed.compacted(),
+        attributed.retentionMs());
   }
 
   public String team() {

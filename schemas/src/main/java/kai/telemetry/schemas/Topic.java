@@ -17,9 +17,46 @@ import org.apache.kafka.common.serialization.Serdes;
  * @param valueFormat encoding of record values
  * @param partitions partitions to create it with
  * @param compacted true for compacted reference topics, false for time-retained event topics
+ * @param retentionMs how long an event topic keeps its records ({@code retention.ms}); -1 for a
+ *     compacted topic, which keeps each key's latest record for good
  */
 public record Topic<K, V>(
-    String name, Format<K> keyFormat, Format<V> valueFormat, int partitions, boolean compacted) {
+    String name,
+    Format<K> keyFormat,
+    Format<V> valueFormat,
+    int partitions,
+    boolean compacted,
+    long retentionMs) {
+
+  /**
+   * Event topics keep 30 days: every consumer reads within minutes, and ClickHouse keeps the
+   * history; a backfill older than this must be imported with a longer retention (see
+   * OPERATIONS.md).
+   */
+  public static final long DEFAULT_RETENTION_MS = 30L * 24 * 3_600_000;
+
+  /** A topic with the default retention of its kind. */
+  public Topic(
+      String name, Format<K> keyFormat, Format<V> valueFormat, int partitions, boolean compacted) {
+    this(
+        name, keyFormat, valueFormat, partitions, compacted, compacted ? -1 : DEFAULT_RETENTION_MS);
+  }
+
+  /** This topic with another retention. */
+  public Topic<K, V> retainedFor(java.time.Duration retention) {
+    return new Topic<>(name, keyFormat, valueFormat, partitions, compacted, retention.toMillis());
+  }
+
+  /** The configs the topic is created with, and kept at by provision-kafka. */
+  public Map<String, String> configs() {
+    return compacted
+        ? Map.of(TopicConfig.CLEANUP_POLICY_CONFIG, TopicConfig.CLEANUP_POLICY_COMPACT)
+        : Map.of(
+            TopicConfig.CLEANUP_POLICY_CONFIG,
+            TopicConfig.CLEANUP_POLICY_DELETE,
+            TopicConfig.RETENTION_MS_CONFIG,
+            Long.toString(retentionMs));
+  }
 
   /** How a key or value is encoded on the wire. */
   public sealed interface Format<T> {
@@ -58,13 +95,7 @@ public record Topic<K, V>(
   }
 
   public NewTopic newTopic(short replicationFactor) {
-    return new NewTopic(name, partitions, replicationFactor)
-        .configs(
-            Map.of(
-                TopicConfig.CLEANUP_POLICY_CONFIG,
-                compacted
-                    ? TopicConfig.CLEANUP_POLICY_COMPACT
-                    : TopicConfig.CLEANUP_POLICY_DELETE));
+    return new NewTopic(name, partitions, replicationFactor).configs(configs());
   }
 
   @SuppressWarnings("unchecked")

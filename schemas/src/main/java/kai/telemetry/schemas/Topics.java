@@ -168,7 +168,10 @@ public final class Topics {
             Topic.avro(RejectedRecord.class),
             1,
             false);
-    quarantine = new Topic<>(prefix + "kai.quarantine.v1", Topic.BYTES, Topic.BYTES, 1, false);
+    // Held-back records are evidence the program office may need long after the alert.
+    quarantine =
+        new Topic<>(prefix + "kai.quarantine.v1", Topic.BYTES, Topic.BYTES, 1, false)
+            .retainedFor(java.time.Duration.ofDays(365));
     teamFleetMinute =
         new Topic<>(
             prefix + "kai.kpi.team-fleet-1m.v1",

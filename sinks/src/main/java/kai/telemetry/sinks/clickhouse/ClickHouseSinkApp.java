@@ -70,6 +70,7 @@ public final class ClickHouseSinkApp {
           http.version(),
           config.database(),
           applied.isEmpty() ? "schema up to date" : "applied migrations " + applied);
+      sweepRetention(http, config);
     }
     Topics topics = config.topics();
     List<TableRoute<?>> routes = routes(topics, config.serdeConfig());
@@ -124,9 +125,42 @@ public final class ClickHouseSinkApp {
     };
   }
 
+  /** Drops the raw months past their retention, saying what it dropped. */
+  static void sweepRetention(ClickHouseHttp http, SinkConfig config) {
+    List<String> dropped =
+        Retention.sweep(
+            http::execute, config.database(), config.retentionDays(), Retention.today());
+    if (!dropped.isEmpty()) {
+      log.info("retention {}: dropped {}", config.retentionDays(), dropped);
+    }
+  }
+
   public static void main(String[] args) {
     SinkConfig config = SinkConfig.fromArgs(args);
     ClickHouseSink sink = create(config);
+    // Retention is swept at start and then daily, on a thread of its own.
+    java.util.concurrent.ScheduledExecutorService retention =
+        Executors.newSingleThreadScheduledExecutor(
+            r -> {
+              Thread t = new Thread(r, "clickhouse-retention");
+              t.setDaemon(true);
+              return t;
+            });
+    retention.scheduleAtFixedRate(
+        () -> {
+          try (ClickHouseHttp http =
+              new ClickHouseHttp(
+                  config.getString(SinkConfig.CLICKHOUSE_HTTP_URL),
+                  config.getString(SinkConfig.CLICKHOUSE_USER),
+                  config.getPassword(SinkConfig.CLICKHOUSE_PASSWORD).value())) {
+            sweepRetention(http, config);
+          } catch (RuntimeException e) {
+            log.warn("retention sweep failed, tried again tomorrow: {}", e.toString());
+          }
+        },
+        1,
+        1,
+        java.util.concurrent.TimeUnit.DAYS);
     Runtime.getRuntime()
         .addShutdownHook(
             new Thread(

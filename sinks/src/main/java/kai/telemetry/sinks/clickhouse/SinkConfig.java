@@ -32,6 +32,8 @@ public final class SinkConfig extends AbstractConfig {
   public static final String RETRY_MAX_MS = "sink.retry.max.ms";
   public static final String MAX_POLL_INTERVAL_MS = "sink.max.poll.interval.ms";
   public static final String METRICS_PORT = "sink.metrics.port";
+  public static final String RETENTION_GPU_SAMPLES_DAYS = "sink.retention.gpu_samples.days";
+  public static final String RETENTION_REJECTS_DAYS = "sink.retention.collector_rejects.days";
   public static final String INSERT_PATH = "sink.insert.path";
   public static final String INSERT_PATH_JDBC = "jdbc";
   public static final String INSERT_PATH_NATIVE = "http-native";
@@ -120,7 +122,31 @@ public final class SinkConfig extends AbstractConfig {
               Range.between(-1, 65_535),
               Importance.MEDIUM,
               "Port serving the sink's metrics for Prometheus at /metrics; 0 picks a free port,"
-                  + " -1 serves none.");
+                  + " -1 serves none.")
+          .define(
+              RETENTION_GPU_SAMPLES_DAYS,
+              Type.INT,
+              Retention.DEFAULT_DAYS.get(Tables.GPU_SAMPLES),
+              Range.between(0, 100_000),
+              Importance.MEDIUM,
+              "Days gpu_samples keeps (whole months are dropped once past it; 0 keeps all). The"
+                  + " fleet KPIs computed from them are kept for good.")
+          .define(
+              RETENTION_REJECTS_DAYS,
+              Type.INT,
+              Retention.DEFAULT_DAYS.get("collector_rejects"),
+              Range.between(0, 100_000),
+              Importance.MEDIUM,
+              "Days collector_rejects keeps (whole months; 0 keeps all).");
+
+  /** Retention in days by table, as configured. */
+  public Map<String, Integer> retentionDays() {
+    return Map.of(
+        Tables.GPU_SAMPLES,
+        getInt(RETENTION_GPU_SAMPLES_DAYS),
+        "collector_rejects",
+        getInt(RETENTION_REJECTS_DAYS));
+  }
 
   public SinkConfig(Map<String, ?> values) {
     super(DEF, values, false);

@@ -77,6 +77,7 @@ class ClickHouseSchemaIT {
           .isEqualTo("2026-01-15 09:00:00\n");
       assertCurvesKeepMinMaxLast(ch::execute, ns.database());
       assertCategoriesReadAsArrays(ch::execute, ns.database());
+      assertRetentionDropsWholeOldMonths(ch::execute, ns.database());
     }
   }
 
@@ -96,6 +97,9 @@ class ClickHouseSchemaIT {
       sink.execute(
           "INSERT INTO kai.teams (id, name_ko, name_en, gpu_allocation, gpu_type, status,"
               + " updated_ms) VALUES ('upstage', '업스테이지', 'Upstage', 8, 'H100', 'ACTIVE', 1)");
+      // The sink's user can run the retention sweep (system.parts, DROP PARTITION) on its database.
+      assertThat(Retention.sweep(sink::execute, kai, Retention.DEFAULT_DAYS, Retention.today()))
+          .isEmpty();
       // The Native insert path reads the column types it writes at start.
       assertThat(HttpNativeWriter.columns(sink, kai, Tables.TEAMS)).containsEntry("id", "String");
       admin.execute("CREATE DATABASE IF NOT EXISTS " + ns.database());
@@ -144,6 +148,7 @@ class ClickHouseSchemaIT {
           .isEqualTo("2\t3\t90\n");
       assertCurvesKeepMinMaxLast(sql -> chdb.query(sql, "TabSeparated"), "kai");
       assertCategoriesReadAsArrays(sql -> chdb.query(sql, "TabSeparated"), "kai");
+      assertRetentionDropsWholeOldMonths(sql -> chdb.query(sql, "TabSeparated"), "kai");
       assertThat(
               chdb.query(
                   "SELECT name FROM system.tables WHERE database = 'kai' AND engine = 'View'"
@@ -241,6 +246,32 @@ class ClickHouseSchemaIT {
                     + ".v_phase_scoreboard_history WHERE phase = 2 AND team = 'upstage'"
                     + " FORMAT TabSeparated"))
         .isEqualTo("['nia','agentic']\t[8.5,30]\n");
+  }
+
+  /**
+   * Samples in November 2025, January 2026 and February 2026; on 2026-03-15 with 30 days of
+   * retention (keep from 2026-02-13) the months that ended before that go, February stays whole.
+   */
+  static void assertRetentionDropsWholeOldMonths(Migrations.Executor db, String database) {
+    db.run(
+        "INSERT INTO "
+            + database
+            + ".gpu_samples (team, cluster, node, gpu_uuid, gpu_index, ts_ms, utilization_pct)"
+            + " VALUES ('t', 'c', 'n', 'g', 0, 1762300800000, 1),"
+            + " ('t', 'c', 'n', 'g', 0, 1768467600000, 2), ('t', 'c', 'n', 'g', 0, 1770000000000, 3)");
+    assertThat(
+            Retention.sweep(
+                db,
+                database,
+                java.util.Map.of(Tables.GPU_SAMPLES, 30, "collector_rejects", 0),
+                java.time.LocalDate.parse("2026-03-15")))
+        .containsExactly("gpu_samples 202511", "gpu_samples 202601");
+    assertThat(
+            db.run(
+                "SELECT groupArray(utilization_pct) FROM "
+                    + database
+                    + ".gpu_samples WHERE team = 't' AND cluster = 'c' FORMAT TabSeparated"))
+        .isEqualTo("[3]\n");
   }
 
   @Test
