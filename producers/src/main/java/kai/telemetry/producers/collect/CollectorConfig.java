@@ -42,6 +42,7 @@ public final class CollectorConfig extends AbstractConfig {
   public static final String LMEVAL_MODEL = "lmeval.model";
   public static final String LMEVAL_CHECKPOINT = "lmeval.checkpoint";
   public static final String LMEVAL_EVALUATOR = "lmeval.evaluator";
+  public static final String LMEVAL_DATE = "lmeval.date";
 
   public static final String MAX_LINE_BYTES = "collector.max.line.bytes";
 
@@ -185,6 +186,13 @@ public final class CollectorConfig extends AbstractConfig {
               "",
               Importance.HIGH,
               "lm-evaluation-harness results JSON to import.")
+          .define(
+              LMEVAL_DATE,
+              Type.STRING,
+              "",
+              Importance.MEDIUM,
+              "When the evaluation ran (YYYY-MM-DD, UTC, or an ISO-8601 instant), for a results"
+                  + " file without a date (older harness versions); a file with one keeps its own.")
           .define(
               LMEVAL_MODEL,
               Type.STRING,

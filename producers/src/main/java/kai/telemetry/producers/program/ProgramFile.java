@@ -270,7 +270,33 @@ public record ProgramFile(
 
   /** The catalogue entry an lm-evaluation-harness task reports, if any. */
   public java.util.Optional<Benchmark> benchmarkForLmEvalTask(String task) {
-    return benchmarks.stream().filter(b -> b.lmEvalTasks().contains(task)).findFirst();
+    return lmEvalMatch(task).map(LmEvalMatch::benchmark);
+  }
+
+  /**
+   * How an lm-evaluation-harness task maps onto the catalogue: by its name in a benchmark's {@code
+   * lm_eval_tasks} (the benchmark's own task or group), or else by the longest entry ending in
+   * {@code *} that it starts with (a subtask, e.g. {@code kobest_*} for {@code kobest_boolq}).
+   */
+  public record LmEvalMatch(Benchmark benchmark, String entry, boolean subtask) {}
+
+  public java.util.Optional<LmEvalMatch> lmEvalMatch(String task) {
+    for (Benchmark b : benchmarks) {
+      if (b.lmEvalTasks().contains(task)) {
+        return java.util.Optional.of(new LmEvalMatch(b, task, false));
+      }
+    }
+    LmEvalMatch best = null;
+    for (Benchmark b : benchmarks) {
+      for (String e : b.lmEvalTasks()) {
+        if (e.endsWith("*")
+            && task.startsWith(e.substring(0, e.length() - 1))
+            && (best == null || e.length() > best.entry().length())) {
+          best = new LmEvalMatch(b, e, true);
+        }
+      }
+    }
+    return java.util.Optional.ofNullable(best);
   }
 
   public List<Team> activeTeams() {

@@ -230,7 +230,8 @@ class ParsersTest {
     assertThat(r.get(2).getScore()).isEqualTo(0.7782);
     assertThat(r.get(3).getScore()).isEqualTo(0.812);
     assertThat(r.get(3).getStderr()).isNull(); // "N/A"
-    assertThat(imported.skippedTasks()).containsExactly("kmmlu_accounting", "hellaswag");
+    assertThat(imported.skippedTasks()).containsExactly("hellaswag");
+    assertThat(imported.countedInGroup()).containsExactly("kmmlu_accounting"); // kmmlu is here
     assertThat(imported.parsed().problems())
         .singleElement()
         .satisfies(
@@ -241,5 +242,77 @@ class ParsersTest {
                   .contains("has no numeric \"acc_norm,none\"")
                   .contains("[acc,none]");
             });
+  }
+
+  private static LmEvalResults.Imported lmEval(String json, Long dateMs) {
+    return LmEvalResults.read(
+        json,
+        "results.json",
+        ProgramFile.launchDefault(),
+        new LmEvalResults.Context("upstage", null, Evaluator.SELF_REPORTED, null),
+        dateMs);
+  }
+
+  /**
+   * The older harness format: bare metric names ("acc", "acc_stderr"), shots in config, no date.
+   * Without lmeval.date nothing is imported and the file says why; with it, the rows land.
+   */
+  @Test
+  void theOlderHarnessFormatReadsWithAnExplicitDate() {
+    String old =
+        """
+        {"results": {"haerae": {"acc": 0.79, "acc_stderr": 0.011, "acc_norm": 0.805,
+                                "acc_norm_stderr": 0.012}},
+         "versions": {"haerae": 0},
+         "config": {"model": "hf-causal", "model_args": "pretrained=upstage/solar-pro",
+                    "num_fewshot": 5}}
+        """;
+    LmEvalResults.Imported none = lmEval(old, null);
+    assertThat(none.parsed().records()).isEmpty();
+    assertThat(none.parsed().problems())
+        .singleElement()
+        .satisfies(p -> assertThat(p.reason()).contains("give lmeval.date=YYYY-MM-DD"));
+    BenchmarkResult r = lmEval(old, 1_762_128_000_000L).parsed().records().get(0);
+    assertThat(r.getMetric()).isEqualTo("acc_norm"); // the catalogue counts acc_norm
+    assertThat(r.getScore()).isEqualTo(0.805);
+    assertThat(r.getStderr()).isEqualTo(0.012);
+    assertThat(r.getNShot()).isEqualTo(5);
+    assertThat(r.getModel()).isEqualTo("upstage/solar-pro");
+    assertThat(r.getTsMs()).isEqualTo(1_762_128_000_000L);
+  }
+
+  /**
+   * A metric under another filter than the catalogue's counts (the key used is kept); subtasks
+   * without their group score are averaged into the benchmark's; leaderboard task names map.
+   */
+  @Test
+  void filtersSubtasksAndLeaderboardNamesMapOntoTheCatalogue() {
+    String json =
+        """
+        {"results": {
+           "gsm8k": {"exact_match,get-answer": 0.71, "exact_match_stderr,get-answer": 0.013,
+                     "exact_match,flexible-extract": 0.74},
+           "kobest_boolq": {"acc,none": 0.90, "acc_stderr,none": 0.01},
+           "kobest_copa": {"acc,none": 0.80, "acc_stderr,none": 0.01},
+           "kobest_wic": {"acc,none": 0.70, "acc_stderr,none": 0.02},
+           "leaderboard_ifeval": {"prompt_level_strict_acc,none": 0.66},
+           "leaderboard_musr": {"acc_norm,none": 0.4}},
+         "n-shot": {"gsm8k": 5, "kobest_boolq": 0, "kobest_copa": 0, "kobest_wic": 0},
+         "date": 1762178600.0, "model_name": "upstage/solar-pro"}
+        """;
+    LmEvalResults.Imported imported = lmEval(json, null);
+    List<BenchmarkResult> r = imported.parsed().records();
+    assertThat(r)
+        .extracting(x -> x.getBenchmark() + " " + x.getTask() + " " + x.getMetric())
+        .containsExactly(
+            "gsm8k gsm8k exact_match,flexible-extract",
+            "kobest kobest_* acc,none",
+            "ifeval leaderboard_ifeval prompt_level_strict_acc,none");
+    assertThat(r.get(0).getScore()).isEqualTo(0.74); // flexible-extract before get-answer
+    assertThat(r.get(1).getScore()).isCloseTo(0.8, org.assertj.core.api.Assertions.within(1e-12));
+    assertThat(r.get(1).getNShot()).isEqualTo(0);
+    assertThat(r.get(1).getStderr()).isNull();
+    assertThat(imported.skippedTasks()).containsExactly("leaderboard_musr");
+    assertThat(imported.parsed().problems()).isEmpty();
   }
 }

@@ -97,6 +97,8 @@ class SinkCrashRecoveryIT {
     args.add(SinkConfig.BATCH_MAX_ROWS + "=2000");
     args.add(SinkConfig.BATCH_MAX_MS + "=400");
     args.add(SinkConfig.METRICS_PORT + "=0");
+    // The samples are stamped in January 2026: keep them, whatever the default retention says.
+    args.add(SinkConfig.RETENTION_GPU_SAMPLES_DAYS + "=0");
     // A killed member holds its partitions until its session times out: keep that short here.
     args.add("kafka.session.timeout.ms=6000");
     args.add("kafka.heartbeat.interval.ms=1000");

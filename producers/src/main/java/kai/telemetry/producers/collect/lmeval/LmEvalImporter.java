@@ -40,7 +40,7 @@ public final class LmEvalImporter {
                 checkpoint.isBlank() ? null : checkpoint,
                 Evaluator.valueOf(config.getString(CollectorConfig.LMEVAL_EVALUATOR)),
                 model.isBlank() ? null : model),
-            Files.getLastModifiedTime(file).toMillis());
+            date(config.getString(CollectorConfig.LMEVAL_DATE)));
     try (EventPublisher publisher = new EventPublisher(config, "lm-eval", null)) {
       publisher.benchmarkResults(imported.parsed(), System.currentTimeMillis());
       publisher.flush();
@@ -50,6 +50,27 @@ public final class LmEvalImporter {
       }
       log.info("{}", publisher.summary());
       return new Result(imported, publisher.totals());
+    }
+  }
+
+  /** The {@code lmeval.date} setting in epoch ms, or null when not given. */
+  static Long date(String text) {
+    if (text == null || text.isBlank()) {
+      return null;
+    }
+    try {
+      return text.length() == 10
+          ? java.time.LocalDate.parse(text)
+              .atStartOfDay(java.time.ZoneOffset.UTC)
+              .toInstant()
+              .toEpochMilli()
+          : java.time.Instant.parse(text).toEpochMilli();
+    } catch (java.time.format.DateTimeParseException e) {
+      throw new IllegalArgumentException(
+          CollectorConfig.LMEVAL_DATE
+              + " '"
+              + text
+              + "' is not a date (YYYY-MM-DD) or an ISO-8601 instant");
     }
   }
 
@@ -63,6 +84,11 @@ public final class LmEvalImporter {
             notes.add(
                 "tasks not in the benchmark catalogue (not imported): "
                     + r.imported().skippedTasks());
+          }
+          if (!r.imported().countedInGroup().isEmpty()) {
+            notes.add(
+                "subtasks counted in their benchmark's group score (not imported apart): "
+                    + r.imported().countedInGroup());
           }
           return r.totals();
         },
