@@ -28,6 +28,7 @@ public final class CollectorConfig extends AbstractConfig {
   public static final String SMI_COLUMNS = "nvidia.smi.columns";
   public static final String SMI_NODE = "nvidia.smi.node";
   public static final String SMI_TIMEZONE = "nvidia.smi.timezone";
+  public static final String SMI_GPUS = "nvidia.smi.gpus";
 
   public static final String LOG_FILE = "log.file";
   public static final String LOG_FORMAT = "log.format";
@@ -133,6 +134,15 @@ public final class CollectorConfig extends AbstractConfig {
               "UTC",
               Importance.LOW,
               "Time zone of nvidia-smi's timestamp column (it prints local time).")
+          .define(
+              SMI_GPUS,
+              Type.INT,
+              0,
+              ConfigDef.Range.between(0, 1024),
+              Importance.LOW,
+              "GPUs on the node, for a query without uuid, index or pci.bus_id: row k after a"
+                  + " header is GPU k mod this (nvidia-smi prints GPUs in index order each poll);"
+                  + " 0 rejects such rows.")
           .define(LOG_FILE, Type.STRING, "", Importance.HIGH, "Training log to follow.")
           .define(
               LOG_FORMAT,

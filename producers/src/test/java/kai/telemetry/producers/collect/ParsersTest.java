@@ -123,6 +123,50 @@ class ParsersTest {
             });
   }
 
+  /**
+   * A power trace on an 8-GPU node (no id column), with nvidia-smi's other field names and "not
+   * available" spellings: rows are told apart by their order after the header, unknown fields are
+   * ignored, and missing values stay missing.
+   */
+  @Test
+  void nvidiaSmiPowerTraceWithoutIdsUsesRowOrderAndAnyFields() {
+    NvidiaSmiCsv csv =
+        new NvidiaSmiCsv(
+            new NvidiaSmiCsv.Context("upstage", "c", "n7", ZoneId.of("UTC"), 2),
+            "trace.csv",
+            List.of());
+    Parsed<GpuSample> p = new Parsed<>();
+    String[] lines = {
+      "timestamp, power.draw [W], utilization.gpu [%], memory.used [MiB], pci.baseClass,"
+          + " ecc.errors.corrected.volatile.l1_cache, clocks_event_reasons.active",
+      "2025/11/03 14:02:11.100, 612.41 W, 97 %, 78073 MiB, 0x3, 0, 0x0000000000000004",
+      "2025/11/03 14:02:11.101, [N/A], 3 %, [Requested functionality has been deprecated],"
+          + " 0x3, [N/A], Active",
+      "2025/11/03 14:02:11.200, ERR!, 96 %, , 0x3, 0, Not Active",
+      "2025/11/03 14:02:11.201, Not Supported, 4 %, 10 MiB, 0x3, 0, 0x0"
+    };
+    for (int i = 0; i < lines.length; i++) {
+      csv.line(lines[i], i + 1, NOW, p);
+    }
+    assertThat(p.problems()).isEmpty();
+    assertThat(p.records())
+        .extracting(s -> s.getGpuUuid() + " " + s.getUtilizationPct() + " " + s.getPowerW())
+        .containsExactly("n7/0 97.0 612.41", "n7/1 3.0 null", "n7/0 96.0 null", "n7/1 4.0 null");
+    assertThat(p.records().get(1).getMemUsedMib()).isNull();
+    assertThat(p.records().get(3).getGpuIndex()).isEqualTo(1);
+
+    // Without the node's GPU count such rows are refused, saying what to set.
+    NvidiaSmiCsv unknown =
+        new NvidiaSmiCsv(
+            new NvidiaSmiCsv.Context("upstage", "c", "n7", ZoneId.of("UTC")), "t", List.of());
+    Parsed<GpuSample> q = new Parsed<>();
+    unknown.line(lines[0], 1, NOW, q);
+    unknown.line(lines[1], 2, NOW, q);
+    assertThat(q.problems())
+        .singleElement()
+        .satisfies(x -> assertThat(x.reason()).contains("nvidia.smi.gpus"));
+  }
+
   @Test
   void jsonlStepsKeepNanAndInfAndReportBadLines() {
     StepLineParser parser =

@@ -14,16 +14,33 @@ import kai.telemetry.producers.collect.Parsed;
 
 /**
  * Reads {@code nvidia-smi --query-gpu=... --format=csv} output, with or without units and header:
- * header cells like {@code utilization.gpu [%]}, values like {@code 87 %} or {@code 81559 MiB},
- * {@code [N/A]} and {@code [Not Supported]} as missing. A header line may appear again (each {@code
- * -l} round of some versions prints it) and is re-read. Stateful: feed it lines in order.
+ * any of nvidia-smi's query fields in any order (the ones a sample has no place for are ignored),
+ * header cells like {@code utilization.gpu [%]} or {@code pci.baseClass}, values like {@code 87 %}
+ * or {@code 81559 MiB}, and every "not available" spelling ({@code [N/A]}, {@code N/A}, {@code [Not
+ * Supported]}, {@code [Requested functionality has been deprecated]}, {@code ERR!}, an empty cell)
+ * as missing. A header line may appear again (each {@code -l} round of some versions prints it) and
+ * is re-read. GPUs are told apart by uuid, index or PCI bus id; a query with none of them (a power
+ * trace, {@code --query-gpu=timestamp,power.draw,utilization.gpu -lms 100}) needs the node's GPU
+ * count, and row k after a header is then GPU k mod count, since nvidia-smi prints a node's GPUs in
+ * index order in every poll. Stateful: feed it lines in order.
  */
 public final class NvidiaSmiCsv {
   private static final DateTimeFormatter TIMESTAMP =
       DateTimeFormatter.ofPattern("yyyy/MM/dd HH:mm:ss[.SSS]");
 
-  /** Where the GPUs are, which nvidia-smi does not say. */
-  public record Context(String team, String cluster, String node, ZoneId timestampZone) {}
+  /**
+   * Where the GPUs are, which nvidia-smi does not say, and how many the node has (0: unknown), for
+   * output without an id column.
+   */
+  public record Context(
+      String team, String cluster, String node, ZoneId timestampZone, int gpusPerNode) {
+    public Context(String team, String cluster, String node, ZoneId timestampZone) {
+      this(team, cluster, node, timestampZone, 0);
+    }
+  }
+
+  /** Data rows since the last header: the GPU of a row without an id column. */
+  private long rowsSinceHeader;
 
   private final Context ctx;
   private final String source;
@@ -50,9 +67,11 @@ public final class NvidiaSmiCsv {
     List<String> cells = split(line);
     if (isHeader(cells)) {
       columns = cells.stream().map(NvidiaSmiCsv::fieldName).toList();
+      rowsSinceHeader = 0;
       return;
     }
     String where = source + ":" + lineNo;
+    long row0 = rowsSinceHeader++; // every data row is one GPU's, read or not
     if (columns == null) {
       out.problem(
           where, "data before any header; pass the --query-gpu fields for noheader output", raw);
@@ -70,13 +89,13 @@ public final class NvidiaSmiCsv {
       row.put(columns.get(i), cells.get(i));
     }
     try {
-      out.add(sample(row, readTsMs));
+      out.add(sample(row, readTsMs, row0));
     } catch (IllegalArgumentException e) {
       out.problem(where, e.getMessage(), raw);
     }
   }
 
-  private GpuSample sample(Map<String, String> row, long readTsMs) {
+  private GpuSample sample(Map<String, String> row, long readTsMs, long row0) {
     Double util = number(row, "utilization.gpu");
     if (util == null) {
       throw new IllegalArgumentException(
@@ -86,7 +105,12 @@ public final class NvidiaSmiCsv {
     Double index = number(row, "index");
     String bus = text(row, "pci.bus_id");
     if (uuid == null && index == null && bus == null) {
-      throw new IllegalArgumentException("cannot tell the GPU: query uuid, index or pci.bus_id");
+      if (ctx.gpusPerNode() <= 0) {
+        throw new IllegalArgumentException(
+            "cannot tell the GPU: query uuid, index or pci.bus_id, or set nvidia.smi.gpus to the"
+                + " node's GPU count to tell them apart by row order");
+      }
+      index = (double) (row0 % ctx.gpusPerNode()); // nvidia-smi prints GPUs in index order
     }
     long ts = readTsMs;
     String stamp = text(row, "timestamp");
@@ -132,7 +156,8 @@ public final class NvidiaSmiCsv {
   private static boolean isHeader(List<String> cells) {
     // Header cells are query field names: letters, dots and underscores, with an optional [unit].
     return !cells.isEmpty()
-        && cells.stream().allMatch(c -> c.matches("[a-z_]+(\\.[a-z_]+)*( \\[[^\\]]+\\])?"))
+        && cells.stream()
+            .allMatch(c -> c.matches("[A-Za-z][A-Za-z0-9_]*(\\.[A-Za-z0-9_]+)*( \\[[^\\]]+\\])?"))
         && cells.stream()
             .anyMatch(
                 c ->
@@ -178,7 +203,13 @@ public final class NvidiaSmiCsv {
     return null;
   }
 
+  /** Every way nvidia-smi says a value is not there. */
   private static boolean missing(String v) {
-    return v.isEmpty() || (v.startsWith("[") && v.endsWith("]")) || v.equalsIgnoreCase("N/A");
+    return v.isEmpty()
+        || (v.startsWith("[") && v.endsWith("]"))
+        || v.equalsIgnoreCase("N/A")
+        || v.equalsIgnoreCase("Not Supported")
+        || v.equalsIgnoreCase("Unknown Error")
+        || v.equals("ERR!");
   }
 }

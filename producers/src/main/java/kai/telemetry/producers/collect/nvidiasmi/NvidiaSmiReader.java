@@ -42,7 +42,8 @@ public final class NvidiaSmiReader {
                 config.team(),
                 config.getString(CollectorConfig.CLUSTER),
                 node,
-                ZoneId.of(config.getString(CollectorConfig.SMI_TIMEZONE))),
+                ZoneId.of(config.getString(CollectorConfig.SMI_TIMEZONE)),
+                config.getInt(CollectorConfig.SMI_GPUS)),
             source,
             config.getList(CollectorConfig.SMI_COLUMNS));
     try (EventPublisher publisher = new EventPublisher(config, "nvidia-smi", null);
