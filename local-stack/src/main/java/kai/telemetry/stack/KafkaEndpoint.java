@@ -32,6 +32,26 @@ public interface KafkaEndpoint extends AutoCloseable {
   }
 
   /**
+   * The local stack keeps every record: tests and the local run write event times far in the past
+   * (fixed dates, backfills), which a time retention would delete under the reader. Deployments
+   * keep the catalogue's retention (provision-kafka).
+   */
+  private static Collection<NewTopic> keepEverything(Collection<NewTopic> topics) {
+    return topics.stream()
+        .map(
+            t -> {
+              Map<String, String> configs =
+                  new HashMap<>(t.configs() == null ? Map.of() : t.configs());
+              if (!"compact".equals(configs.get("cleanup.policy"))) {
+                configs.put("retention.ms", "-1");
+              }
+              return new NewTopic(t.name(), t.numPartitions(), t.replicationFactor())
+                  .configs(configs);
+            })
+        .toList();
+  }
+
+  /**
    * Creates {@code topics} and returns once every partition answers at its leader. A produce sent
    * the moment creation returns can meet a partition whose leader is not ready yet; an idempotent
    * producer whose first batch is refused that way may then never get past the broker's sequence
@@ -39,7 +59,7 @@ public interface KafkaEndpoint extends AutoCloseable {
    */
   default void createTopics(Collection<NewTopic> topics) {
     try (Admin admin = admin()) {
-      admin.createTopics(topics).all().get();
+      admin.createTopics(keepEverything(topics)).all().get();
       Map<TopicPartition, OffsetSpec> partitions = new HashMap<>();
       for (NewTopic t : topics) {
         for (int p = 0; p < t.numPartitions(); p++) {

@@ -259,6 +259,13 @@ public final class CollectorConfig extends AbstractConfig {
             clientId,
             transactionalId == null
                 ? Map.of()
-                : Map.of(ProducerConfig.TRANSACTIONAL_ID_CONFIG, transactionalId));
+                : Map.of(
+                    ProducerConfig.TRANSACTIONAL_ID_CONFIG,
+                    transactionalId,
+                    // A follower killed mid-transaction holds back read_committed readers of its
+                    // partitions until its successor fences it or this passes: keep it short (a
+                    // transaction of a batch of lines takes milliseconds).
+                    ProducerConfig.TRANSACTION_TIMEOUT_CONFIG,
+                    15_000));
   }
 }

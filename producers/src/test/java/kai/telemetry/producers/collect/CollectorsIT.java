@@ -266,8 +266,12 @@ class CollectorsIT {
 
     // First run: killed with SIGKILL once part of the file is published.
     Process first = follower(args, dir.resolve("first.log"));
-    Await.until("some steps published", Duration.ofSeconds(60), () -> committedSteps(stack) >= 500);
-    first.destroyForcibly();
+    try {
+      Await.until(
+          "some steps published", Duration.ofSeconds(60), () -> committedSteps(stack) >= 500);
+    } finally {
+      first.destroyForcibly();
+    }
     assertThat(first.waitFor(10, TimeUnit.SECONDS)).isTrue();
     long beforeRestart = committedSteps(stack);
     assertThat(beforeRestart).isLessThan(3000);
@@ -286,16 +290,21 @@ class CollectorsIT {
 
     List<String> second = new ArrayList<>(args);
     Process restarted = follower(second, dir.resolve("second.log"));
-    Await.until(
-        "steps up to " + (total - 1),
-        Duration.ofSeconds(60),
-        () -> committedSteps(stack) == total - 1);
-    Files.writeString(
-        log, more.substring(more.length() - 10), java.nio.file.StandardOpenOption.APPEND);
-    Await.until(
-        "all " + total + " steps", Duration.ofSeconds(60), () -> committedSteps(stack) == total);
-    restarted.destroy();
-    assertThat(restarted.waitFor(20, TimeUnit.SECONDS)).isTrue();
+    try {
+      Await.until(
+          "steps up to " + (total - 1),
+          Duration.ofSeconds(60),
+          () -> committedSteps(stack) == total - 1);
+      Files.writeString(
+          log, more.substring(more.length() - 10), java.nio.file.StandardOpenOption.APPEND);
+      Await.until(
+          "all " + total + " steps", Duration.ofSeconds(60), () -> committedSteps(stack) == total);
+      restarted.destroy();
+      assertThat(restarted.waitFor(20, TimeUnit.SECONDS)).isTrue();
+    } finally {
+      // A follower left running (a failed wait) would fence the next run's, which has its id.
+      restarted.destroyForcibly();
+    }
 
     List<ConsumerRecord<String, TrainingStep>> steps =
         TopicReader.readAll(stack, topics.team("upstage").trainingSteps);

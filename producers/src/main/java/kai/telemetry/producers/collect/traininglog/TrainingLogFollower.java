@@ -224,6 +224,12 @@ public final class TrainingLogFollower implements AutoCloseable {
     }
     publisher.throwIfFailed();
     linesRead += lines.size();
+    log.info(
+        "published lines {}..{} of {} (byte {})",
+        firstLine + 1,
+        after.line(),
+        file,
+        after.offset());
     return after;
   }
 
