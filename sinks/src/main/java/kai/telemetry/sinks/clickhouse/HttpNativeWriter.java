@@ -116,7 +116,16 @@ public final class HttpNativeWriter implements RowWriter<byte[]> {
             .build();
     HttpResponse<String> response;
     try {
-      response = http.send(request, HttpResponse.BodyHandlers.ofString());
+      try {
+        response = http.send(request, HttpResponse.BodyHandlers.ofString());
+      } catch (IOException e) {
+        if (!staleConnection(e)) {
+          throw e;
+        }
+        // The server closed an idle kept-alive connection just as it was reused (its keep-alive
+        // is shorter than the client's): nothing was read on it, so the request goes again once.
+        response = http.send(request, HttpResponse.BodyHandlers.ofString());
+      }
     } catch (IOException e) {
       throw new WriteException(
           "insert of " + rows.size() + " rows into " + table + " failed: " + e,
@@ -142,6 +151,17 @@ public final class HttpNativeWriter implements RowWriter<byte[]> {
           ClickHouseErrors.of(response.statusCode(), response.body()),
           new IllegalStateException(message));
     }
+  }
+
+  /** The failure of a request sent on a connection the server had already closed. */
+  static boolean staleConnection(IOException e) {
+    for (Throwable t = e; t != null; t = t.getCause()) {
+      if (t instanceof java.io.EOFException
+          || String.valueOf(t.getMessage()).contains("header parser received no bytes")) {
+        return true;
+      }
+    }
+    return false;
   }
 
   @Override
