@@ -23,10 +23,10 @@ public final class ClickHouseTeamUsers {
           Tables.GPU_SAMPLES,
           Tables.TRAINING_STEPS,
           Tables.RUN_LIFECYCLE,
-          "benchmark_results",
-          "evaluation_scores",
-          "derivative_models",
-          "collector_rejects",
+          Tables.BENCHMARK_RESULTS,
+          Tables.EVALUATION_SCORES,
+          Tables.DERIVATIVE_MODELS,
+          Tables.COLLECTOR_REJECTS,
           Tables.TEAM_FLEET_1M,
           Tables.CLUSTER_FLEET_1M,
           Tables.RUN_1M,
@@ -41,9 +41,9 @@ public final class ClickHouseTeamUsers {
    */
   public static final List<String> PROGRAM_WIDE =
       List.of(
-          "teams",
-          "benchmarks",
-          "evaluation_rules",
+          Tables.TEAMS,
+          Tables.BENCHMARKS,
+          Tables.EVALUATION_RULES,
           Tables.PHASE_SCOREBOARD,
           "phase_scoreboard_history",
           "phase_scoreboard_history_mv",

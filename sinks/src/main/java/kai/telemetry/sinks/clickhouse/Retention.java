@@ -19,7 +19,7 @@ import java.util.Map;
 public final class Retention {
   /** Tables with a retention, and its default in days; 0 keeps everything. */
   public static final Map<String, Integer> DEFAULT_DAYS =
-      Map.of(Tables.GPU_SAMPLES, 180, "collector_rejects", 90);
+      Map.of(Tables.GPU_SAMPLES, 180, Tables.COLLECTOR_REJECTS, 90);
 
   private Retention() {}
 

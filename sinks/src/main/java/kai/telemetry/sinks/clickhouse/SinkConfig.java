@@ -134,7 +134,7 @@ public final class SinkConfig extends AbstractConfig {
           .define(
               RETENTION_REJECTS_DAYS,
               Type.INT,
-              Retention.DEFAULT_DAYS.get("collector_rejects"),
+              Retention.DEFAULT_DAYS.get(Tables.COLLECTOR_REJECTS),
               Range.between(0, 100_000),
               Importance.MEDIUM,
               "Days collector_rejects keeps (whole months; 0 keeps all).");
@@ -144,7 +144,7 @@ public final class SinkConfig extends AbstractConfig {
     return Map.of(
         Tables.GPU_SAMPLES,
         getInt(RETENTION_GPU_SAMPLES_DAYS),
-        "collector_rejects",
+        Tables.COLLECTOR_REJECTS,
         getInt(RETENTION_REJECTS_DAYS));
   }
 

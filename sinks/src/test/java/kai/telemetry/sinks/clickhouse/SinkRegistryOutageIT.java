@@ -1,20 +1,9 @@
 package kai.telemetry.sinks.clickhouse;
 
-import static org.assertj.core.api.Assertions.assertThat;
-
-import java.time.Duration;
-import java.util.HashMap;
-import java.util.Map;
 import kai.telemetry.config.CommonSettings;
-import kai.telemetry.events.GpuSample;
-import kai.telemetry.schemas.Topics;
-import kai.telemetry.stack.Await;
 import kai.telemetry.stack.LocalStack;
 import kai.telemetry.stack.RealStackExtension;
 import kai.telemetry.stack.TestNamespace;
-import org.apache.kafka.clients.admin.Admin;
-import org.apache.kafka.clients.producer.KafkaProducer;
-import org.apache.kafka.clients.producer.ProducerRecord;
 import org.junit.jupiter.api.Test;
 import org.junit.jupiter.api.extension.ExtendWith;
 
@@ -25,80 +14,19 @@ import org.junit.jupiter.api.extension.ExtendWith;
  */
 @ExtendWith(RealStackExtension.class)
 class SinkRegistryOutageIT {
-  private static final int RECORDS = 500;
   private final TestNamespace ns = TestNamespace.of(SinkRegistryOutageIT.class);
 
   @Test
   void aRegistryItCannotReachStopsTheSinkAndSkipsNothing(LocalStack stack) throws Exception {
-    Topics topics = Topics.withPrefix(ns.topicPrefix());
-    stack.kafka().createTopics(topics.all().stream().map(t -> t.newTopic((short) 1)).toList());
-    Map<String, Object> serde =
-        Map.of(CommonSettings.SCHEMA_REGISTRY_URL, stack.schemaRegistryUrl());
-    try (KafkaProducer<String, GpuSample> p =
-        new KafkaProducer<>(
-            stack.kafkaClientConfig(),
-            topics.gpuSamples.keySerde(serde).serializer(),
-            topics.gpuSamples.valueSerde(serde).serializer())) {
-      for (int i = 0; i < RECORDS; i++) {
-        String gpu = "GPU-" + (i % 16);
-        p.send(
-            new ProducerRecord<>(
-                topics.gpuSamples.name(),
-                gpu,
-                GpuSample.newBuilder()
-                    .setTeam("upstage")
-                    .setCluster("c1")
-                    .setNode("n1")
-                    .setGpuUuid(gpu)
-                    .setGpuIndex(i % 8)
-                    .setTsMs(1_768_467_600_000L + i * 1_000L)
-                    .setUtilizationPct(50)
-                    .build()));
-      }
-    }
-
-    String group = ns.topicPrefix() + "sink";
-    Map<String, Object> settings = new HashMap<>(stack.deployableSettings());
-    settings.put(CommonSettings.TOPIC_PREFIX, ns.topicPrefix());
-    settings.put(SinkConfig.CLICKHOUSE_URL, stack.clickhouse().jdbcUrl());
-    settings.put(SinkConfig.CLICKHOUSE_HTTP_URL, stack.clickhouse().httpUrl());
-    settings.put(SinkConfig.CLICKHOUSE_DATABASE, ns.database());
-    settings.put(SinkConfig.GROUP_ID, group);
-    settings.put(SinkConfig.BATCH_MAX_MS, 200L);
-    settings.put(SinkConfig.METRICS_PORT, 0);
-
-    Map<String, Object> unreachable = new HashMap<>(settings);
-    unreachable.put(CommonSettings.SCHEMA_REGISTRY_URL, "http://127.0.0.1:1");
-    ClickHouseSink blind = ClickHouseSinkApp.create(new SinkConfig(unreachable));
-    Thread blindThread = new Thread(blind, "sink-without-registry");
-    Throwable[] stopped = new Throwable[1];
-    blindThread.setUncaughtExceptionHandler((t, e) -> stopped[0] = e);
-    blindThread.start();
-    blindThread.join(60_000);
-    assertThat(blindThread.isAlive()).as("the sink stops").isFalse();
-    assertThat(stopped[0]).hasMessageContaining("stopping without committing");
-    assertThat(blind.metrics().deadLettered()).as("nothing dead-lettered").isZero();
-    blind.close();
-    try (Admin admin = stack.kafka().admin()) {
-      assertThat(admin.listConsumerGroupOffsets(group).partitionsToOffsetAndMetadata().get())
-          .as("nothing committed")
-          .allSatisfy((tp, offset) -> assertThat(offset == null || offset.offset() == 0).isTrue());
-    }
-
-    settings.put(CommonSettings.SCHEMA_REGISTRY_URL, stack.schemaRegistryUrl());
-    ClickHouseSink sink = ClickHouseSinkApp.create(new SinkConfig(settings));
-    Thread sinkThread = new Thread(sink, "sink-with-registry");
-    sinkThread.start();
-    try (ClickHouseHttp ch = new ClickHouseHttp(stack.clickhouse().httpUrl())) {
-      String table = ns.database() + ".gpu_samples";
-      Await.until(
-          "every sample, once",
-          Duration.ofSeconds(60),
-          () -> ch.count("SELECT count() FROM " + table) == RECORDS);
-      assertThat(sink.metrics().deadLettered()).isZero();
-    } finally {
-      assertThat(sink.stopAndAwait(Duration.ofSeconds(60))).isTrue();
-      sink.close();
-    }
+    SinkStopScenario.run(
+        stack,
+        ns,
+        settings -> {
+          settings.put(CommonSettings.SCHEMA_REGISTRY_URL, "http://127.0.0.1:1");
+          return settings;
+        },
+        () -> {},
+        () -> {},
+        "the schema registry failed");
   }
 }

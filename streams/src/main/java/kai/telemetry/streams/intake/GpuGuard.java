@@ -27,6 +27,9 @@ final class GpuGuard {
   private final int floor;
   private long minute = Long.MIN_VALUE;
 
+  /** {@link #minute} as its keys spell it: formatted once a minute, not per sample. */
+  private String minuteText;
+
   GpuGuard(
       KeyValueStore<String, Long> seen,
       ReadOnlyKeyValueStore<String, ValueAndTimestamp<TeamInfo>> teams,
@@ -50,13 +53,15 @@ final class GpuGuard {
     long m = nowMs - Math.floorMod(nowMs, MINUTE);
     if (m > minute) {
       minute = m;
+      minuteText = minute(m);
       forgetBefore(m - MINUTE); // this minute and the last one are kept
     }
-    String key = gpuKey(m, team, gpu);
+    // Stream time never goes back: m is now the newest minute, spelled minuteText.
+    String key = "g/" + minuteText + "/" + kai.telemetry.schemas.Keys.of(team, gpu);
     if (seen.get(key) != null) {
       return true;
     }
-    String countKey = countKey(m, team);
+    String countKey = "n/" + minuteText + "/" + team;
     Long n = seen.get(countKey);
     long count = n == null ? 0 : n;
     if (count >= cap(team)) {
@@ -83,13 +88,5 @@ final class GpuGuard {
   /** Fixed width, so that keys sort by minute. */
   private static String minute(long m) {
     return String.format("%015d", Math.max(0, m));
-  }
-
-  private static String gpuKey(long m, String team, String gpu) {
-    return "g/" + minute(m) + "/" + kai.telemetry.schemas.Keys.of(team, gpu);
-  }
-
-  private static String countKey(long m, String team) {
-    return "n/" + minute(m) + "/" + team;
   }
 }
