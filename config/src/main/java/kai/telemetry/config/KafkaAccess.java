@@ -120,6 +120,7 @@ public final class KafkaAccess {
         List.of(
             topics.gpuSamples,
             topics.trainingSteps,
+            topics.trainingScalars,
             topics.runLifecycle,
             topics.benchmarkResults,
             topics.collectorRejects,

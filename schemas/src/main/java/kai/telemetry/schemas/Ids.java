@@ -21,6 +21,14 @@ public final class Ids {
    */
   public static final Pattern ID = Pattern.compile("[A-Za-z0-9][A-Za-z0-9._:/@+=-]{0,127}");
 
+  /**
+   * Names of the scalars a training run logs (validation loss, eval metrics, TensorBoard tags): as
+   * ids, plus spaces, parentheses and {@code %}, which trainers use ({@code lm loss}, {@code
+   * iteration-time}, {@code Loss/val (ema)}); at most 128.
+   */
+  public static final Pattern SCALAR_NAME =
+      Pattern.compile("[A-Za-z0-9_][A-Za-z0-9 ._:/@+=()%-]{0,127}");
+
   /** Column (and field) names that hold ids wherever they appear: checked when stored. */
   public static final java.util.Set<String> ID_FIELDS =
       java.util.Set.of("cluster", "node", "gpu_uuid", "run_id", "benchmark");
@@ -70,6 +78,16 @@ public final class Ids {
   public static void optionalId(List<String> why, String field, String value) {
     if (value != null && !value.isEmpty()) {
       id(why, field, value);
+    }
+  }
+
+  /** Adds to {@code why} what is wrong with scalar name {@code value}, if anything. */
+  public static void scalarName(List<String> why, String value) {
+    if (value == null || !SCALAR_NAME.matcher(value).matches() || value.endsWith(" ")) {
+      why.add(
+          "scalar name "
+              + shown(value)
+              + " is not a name (letters, digits, spaces and . _ - : / @ + = ( ) %, at most 128)");
     }
   }
 

@@ -6,6 +6,7 @@ import kai.telemetry.events.CollectorPosition;
 import kai.telemetry.events.GpuSample;
 import kai.telemetry.events.RejectedRecord;
 import kai.telemetry.events.RunLifecycle;
+import kai.telemetry.events.TrainingScalar;
 import kai.telemetry.events.TrainingStep;
 
 /**
@@ -19,6 +20,7 @@ public final class TeamTopics {
   public static final String GPU_SAMPLES = "gpu-samples.v1";
 
   public static final String TRAINING_STEPS = "training-steps.v1";
+  public static final String TRAINING_SCALARS = "training-scalars.v1";
   public static final String RUN_LIFECYCLE = "run-lifecycle.v1";
   public static final String BENCHMARK_RESULTS = "benchmark-results.v1";
   public static final String COLLECTOR_REJECTS = "collector-rejects.v1";
@@ -32,6 +34,9 @@ public final class TeamTopics {
 
   /** Training steps, keyed by team/run. */
   public final Topic<String, TrainingStep> trainingSteps;
+
+  /** Validation loss and other named scalars, keyed by team/run. */
+  public final Topic<String, TrainingScalar> trainingScalars;
 
   /** Run lifecycle events, keyed by team/run. */
   public final Topic<String, RunLifecycle> runLifecycle;
@@ -60,6 +65,7 @@ public final class TeamTopics {
     // Each intake topic is its attributed topic's twin (formats, partitions), under this prefix.
     gpuSamples = twin(catalogue.gpuSamples, GPU_SAMPLES);
     trainingSteps = twin(catalogue.trainingSteps, TRAINING_STEPS);
+    trainingScalars = twin(catalogue.trainingScalars, TRAINING_SCALARS);
     runLifecycle = twin(catalogue.runLifecycle, RUN_LIFECYCLE);
     benchmarkResults = twin(catalogue.benchmarkResults, BENCHMARK_RESULTS);
     collectorRejects = twin(catalogue.collectorRejects, COLLECTOR_REJECTS);
@@ -92,6 +98,7 @@ public final class TeamTopics {
     return List.of(
         gpuSamples,
         trainingSteps,
+        trainingScalars,
         runLifecycle,
         benchmarkResults,
         collectorRejects,

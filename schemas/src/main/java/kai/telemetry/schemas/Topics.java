@@ -8,6 +8,7 @@ import kai.telemetry.events.EvaluationScore;
 import kai.telemetry.events.GpuSample;
 import kai.telemetry.events.RejectedRecord;
 import kai.telemetry.events.RunLifecycle;
+import kai.telemetry.events.TrainingScalar;
 import kai.telemetry.events.TrainingStep;
 import kai.telemetry.kpis.Alert;
 import kai.telemetry.kpis.BenchmarkStanding;
@@ -41,6 +42,12 @@ public final class Topics {
 
   /** Training-step metrics, keyed by team/run so each run's steps stay in order. */
   public final Topic<String, TrainingStep> trainingSteps;
+
+  /**
+   * Named values a run logged besides its training loss (validation loss, eval metrics), keyed by
+   * team/run like the steps; no KPI reads them, the curves do.
+   */
+  public final Topic<String, TrainingScalar> trainingScalars;
 
   /** Run lifecycle events, keyed by team/run (same partitioning as the steps). */
   public final Topic<String, RunLifecycle> runLifecycle;
@@ -119,6 +126,13 @@ public final class Topics {
             prefix + "kai.raw.training-steps.v1",
             Topic.UTF8,
             Topic.avro(TrainingStep.class),
+            6,
+            false);
+    trainingScalars =
+        new Topic<>(
+            prefix + "kai.raw.training-scalars.v1",
+            Topic.UTF8,
+            Topic.avro(TrainingScalar.class),
             6,
             false);
     runLifecycle =
@@ -256,6 +270,7 @@ public final class Topics {
                 java.util.stream.Stream.of(
                         TeamTopics.GPU_SAMPLES,
                         TeamTopics.TRAINING_STEPS,
+                        TeamTopics.TRAINING_SCALARS,
                         TeamTopics.RUN_LIFECYCLE,
                         TeamTopics.BENCHMARK_RESULTS,
                         TeamTopics.COLLECTOR_REJECTS)
@@ -277,6 +292,7 @@ public final class Topics {
         switch (m.group(2)) {
           case TeamTopics.GPU_SAMPLES -> gpuSamples;
           case TeamTopics.TRAINING_STEPS -> trainingSteps;
+          case TeamTopics.TRAINING_SCALARS -> trainingScalars;
           case TeamTopics.RUN_LIFECYCLE -> runLifecycle;
           case TeamTopics.BENCHMARK_RESULTS -> benchmarkResults;
           case TeamTopics.COLLECTOR_REJECTS -> collectorRejects;
@@ -290,6 +306,7 @@ public final class Topics {
     return List.of(
         gpuSamples,
         trainingSteps,
+        trainingScalars,
         runLifecycle,
         benchmarkResults,
         evaluationScores,

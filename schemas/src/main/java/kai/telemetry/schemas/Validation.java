@@ -5,6 +5,7 @@ import java.util.ArrayList;
 import java.util.List;
 import kai.telemetry.events.BenchmarkResult;
 import kai.telemetry.events.GpuSample;
+import kai.telemetry.events.TrainingScalar;
 import kai.telemetry.events.TrainingStep;
 
 /**
@@ -66,6 +67,19 @@ public final class Validation {
     // loss and grad_norm may be NaN or Inf: that is the divergence signal, not bad input.
     Ids.team(why, s.getTeam());
     Ids.id(why, "run_id", s.getRunId());
+    return why;
+  }
+
+  public static List<String> check(TrainingScalar s, long nowMs) {
+    List<String> why = new ArrayList<>();
+    time(why, s.getTsMs(), nowMs);
+    if (s.getStep() < 0) {
+      why.add("step " + s.getStep() + " is negative");
+    }
+    // The value may be NaN or Inf, as a loss may: a diverged validation loss is a signal.
+    Ids.team(why, s.getTeam());
+    Ids.id(why, "run_id", s.getRunId());
+    Ids.scalarName(why, s.getName());
     return why;
   }
 

@@ -38,6 +38,10 @@ public final class CollectorConfig extends AbstractConfig {
   public static final String LOG_FOLLOWER_ID = "log.follower.id";
   public static final String LOG_BATCH_LINES = "log.batch.lines";
   public static final String LOG_EXIT_AT_END = "log.exit.at.end";
+  public static final String LOG_START_TIME = "log.start.time";
+  public static final String LOG_HF_LOGGING_STEPS = "log.hf.logging.steps";
+  public static final String LOG_PATTERN = "log.pattern";
+  public static final String LOG_TB_LOSS_TAG = "log.tensorboard.loss.tag";
 
   public static final String LMEVAL_FILE = "lmeval.file";
   public static final String LMEVAL_MODEL = "lmeval.model";
@@ -148,9 +152,21 @@ public final class CollectorConfig extends AbstractConfig {
               LOG_FORMAT,
               Type.STRING,
               "jsonl",
-              ConfigDef.ValidString.in("jsonl", "megatron"),
+              ConfigDef.ValidString.in(
+                  "jsonl",
+                  "megatron",
+                  "nanogpt",
+                  "hf-trainer",
+                  "pattern",
+                  "hf-trainer-state",
+                  "megatron-golden",
+                  "tensorboard"),
               Importance.HIGH,
-              "jsonl or megatron.")
+              "Lines followed or imported: jsonl, megatron (Megatron-LM and Megatron-DeepSpeed),"
+                  + " nanogpt (nanoGPT, modded-nanogpt, llm.c), hf-trainer (the Trainer's console),"
+                  + " pattern (log.pattern); whole files, imported only: hf-trainer-state"
+                  + " (trainer_state.json), megatron-golden (golden values JSON), tensorboard"
+                  + " (event file or directory).")
           .define(
               LOG_RUN_ID,
               Type.STRING,
@@ -184,6 +200,36 @@ public final class CollectorConfig extends AbstractConfig {
               Range.between(1, 1_000_000),
               Importance.LOW,
               "Lines per transaction.")
+          .define(
+              LOG_START_TIME,
+              Type.STRING,
+              "",
+              Importance.MEDIUM,
+              "When the run started (ISO-8601 instant, or local date-time taken as UTC): steps of"
+                  + " a log without times are stamped from it plus the elapsed time the format"
+                  + " reports. Required to import a finished log whose lines carry no time.")
+          .define(
+              LOG_HF_LOGGING_STEPS,
+              Type.INT,
+              500,
+              Range.between(1, 100_000_000),
+              Importance.MEDIUM,
+              "The Trainer's logging_steps, for format hf-trainer: its console prints no step, so"
+                  + " the n-th training log is step n x this (the Trainer's default is 500).")
+          .define(
+              LOG_PATTERN,
+              Type.STRING,
+              "",
+              Importance.MEDIUM,
+              "For format pattern: a regular expression with named groups step (required), loss,"
+                  + " lr, gradnorm, tokens, tps, stepms, ts; other named groups become scalars.")
+          .define(
+              LOG_TB_LOSS_TAG,
+              Type.STRING,
+              "",
+              Importance.MEDIUM,
+              "For format tensorboard: the tag of the training loss; default the first of"
+                  + " train/loss, loss, lm loss, train_loss, Loss/train, training_loss found.")
           .define(
               LOG_EXIT_AT_END,
               Type.BOOLEAN,

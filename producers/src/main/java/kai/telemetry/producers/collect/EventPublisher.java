@@ -8,6 +8,7 @@ import kai.telemetry.events.BenchmarkResult;
 import kai.telemetry.events.Evaluator;
 import kai.telemetry.events.GpuSample;
 import kai.telemetry.events.RejectedRecord;
+import kai.telemetry.events.TrainingScalar;
 import kai.telemetry.events.TrainingStep;
 import kai.telemetry.schemas.Keys;
 import kai.telemetry.schemas.TeamTopics;
@@ -40,6 +41,9 @@ public final class EventPublisher implements AutoCloseable {
   final AtomicLong published = new AtomicLong();
   final AtomicLong rejected = new AtomicLong();
   final AtomicLong problems = new AtomicLong();
+  private final Tally publishedByKind = new Tally();
+  private final Tally rejectedByReason = new Tally();
+  private final Tally skippedByReason = new Tally();
 
   public EventPublisher(CollectorConfig config, String collector, String transactionalId) {
     this.collector = collector;
@@ -125,6 +129,7 @@ public final class EventPublisher implements AutoCloseable {
       List<String> why = Validation.check(s, nowMs);
       if (why.isEmpty()) {
         send(intake.gpuSamples.name(), s.getGpuUuid(), s.getTsMs(), s);
+        publishedByKind.add("GPU samples", 1);
       } else {
         outOfRange(s.getGpuUuid() + " at " + s.getTsMs(), why, s.toString(), nowMs);
       }
@@ -137,10 +142,29 @@ public final class EventPublisher implements AutoCloseable {
       List<String> why = Validation.check(s, nowMs);
       if (why.isEmpty()) {
         send(intake.trainingSteps.name(), runKey(s.getTeam(), s.getRunId()), s.getTsMs(), s);
+        publishedByKind.add("training steps", 1);
       } else {
         outOfRange(s.getSource(), why, s.toString(), nowMs);
       }
     }
+  }
+
+  /** Named scalars of training runs (validation loss, eval metrics), checked like steps. */
+  public void trainingScalars(List<TrainingScalar> scalars, long nowMs) {
+    for (TrainingScalar s : scalars) {
+      List<String> why = Validation.check(s, nowMs);
+      if (why.isEmpty()) {
+        send(intake.trainingScalars.name(), runKey(s.getTeam(), s.getRunId()), s.getTsMs(), s);
+        publishedByKind.add("scalars", 1);
+      } else {
+        outOfRange(s.getSource() + " " + s.getName(), why, s.toString(), nowMs);
+      }
+    }
+  }
+
+  /** Input the collector passed over, by why (lines of no record this format reads). */
+  public void skipped(java.util.Map<String, Long> byReason) {
+    byReason.forEach(skippedByReason::add);
   }
 
   public void benchmarkResults(Parsed<BenchmarkResult> parsed, long nowMs) {
@@ -157,6 +181,7 @@ public final class EventPublisher implements AutoCloseable {
             r.getTeam(),
             r.getTsMs(),
             r);
+        publishedByKind.add("benchmark results", 1);
       } else {
         outOfRange(r.getSource() + " " + r.getTask(), why, r.toString(), nowMs);
       }
@@ -168,7 +193,14 @@ public final class EventPublisher implements AutoCloseable {
     return Keys.of(team, runId);
   }
 
+  /** Sends a record of the input: counted as published. */
   public void send(String topic, String key, long tsMs, SpecificRecord value) {
+    sendUncounted(topic, key, tsMs, value);
+    published.incrementAndGet();
+  }
+
+  /** Sends a record that is not the input's (a follower's position): not counted. */
+  public void sendUncounted(String topic, String key, long tsMs, SpecificRecord value) {
     producer.send(
         new ProducerRecord<>(topic, null, tsMs, key, value),
         (meta, e) -> {
@@ -176,7 +208,6 @@ public final class EventPublisher implements AutoCloseable {
             failure.compareAndSet(null, e);
           }
         });
-    published.incrementAndGet();
   }
 
   private void reportProblems(List<Problem> list, long nowMs) {
@@ -196,6 +227,7 @@ public final class EventPublisher implements AutoCloseable {
   /** Sends a reject; {@code reason} and {@code raw} come capped and redacted ({@link Problem}). */
   private void reject(String source, String reason, String raw, long nowMs) {
     rejected.incrementAndGet();
+    rejectedByReason.add(Tally.kind(reason), 1);
     RejectedRecord r =
         RejectedRecord.newBuilder()
             .setTeam(team)
@@ -227,15 +259,25 @@ public final class EventPublisher implements AutoCloseable {
     }
   }
 
+  /**
+   * What the collector did, for the console: records of the input published (by kind), rejected (by
+   * reason) and input passed over (by reason), one line each.
+   */
   public String summary() {
-    return collector
-        + ": published "
-        + published
-        + ", rejected "
-        + rejected
-        + " (of which "
-        + problems
-        + " unreadable)";
+    StringBuilder b =
+        new StringBuilder(collector)
+            .append(": published ")
+            .append(published)
+            .append(publishedByKind.isEmpty() ? "" : " (" + publishedByKind.inline() + ")")
+            .append(", rejected ")
+            .append(rejected)
+            .append(" (of which ")
+            .append(problems)
+            .append(" unreadable)");
+    skippedByReason.total().ifPresent(n -> b.append(", passed over ").append(n));
+    rejectedByReason.lines("  rejected: ").forEach(l -> b.append('\n').append(l));
+    skippedByReason.lines("  passed over: ").forEach(l -> b.append('\n').append(l));
+    return b.toString();
   }
 
   public long published() {

@@ -83,6 +83,14 @@ public final class TextLines {
     return out;
   }
 
+  /**
+   * The input has ended (a finished file): its last line, if it has no '\n', is complete as it is.
+   * Empty when the input ended with a newline.
+   */
+  public java.util.Optional<Line> end() {
+    return lineBytes == 0 ? java.util.Optional.empty() : java.util.Optional.of(complete());
+  }
+
   /** Bytes of an unfinished last line waiting for its '\n'. */
   public long pendingBytes() {
     return lineBytes;

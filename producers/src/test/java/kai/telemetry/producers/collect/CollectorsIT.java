@@ -23,6 +23,7 @@ import kai.telemetry.events.TrainingStep;
 import kai.telemetry.producers.collect.dcgm.DcgmScraper;
 import kai.telemetry.producers.collect.lmeval.LmEvalImporter;
 import kai.telemetry.producers.collect.nvidiasmi.NvidiaSmiReader;
+import kai.telemetry.producers.collect.traininglog.TrainingLogFollower;
 import kai.telemetry.schemas.Topics;
 import kai.telemetry.stack.Await;
 import kai.telemetry.stack.LocalStack;
@@ -158,7 +159,9 @@ class CollectorsIT {
                         .getBytes(java.nio.charset.StandardCharsets.UTF_8)),
                 "smi.csv")
             .summary();
-    assertThat(summary).isEqualTo("nvidia-smi: published 2, rejected 3 (of which 2 unreadable)");
+    assertThat(summary)
+        .startsWith("nvidia-smi: published 2 (2 GPU samples), rejected 3 (of which 2 unreadable)")
+        .contains("\n  rejected: 1 x utilization_pct N is outside N..N");
     assertThat(TopicReader.readAll(stack, topics.team("upstage").gpuSamples))
         .extracting(r -> r.value().getUtilizationPct())
         .containsExactlyInAnyOrder(97.0, 0.0);
@@ -196,7 +199,9 @@ class CollectorsIT {
         NvidiaSmiReader.read(
                 new CollectorConfig(s), new java.io.ByteArrayInputStream(in.toByteArray()), "x.csv")
             .summary();
-    assertThat(summary).isEqualTo("nvidia-smi: published 2, rejected 3 (of which 3 unreadable)");
+    assertThat(summary)
+        .startsWith("nvidia-smi: published 2 (2 GPU samples), rejected 3 (of which 3 unreadable)")
+        .contains("\n  rejected: 1 x line N is not valid UTF-8");
     assertThat(TopicReader.readAll(stack, topics.team("sk-telecom").gpuSamples))
         .extracting(r -> r.value().getUtilizationPct())
         .containsExactlyInAnyOrder(55.0, 66.0);
@@ -313,6 +318,102 @@ class CollectorsIT {
     assertThat(steps).allSatisfy(r -> assertThat(r.key()).isEqualTo("upstage/solar-pt-9"));
     // One partition per run: the steps are in file order.
     assertThat(steps).extracting(r -> r.value().getStep()).isSorted();
+  }
+
+  /**
+   * A finished Megatron-DeepSpeed log imported as a team would: steps and scalars land, the record
+   * cut off without its loss is rejected, and the console says what was published, rejected and
+   * passed over, exit 0. The same command on a file of another format publishes nothing and exits
+   * 1, saying why.
+   */
+  @Test
+  void importTrainingLogSaysWhatItLandedAndExitsNonZeroOnAFileOfAnotherFormat(
+      LocalStack stack, @TempDir Path dir) throws Exception {
+    Path log = dir.resolve("train.log");
+    Files.writeString(log, Fixtures.read("megatron-deepspeed.log"));
+    Map<String, Object> s = settings(stack, "sk-telecom");
+    s.put(CollectorConfig.LOG_FILE, log.toString());
+    s.put(CollectorConfig.LOG_FORMAT, "megatron");
+    s.put(CollectorConfig.LOG_RUN_ID, "ax-pt-8");
+    s.put(CollectorConfig.LOG_START_TIME, "2026-03-02T09:00:00Z");
+    Path out = dir.resolve("import.out");
+    Process p = command("kai.telemetry.producers.collect.traininglog.TrainingLogImporter", s, out);
+    assertThat(p.waitFor(60, TimeUnit.SECONDS)).isTrue();
+    String console = Files.readString(out);
+    assertThat(p.exitValue()).as(console).isZero();
+    assertThat(console)
+        .contains(
+            "training-log: published 11 (4 training steps, 7 scalars), rejected 1 (of which 1"
+                + " unreadable), passed over 3")
+        .contains("  rejected: 1 x Megatron record cut off")
+        .contains("  passed over: 3 x not a Megatron iteration or validation line");
+    var team = topics.team("sk-telecom");
+    assertThat(TopicReader.readAll(stack, team.trainingSteps))
+        .extracting(r -> r.value().getStep() + "=" + r.value().getLoss())
+        .containsExactly("10=11.02345", "20=9.876543", "30=8.765432", "50=7.5");
+    assertThat(TopicReader.readAll(stack, team.trainingScalars))
+        .extracting(
+            r -> r.value().getName() + "@" + r.value().getStep() + "=" + r.value().getValue())
+        .contains("val/lm loss@30=8.901234", "load_balancing_loss@20=0.01012")
+        .hasSize(7)
+        .allSatisfy(x -> assertThat(x).isNotNull());
+    assertThat(TopicReader.readAll(stack, team.trainingScalars))
+        .allSatisfy(r -> assertThat(r.key()).isEqualTo("sk-telecom/ax-pt-8"));
+
+    Path wrong = dir.resolve("console.log");
+    Files.writeString(wrong, Fixtures.read("hf-trainer-console.log"));
+    s.put(CollectorConfig.LOG_FILE, wrong.toString());
+    Path out2 = dir.resolve("wrong.out");
+    Process q = command("kai.telemetry.producers.collect.traininglog.TrainingLogImporter", s, out2);
+    assertThat(q.waitFor(60, TimeUnit.SECONDS)).isTrue();
+    String console2 = Files.readString(out2);
+    assertThat(q.exitValue()).as(console2).isEqualTo(1);
+    assertThat(console2)
+        .contains("training-log: published 0, rejected 0 (of which 0 unreadable), passed over 7")
+        .contains("nothing was published");
+  }
+
+  /**
+   * A finished log whose last line has no newline: the follower told the file is finished reads it.
+   */
+  @Test
+  void followerAtTheEndOfAFinishedFileReadsALastLineWithoutNewline(
+      LocalStack stack, @TempDir Path dir) throws Exception {
+    Path log = dir.resolve("steps.jsonl");
+    Files.writeString(
+        log,
+        "{\"step\": 1, \"loss\": 2.5, \"ts\": 1772442000}\n"
+            + "{\"step\": 2, \"loss\": 2.4, \"val_loss\": 2.6, \"ts\": 1772442010}");
+    Map<String, Object> s = settings(stack, "lg-ai-research");
+    s.put(CollectorConfig.LOG_FILE, log.toString());
+    s.put(CollectorConfig.LOG_RUN_ID, "exaone-ft-2");
+    s.put(CollectorConfig.LOG_EXIT_AT_END, "true");
+    try (TrainingLogFollower f = new TrainingLogFollower(new CollectorConfig(s))) {
+      f.run();
+      assertThat(f.totals().summary())
+          .startsWith("training-log: published 3 (2 training steps, 1 scalars), rejected 0");
+    }
+    var team = topics.team("lg-ai-research");
+    assertThat(TopicReader.readAll(stack, team.trainingSteps))
+        .extracting(r -> r.value().getStep())
+        .containsExactly(1L, 2L);
+    assertThat(TopicReader.readAll(stack, team.trainingScalars))
+        .singleElement()
+        .satisfies(r -> assertThat(r.value().getValue()).isEqualTo(2.6));
+  }
+
+  private static Process command(String main, Map<String, Object> settings, Path output)
+      throws Exception {
+    List<String> cmd = new ArrayList<>();
+    cmd.add(Path.of(System.getProperty("java.home"), "bin", "java").toString());
+    cmd.add("-cp");
+    cmd.add(System.getProperty("java.class.path"));
+    cmd.add(main);
+    settings.forEach((k, v) -> cmd.add(k + "=" + v));
+    ProcessBuilder pb =
+        new ProcessBuilder(cmd).redirectErrorStream(true).redirectOutput(output.toFile());
+    pb.environment().remove("LD_PRELOAD");
+    return pb.start();
   }
 
   private long committedSteps(LocalStack stack) {

@@ -8,11 +8,9 @@ import java.util.List;
 import kai.telemetry.events.BenchmarkResult;
 import kai.telemetry.events.Evaluator;
 import kai.telemetry.events.GpuSample;
-import kai.telemetry.events.TrainingStep;
 import kai.telemetry.producers.collect.dcgm.DcgmSamples;
 import kai.telemetry.producers.collect.lmeval.LmEvalResults;
 import kai.telemetry.producers.collect.nvidiasmi.NvidiaSmiCsv;
-import kai.telemetry.producers.collect.traininglog.StepLineParser;
 import kai.telemetry.producers.program.ProgramFile;
 import kai.telemetry.schemas.Validation;
 import org.junit.jupiter.api.Test;
@@ -165,85 +163,6 @@ class ParsersTest {
     assertThat(q.problems())
         .singleElement()
         .satisfies(x -> assertThat(x.reason()).contains("nvidia.smi.gpus"));
-  }
-
-  @Test
-  void jsonlStepsKeepNanAndInfAndReportBadLines() {
-    StepLineParser parser =
-        StepLineParser.forFormat(
-            "jsonl", new StepLineParser.Context("lg-ai-research", "exaone-pt-run42", null));
-    Parsed<TrainingStep> p = new Parsed<>();
-    String[] lines = Fixtures.read("train-steps.jsonl").split("\n");
-    for (int i = 0; i < lines.length; i++) {
-      parser.parse(lines[i], "train-steps.jsonl:" + (i + 1), NOW, p).ifPresent(p::add);
-    }
-    assertThat(p.records()).extracting(TrainingStep::getStep).containsExactly(1L, 2L, 3L, 4L, 7L);
-    TrainingStep s1 = p.records().get(0);
-    assertThat(s1.getTsMs()).isEqualTo(1_762_178_531_250L);
-    assertThat(s1.getLoss()).isEqualTo(11.0345);
-    assertThat(s1.getLearningRate()).isEqualTo(3e-06);
-    assertThat(s1.getTokens()).isEqualTo(4_194_304L);
-    assertThat(s1.getTokensPerSec()).isEqualTo(1_048_576.0);
-    assertThat(s1.getRunId()).isEqualTo("exaone-pt-run42");
-    assertThat(p.records().get(1).getLearningRate()).isEqualTo(6e-06);
-    assertThat(p.records().get(2).getTsMs())
-        .isEqualTo(Instant.parse("2025-11-03T14:02:19.750Z").toEpochMilli());
-    assertThat(p.records().get(2).getLoss()).isNaN();
-    assertThat(p.records().get(2).getGradNorm()).isInfinite();
-    assertThat(p.records().get(3).getLoss()).isEqualTo(Double.POSITIVE_INFINITY);
-    assertThat(p.records().get(3).getTsMs()).isEqualTo(1_762_178_544_000L);
-    assertThat(p.records().get(3).getRunId()).isEqualTo("exaone-pt-run42b");
-    // Step 7 is in 2100: it parses, and the publisher rejects it as future.
-    assertThat(Validation.check(p.records().get(4), NOW))
-        .singleElement()
-        .asString()
-        .contains("in the future");
-
-    assertThat(p.problems())
-        .extracting(Problem::source)
-        .containsExactly("train-steps.jsonl:5", "train-steps.jsonl:6", "train-steps.jsonl:7");
-    assertThat(p.problems())
-        .extracting(Problem::reason)
-        .containsExactly(
-            "no integer \"step\" (or \"global_step\", \"iteration\")",
-            p.problems().get(1).reason(),
-            "\"loss\" 'nope' is not a number");
-    assertThat(p.problems().get(1).reason()).startsWith("not a JSON object");
-
-    Parsed<TrainingStep> aliases = new Parsed<>();
-    assertThat(parser.parse("{\"global_step\": 12, \"loss\": 1.5}", "x:1", NOW, aliases))
-        .hasValueSatisfying(s -> assertThat(s.getStep()).isEqualTo(12));
-    assertThat(parser.parse("{\"iteration\": 13}", "x:2", NOW, aliases))
-        .hasValueSatisfying(s -> assertThat(s.getStep()).isEqualTo(13));
-  }
-
-  @Test
-  void megatronIterationLinesBecomeSteps() {
-    StepLineParser parser =
-        StepLineParser.forFormat(
-            "megatron", new StepLineParser.Context("sk-telecom", "ax-pt-7", 4096));
-    Parsed<TrainingStep> p = new Parsed<>();
-    String[] lines = Fixtures.read("megatron-train.log").split("\n");
-    for (int i = 0; i < lines.length; i++) {
-      parser.parse(lines[i], "train.log:" + (i + 1), NOW, p).ifPresent(p::add);
-    }
-    assertThat(p.records()).extracting(TrainingStep::getStep).containsExactly(1L, 2L, 3L, 4L);
-    TrainingStep s1 = p.records().get(0);
-    assertThat(s1.getTsMs()).isEqualTo(Instant.parse("2025-11-03T14:02:11Z").toEpochMilli());
-    assertThat(s1.getLoss()).isEqualTo(11.03449);
-    assertThat(s1.getLearningRate()).isEqualTo(3e-06);
-    assertThat(s1.getGradNorm()).isEqualTo(12.345);
-    assertThat(s1.getTokens()).isEqualTo(512L * 4096);
-    assertThat(s1.getStepTimeMs()).isEqualTo(8123.4);
-    assertThat(s1.getTokensPerSec())
-        .isCloseTo(512 * 4096 / 8.1234, org.assertj.core.data.Offset.offset(1e-6));
-    TrainingStep skipped = p.records().get(2);
-    assertThat(skipped.getLoss()).isNull();
-    assertThat(skipped.getTsMs()).isEqualTo(NOW); // no timestamp prefix: read time
-    assertThat(p.records().get(3).getLoss()).isNaN();
-    assertThat(p.problems())
-        .singleElement()
-        .satisfies(pr -> assertThat(pr.source()).isEqualTo("train.log:8"));
   }
 
   @Test

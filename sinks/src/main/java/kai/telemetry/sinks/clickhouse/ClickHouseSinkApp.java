@@ -22,6 +22,7 @@ public final class ClickHouseSinkApp {
     return List.of(
         route(topics.gpuSamples, Tables.GPU_SAMPLES, serdeConfig, true),
         route(topics.trainingSteps, Tables.TRAINING_STEPS, serdeConfig, true),
+        route(topics.trainingScalars, Tables.TRAINING_SCALARS, serdeConfig, true),
         route(topics.runLifecycle, Tables.RUN_LIFECYCLE, serdeConfig, true),
         route(topics.benchmarkResults, Tables.BENCHMARK_RESULTS, serdeConfig, true),
         route(topics.evaluationScores, Tables.EVALUATION_SCORES, serdeConfig),

@@ -22,6 +22,7 @@ public final class ClickHouseTeamUsers {
       List.of(
           Tables.GPU_SAMPLES,
           Tables.TRAINING_STEPS,
+          Tables.TRAINING_SCALARS,
           Tables.RUN_LIFECYCLE,
           Tables.BENCHMARK_RESULTS,
           Tables.EVALUATION_SCORES,

@@ -14,6 +14,7 @@ public final class Tables {
   public static final String PHASE_STANDINGS = "phase_standings";
   public static final String ALERTS = "alerts";
   public static final String TRAINING_STEPS = "training_steps";
+  public static final String TRAINING_SCALARS = "training_scalars";
   public static final String RUN_LIFECYCLE = "run_lifecycle";
   public static final String BENCHMARK_RESULTS = "benchmark_results";
   public static final String EVALUATION_SCORES = "evaluation_scores";

@@ -84,6 +84,7 @@ public final class IntakeJob {
         java.util.List.of(
             topics.gpuSamples,
             topics.trainingSteps,
+            topics.trainingScalars,
             topics.runLifecycle,
             topics.benchmarkResults,
             topics.collectorRejects)) {

@@ -10,6 +10,7 @@ import kai.telemetry.events.Evaluator;
 import kai.telemetry.events.GpuSample;
 import kai.telemetry.events.RejectedRecord;
 import kai.telemetry.events.RunLifecycle;
+import kai.telemetry.events.TrainingScalar;
 import kai.telemetry.events.TrainingStep;
 import kai.telemetry.schemas.Ids;
 import kai.telemetry.schemas.Keys;
@@ -180,6 +181,7 @@ final class IntakeProcessor implements Processor<byte[], byte[], String, Routed>
     return switch (value) {
       case GpuSample s -> s.getGpuUuid();
       case TrainingStep s -> Keys.of(s.getTeam(), s.getRunId());
+      case TrainingScalar s -> Keys.of(s.getTeam(), s.getRunId());
       case RunLifecycle l -> Keys.of(l.getTeam(), l.getRunId());
       case BenchmarkResult b -> b.getTeam();
       case RejectedRecord r -> r.getTeam();
@@ -196,6 +198,7 @@ final class IntakeProcessor implements Processor<byte[], byte[], String, Routed>
     return switch (value) {
       case GpuSample s -> Validation.check(s, nowMs);
       case TrainingStep s -> Validation.check(s, nowMs);
+      case TrainingScalar s -> Validation.check(s, nowMs);
       case BenchmarkResult b -> Validation.check(b, nowMs);
       default -> badIds(value);
     };

@@ -43,6 +43,9 @@ public final class LmEvalImporter {
             date(config.getString(CollectorConfig.LMEVAL_DATE)));
     try (EventPublisher publisher = new EventPublisher(config, "lm-eval", null)) {
       publisher.benchmarkResults(imported.parsed(), System.currentTimeMillis());
+      for (String task : imported.skippedTasks()) {
+        publisher.skipped(java.util.Map.of("task not in the benchmark catalogue: " + task, 1L));
+      }
       publisher.flush();
       if (!imported.skippedTasks().isEmpty()) {
         log.info(

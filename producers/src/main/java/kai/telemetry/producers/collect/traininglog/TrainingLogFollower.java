@@ -16,11 +16,9 @@ import java.util.stream.Stream;
 import kai.telemetry.config.KafkaAccess;
 import kai.telemetry.config.KafkaClients;
 import kai.telemetry.events.CollectorPosition;
-import kai.telemetry.events.TrainingStep;
 import kai.telemetry.producers.collect.CollectorConfig;
 import kai.telemetry.producers.collect.CollectorExit;
 import kai.telemetry.producers.collect.EventPublisher;
-import kai.telemetry.producers.collect.Parsed;
 import kai.telemetry.producers.collect.TextLines;
 import org.apache.kafka.clients.consumer.ConsumerRecord;
 import org.apache.kafka.clients.consumer.KafkaConsumer;
@@ -51,11 +49,11 @@ public final class TrainingLogFollower implements AutoCloseable {
   private final Path path;
   private final String followerId;
   private final StepLineParser parser;
+  private final LogTime time;
   private final EventPublisher publisher;
   private final int batchLines;
   private final int maxLineBytes;
   private final CountDownLatch stop = new CountDownLatch(1);
-  private long linesRead;
 
   public TrainingLogFollower(CollectorConfig config) {
     this.config = config;
@@ -71,11 +69,15 @@ public final class TrainingLogFollower implements AutoCloseable {
     }
     String id = config.getString(CollectorConfig.LOG_FOLLOWER_ID);
     this.followerId = id.isBlank() ? config.team() + "/" + runId : id;
-    int seqLen = config.getInt(CollectorConfig.LOG_SEQ_LEN);
-    this.parser =
-        StepLineParser.forFormat(
-            config.getString(CollectorConfig.LOG_FORMAT),
-            new StepLineParser.Context(config.team(), runId, seqLen == 0 ? null : seqLen));
+    String format = config.getString(CollectorConfig.LOG_FORMAT);
+    if (TrainingFiles.FORMATS.contains(format)) {
+      throw new IllegalArgumentException(
+          "log.format "
+              + format
+              + " is a whole file, not a log of lines: import it with import-training-log");
+    }
+    this.time = new LogTime(TrainingLogImporter.startTime(config), true);
+    this.parser = StepLineParser.forFormat(format, TrainingLogImporter.context(config, time));
     this.batchLines = config.getInt(CollectorConfig.LOG_BATCH_LINES);
     this.maxLineBytes = config.getInt(CollectorConfig.MAX_LINE_BYTES);
     this.publisher =
@@ -100,7 +102,7 @@ public final class TrainingLogFollower implements AutoCloseable {
             path,
             rotated.get(),
             pos.offset());
-        readToEnd(rotated.get(), pos);
+        readToEnd(rotated.get(), pos, true);
       } else {
         log.warn(
             "{} was replaced while stopped and the old file is gone; lines after byte {} of it are lost",
@@ -128,7 +130,7 @@ public final class TrainingLogFollower implements AutoCloseable {
       if (!key.equals(pos.fileKey())) {
         Optional<Path> old = findByKey(pos.fileKey());
         if (old.isPresent()) {
-          pos = readToEnd(old.get(), pos);
+          pos = readToEnd(old.get(), pos, true);
         }
         log.info("{} rotated: now reading the new file from its start", path);
         pos = new Position(key, 0, 0);
@@ -136,7 +138,7 @@ public final class TrainingLogFollower implements AutoCloseable {
         log.warn("{} shrank below byte {} (truncated): reading from its start", path, pos.offset());
         pos = new Position(key, 0, 0);
       }
-      Position after = readToEnd(path, pos);
+      Position after = readToEnd(path, pos, exitAtEnd);
       if (after.equals(pos)) {
         if (exitAtEnd) {
           return;
@@ -148,61 +150,87 @@ public final class TrainingLogFollower implements AutoCloseable {
   }
 
   /**
-   * Reads complete lines from {@code pos} to the file's end, a transaction per batch. Lines are
-   * split by {@link TextLines}: an overlong or invalid UTF-8 line is rejected with its number.
+   * Reads complete lines from {@code pos} to the file's end, a transaction per batch, and returns
+   * the position after the last line read. Lines are split by {@link TextLines}: an overlong or
+   * invalid UTF-8 line is rejected with its number. A batch ends only between records; when the
+   * file ends inside a record the parser holds (a wrapped Megatron line), the position committed is
+   * that record's start, so a restart reads it whole. With {@code finished} (the file is complete:
+   * log.exit.at.end), a last line without a newline is read too.
    */
-  private Position readToEnd(Path file, Position pos) throws IOException {
+  private Position readToEnd(Path file, Position pos, boolean finished) throws IOException {
     try (RandomAccessFile raf = new RandomAccessFile(file.toFile(), "r")) {
       raf.seek(pos.offset());
       TextLines lines = new TextLines(maxLineBytes, pos.offset(), pos.line());
       Position at = pos;
-      List<TextLines.Line> batch = new ArrayList<>();
+      Position recordStart = null;
+      TrainingRecords batch = new TrainingRecords();
+      time.readAt(System.currentTimeMillis());
+      int inBatch = 0;
+      long firstLine = pos.line() + 1;
       byte[] buf = new byte[64 * 1024];
       int n;
       while ((n = raf.read(buf)) > 0) {
         for (TextLines.Line line : lines.feed(buf, n)) {
-          batch.add(line);
-          if (batch.size() >= batchLines) {
-            at = commit(file, batch, at);
-            batch.clear();
+          boolean wasPending = parser.pending();
+          Position before = at;
+          read(file, line, batch);
+          at = new Position(pos.fileKey(), line.endOffset(), line.number());
+          recordStart = parser.pending() ? (wasPending ? recordStart : before) : null;
+          if (++inBatch >= batchLines && !parser.pending()) {
+            commit(file, batch, firstLine, at);
+            batch = new TrainingRecords();
+            time.readAt(System.currentTimeMillis());
+            inBatch = 0;
+            firstLine = at.line() + 1;
           }
         }
       }
-      if (!batch.isEmpty()) {
-        at = commit(file, batch, at);
+      if (finished) {
+        var last = lines.end();
+        if (last.isPresent()) {
+          read(file, last.get(), batch);
+          at = new Position(pos.fileKey(), last.get().endOffset(), last.get().number());
+          inBatch++;
+        }
+        parser.finish(batch);
+        recordStart = null;
+      }
+      if (inBatch > 0 || !batch.problems().isEmpty()) {
+        commit(file, batch, firstLine, recordStart != null ? recordStart : at);
       }
       return at;
     }
   }
 
-  /** Publishes the steps of {@code lines} and the position after them in one transaction. */
-  private Position commit(Path file, List<TextLines.Line> lines, Position before) {
-    TextLines.Line last = lines.get(lines.size() - 1);
-    Position after = new Position(before.fileKey(), last.endOffset(), last.number());
-    long firstLine = before.line();
-    long now = System.currentTimeMillis();
-    Parsed<TrainingStep> parsed = new Parsed<>();
-    for (TextLines.Line line : lines) {
-      String where = file.getFileName() + ":" + line.number();
-      if (line.ok()) {
-        parser.parse(line.text(), where, now, parsed).ifPresent(parsed::add);
-      } else {
-        parsed.problem(where, line.problem(), line.raw());
-      }
+  private void read(Path file, TextLines.Line line, TrainingRecords batch) {
+    String where = file.getFileName() + ":" + line.number();
+    if (line.ok()) {
+      parser.parse(line.text(), where, batch);
+    } else {
+      batch.problem(where, line.problem(), line.raw());
     }
+  }
+
+  /**
+   * Publishes a batch's steps, scalars and rejects, and the position to resume from after it, in
+   * one transaction.
+   */
+  private void commit(Path file, TrainingRecords batch, long firstLine, Position resume) {
+    long now = System.currentTimeMillis();
     var producer = publisher.producer();
     try {
       producer.beginTransaction();
-      publisher.trainingSteps(parsed, now);
-      publisher.send(
+      publisher.trainingSteps(batch.parsedSteps(), now);
+      publisher.trainingScalars(batch.scalars(), now);
+      publisher.sendUncounted(
           publisher.intake().collectorPositions.name(),
           followerId,
           now,
           CollectorPosition.newBuilder()
               .setFile(path.toString())
-              .setFileKey(after.fileKey())
-              .setOffset(after.offset())
-              .setLine(after.line())
+              .setFileKey(resume.fileKey())
+              .setOffset(resume.offset())
+              .setLine(resume.line())
               .setTsMs(now)
               .build());
       producer.commitTransaction();
@@ -214,23 +242,20 @@ public final class TrainingLogFollower implements AutoCloseable {
       }
       throw new IllegalStateException(
           "publishing lines "
-              + (firstLine + 1)
-              + ".."
-              + after.line()
-              + " of "
+              + firstLine
+              + ".. of "
               + file
               + " failed; nothing of them was committed",
           e);
     }
     publisher.throwIfFailed();
-    linesRead += lines.size();
+    publisher.skipped(batch.skipped());
     log.info(
-        "published lines {}..{} of {} (byte {})",
-        firstLine + 1,
-        after.line(),
+        "published lines {}..{} of {} (resume at byte {})",
+        firstLine,
+        resume.line(),
         file,
-        after.offset());
-    return after;
+        resume.offset());
   }
 
   private Optional<Position> committedPosition() {
@@ -297,8 +322,9 @@ public final class TrainingLogFollower implements AutoCloseable {
     }
   }
 
-  public long linesRead() {
-    return linesRead;
+  /** What the summary should add: how steps without a time of their own were stamped. */
+  public List<String> notes() {
+    return time.notes();
   }
 
   /** What it published and rejected so far. */
@@ -316,6 +342,7 @@ public final class TrainingLogFollower implements AutoCloseable {
   }
 
   public static void main(String[] args) {
+    List<String> notes = new ArrayList<>();
     CollectorExit.run(
         "log-follower",
         () -> {
@@ -334,9 +361,10 @@ public final class TrainingLogFollower implements AutoCloseable {
                           }
                         }));
             follower.run();
+            notes.addAll(follower.notes());
             return follower.totals();
           }
         },
-        java.util.List.of());
+        notes);
   }
 }
