@@ -142,7 +142,7 @@ class FleetJobCrashRecoveryIT {
         .setGpuUuid("GPU-" + g)
         .setGpuIndex(g % 8)
         .setTsMs(T0 + tick * 10_000L + g) // within a tick, GPUs a millisecond apart
-        .setUtilizationPct((tick * 7 + g * 13) % 101)
+        .setUtilizationPct((double) ((tick * 7 + g * 13) % 101))
         .setPowerW(300.0 + g)
         .build();
   }

@@ -31,7 +31,17 @@ public final class Ids {
 
   /** Column (and field) names that hold ids wherever they appear: checked when stored. */
   public static final java.util.Set<String> ID_FIELDS =
-      java.util.Set.of("cluster", "node", "gpu_uuid", "run_id", "benchmark");
+      java.util.Set.of(
+          "cluster",
+          "node",
+          "gpu_uuid",
+          "run_id",
+          "benchmark",
+          "k8s_namespace",
+          "k8s_pod",
+          "k8s_container",
+          "pci_bus_id",
+          "driver_version");
 
   private Ids() {}
 

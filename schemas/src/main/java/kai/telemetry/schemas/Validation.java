@@ -50,6 +50,11 @@ public final class Validation {
     Ids.id(why, "node", s.getNode());
     Ids.id(why, "gpu_uuid", s.getGpuUuid());
     Ids.optionalId(why, "run_id", s.getRunId());
+    Ids.optionalId(why, "k8s_namespace", s.getK8sNamespace());
+    Ids.optionalId(why, "k8s_pod", s.getK8sPod());
+    Ids.optionalId(why, "k8s_container", s.getK8sContainer());
+    Ids.optionalId(why, "pci_bus_id", s.getPciBusId());
+    Ids.optionalId(why, "driver_version", s.getDriverVersion());
     return why;
   }
 

@@ -63,6 +63,51 @@ class ParsersTest {
     assertThat(p.problems().get(1).reason()).contains("neither a UUID nor Hostname and gpu labels");
   }
 
+  /**
+   * A T4 / GB200-style scrape whose profile exports neither GPU_UTIL nor GR_ENGINE_ACTIVE, with the
+   * exporter's own label-less series and Kubernetes labels (current and older spellings): every GPU
+   * lands with what it reports, utilization missing, nothing rejected.
+   */
+  @Test
+  void dcgmGpuWithoutUtilizationLandsWithItsOtherFieldsAndKubernetesLabels() {
+    String scrape =
+        String.join(
+            "\n",
+            "# HELP DCGM_FI_DEV_POWER_USAGE Power draw (in W).",
+            "# TYPE DCGM_FI_DEV_POWER_USAGE gauge",
+            "DCGM_FI_DEV_POWER_USAGE{gpu=\"0\",UUID=\"GPU-aaaa0000-1111-2222-3333-444455556666\",pci_bus_id=\"00000000:3B:00.0\",device=\"nvidia0\",modelName=\"Tesla T4\",Hostname=\"t4-node-1\",DCGM_FI_DRIVER_VERSION=\"535.129.03\",container=\"trainer\",namespace=\"team-upstage\",pod=\"solar-ft-7-worker-0\"} 27.318",
+            "DCGM_FI_DEV_FB_USED{gpu=\"0\",UUID=\"GPU-aaaa0000-1111-2222-3333-444455556666\",pci_bus_id=\"00000000:3B:00.0\",device=\"nvidia0\",modelName=\"Tesla T4\",Hostname=\"t4-node-1\",DCGM_FI_DRIVER_VERSION=\"535.129.03\",container=\"trainer\",namespace=\"team-upstage\",pod=\"solar-ft-7-worker-0\"} 1021",
+            "DCGM_FI_DEV_GPU_TEMP{gpu=\"0\",UUID=\"GPU-aaaa0000-1111-2222-3333-444455556666\",pci_bus_id=\"00000000:3B:00.0\",device=\"nvidia0\",modelName=\"Tesla T4\",Hostname=\"t4-node-1\",DCGM_FI_DRIVER_VERSION=\"535.129.03\",container=\"trainer\",namespace=\"team-upstage\",pod=\"solar-ft-7-worker-0\"} 44",
+            "DCGM_FI_DEV_POWER_USAGE{gpu=\"1\",UUID=\"GPU-bbbb0000-1111-2222-3333-444455556666\",Hostname=\"t4-node-1\",pod_namespace=\"team-upstage\",pod_name=\"solar-ft-7-worker-1\",container_name=\"trainer\"} 70.5",
+            "DCGM_FI_DEV_GPU_UTIL 0",
+            "dcgm_exporter_last_scrape_seconds 0.012");
+    Parsed<GpuSample> p =
+        DcgmSamples.fromScrape(
+            scrape,
+            "http://t4-node-1:9400/metrics",
+            new DcgmSamples.Context("upstage", "up-t4", "pod"),
+            NOW);
+    assertThat(p.problems()).isEmpty();
+    assertThat(p.records()).hasSize(2);
+    GpuSample a = p.records().get(0);
+    assertThat(a.getUtilizationPct()).isNull();
+    assertThat(a.getPowerW()).isEqualTo(27.318);
+    assertThat(a.getMemUsedMib()).isEqualTo(1021.0);
+    assertThat(a.getTemperatureC()).isEqualTo(44.0);
+    assertThat(a.getK8sNamespace()).isEqualTo("team-upstage");
+    assertThat(a.getK8sPod()).isEqualTo("solar-ft-7-worker-0");
+    assertThat(a.getK8sContainer()).isEqualTo("trainer");
+    assertThat(a.getPciBusId()).isEqualTo("00000000:3B:00.0");
+    assertThat(a.getDriverVersion()).isEqualTo("535.129.03");
+    assertThat(a.getRunId()).isEqualTo("solar-ft-7-worker-0");
+    assertThat(Validation.check(a, NOW)).isEmpty();
+    GpuSample b = p.records().get(1);
+    assertThat(b.getK8sNamespace()).isEqualTo("team-upstage");
+    assertThat(b.getK8sPod()).isEqualTo("solar-ft-7-worker-1");
+    assertThat(b.getK8sContainer()).isEqualTo("trainer");
+    assertThat(b.getPowerW()).isEqualTo(70.5);
+  }
+
   @Test
   void nvidiaSmiCsvWithUnitsMissingValuesRepeatedHeaderAndBadLines() {
     NvidiaSmiCsv csv =
@@ -75,7 +120,7 @@ class ParsersTest {
     for (int i = 0; i < lines.length; i++) {
       csv.line(lines[i], i + 1, NOW, p);
     }
-    assertThat(p.records()).hasSize(3);
+    assertThat(p.records()).hasSize(4);
     GpuSample first = p.records().get(0);
     assertThat(first.getTsMs()).isEqualTo(Instant.parse("2025-11-03T05:02:11.507Z").toEpochMilli());
     assertThat(first.getGpuUuid()).isEqualTo("GPU-5fa4e1a2-8c1b-7d3e-2f90-0a1b2c3d4e5f");
@@ -91,14 +136,19 @@ class ParsersTest {
     assertThat(idle.getPowerW()).isNull();
     assertThat(idle.getMemoryTemperatureC()).isNull();
     assertThat(idle.getGpuIndex()).isEqualTo(1);
+    // Utilization [Not Supported]: the GPU lands with its power and memory, utilization missing.
+    GpuSample noUtil = p.records().get(2);
+    assertThat(noUtil.getUtilizationPct()).isNull();
+    assertThat(noUtil.getPowerW()).isEqualTo(611.02);
+    assertThat(noUtil.getMemUsedMib()).isEqualTo(78073.0);
+    assertThat(Validation.check(noUtil, NOW)).isEmpty();
     // The 150 % row parses; range checks are the publisher's job.
-    assertThat(p.records().get(2).getUtilizationPct()).isEqualTo(150.0);
-    assertThat(Validation.check(p.records().get(2), NOW))
+    assertThat(p.records().get(3).getUtilizationPct()).isEqualTo(150.0);
+    assertThat(Validation.check(p.records().get(3), NOW))
         .containsExactly("utilization_pct 150.0 is outside 0..100");
 
-    assertThat(p.problems()).extracting(Problem::source).containsExactly("smi.csv:4", "smi.csv:5");
-    assertThat(p.problems().get(0).reason()).contains("no utilization.gpu value");
-    assertThat(p.problems().get(1).reason()).contains("expected 13 fields");
+    assertThat(p.problems()).extracting(Problem::source).containsExactly("smi.csv:5");
+    assertThat(p.problems().get(0).reason()).contains("expected 13 fields");
   }
 
   @Test

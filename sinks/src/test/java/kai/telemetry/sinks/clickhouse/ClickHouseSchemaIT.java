@@ -34,6 +34,7 @@ class ClickHouseSchemaIT {
           "v_team_fleet_1m",
           "v_teams",
           "v_training_curves",
+          "v_training_scalars",
           "v_training_steps");
   private final TestNamespace ns = TestNamespace.of(ClickHouseSchemaIT.class);
 
@@ -41,7 +42,7 @@ class ClickHouseSchemaIT {
   void migrationsApplyOnceAndAreRecordedOnTheServer(LocalStack stack) {
     try (ClickHouseHttp ch = new ClickHouseHttp(stack.clickhouse().httpUrl())) {
       assertThat(Migrations.apply(ch::execute, ns.database()))
-          .containsExactly(1, 2, 3, 4, 5, 6, 7, 8, 9, 10, 11, 12);
+          .containsExactly(1, 2, 3, 4, 5, 6, 7, 8, 9, 10, 11, 12, 13, 14);
       assertThat(Migrations.apply(ch::execute, ns.database())).isEmpty();
       assertThat(
               ch.execute(
@@ -49,14 +50,14 @@ class ClickHouseSchemaIT {
                       + ns.database()
                       + ".schema_migrations ORDER BY version FORMAT TabSeparated"))
           .isEqualTo(
-              "1\tgpu_samples_and_team_fleet_1m\n2\tgpu_samples_dcgm_fields\n3\trun_1m\n4\tprogram_kpis\n5\tteam_fleet_1m_v2\n6\talerts\n7\tcluster_fleet_1m\n8\traw_events_and_reference\n9\ttraining_curves\n10\tanalyst_views\n11\tprogram_of_record\n12\tphase_categories\n");
+              "1\tgpu_samples_and_team_fleet_1m\n2\tgpu_samples_dcgm_fields\n3\trun_1m\n4\tprogram_kpis\n5\tteam_fleet_1m_v2\n6\talerts\n7\tcluster_fleet_1m\n8\traw_events_and_reference\n9\ttraining_curves\n10\tanalyst_views\n11\tprogram_of_record\n12\tphase_categories\n13\ttraining_scalars\n14\tgpu_samples_v3\n");
       assertThat(
               ch.execute(
                   "SELECT name FROM system.tables WHERE database = '"
                       + ns.database()
                       + "' AND engine != 'View' ORDER BY name FORMAT TabSeparated"))
           .isEqualTo(
-              "alerts\nbenchmark_results\nbenchmark_standings\nbenchmarks\ncluster_fleet_1m\ncollector_rejects\nderivative_models\nevaluation_rules\nevaluation_scores\ngpu_samples\nphase_scoreboard\nphase_scoreboard_history\nphase_scoreboard_history_mv\nphase_standings\nrun_1m\nrun_lifecycle\nschema_migrations\nteam_fleet_1m\nteams\ntraining_curve\ntraining_curve_by_step\ntraining_curve_by_tokens\ntraining_steps\n");
+              "alerts\nbenchmark_results\nbenchmark_standings\nbenchmarks\ncluster_fleet_1m\ncollector_rejects\nderivative_models\nevaluation_rules\nevaluation_scores\ngpu_samples\nphase_scoreboard\nphase_scoreboard_history\nphase_scoreboard_history_mv\nphase_standings\nrun_1m\nrun_lifecycle\nschema_migrations\nteam_fleet_1m\nteams\ntraining_curve\ntraining_curve_by_step\ntraining_curve_by_tokens\ntraining_scalars\ntraining_steps\n");
       assertThat(
               ch.execute(
                   "SELECT name FROM system.tables WHERE database = '"
@@ -133,7 +134,7 @@ class ClickHouseSchemaIT {
   void migrationsRunOnCurrentClickHouse(@TempDir Path dir) {
     try (Chdb chdb = Chdb.open(StackHome.locate(), dir)) {
       assertThat(Migrations.apply(sql -> chdb.query(sql, "TabSeparated"), "kai"))
-          .containsExactly(1, 2, 3, 4, 5, 6, 7, 8, 9, 10, 11, 12);
+          .containsExactly(1, 2, 3, 4, 5, 6, 7, 8, 9, 10, 11, 12, 13, 14);
       assertThat(Migrations.apply(sql -> chdb.query(sql, "TabSeparated"), "kai")).isEmpty();
       chdb.query(
           "INSERT INTO kai.team_fleet_1m (team, window_start_ms, window_end_ms, gpus_reporting,"

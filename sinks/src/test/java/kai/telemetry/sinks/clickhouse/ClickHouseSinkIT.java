@@ -35,7 +35,7 @@ import org.junit.jupiter.api.extension.ExtendWith;
 class ClickHouseSinkIT {
   private final TestNamespace ns = TestNamespace.of(ClickHouseSinkIT.class);
 
-  private static GpuSample sample(String gpu, long ts, double util) {
+  private static GpuSample sample(String gpu, long ts, Double util) {
     return GpuSample.newBuilder()
         .setTeam("sk-telecom")
         .setCluster("skt-c1")
@@ -62,15 +62,19 @@ class ClickHouseSinkIT {
             stack.kafkaClientConfig(), new ByteArraySerializer(), new ByteArraySerializer())) {
       String t = topics.gpuSamples.name();
       producer.send(
-          new ProducerRecord<>(t, 0, null, valueSerializer.serialize(t, sample("G1", 1_000, 10))));
+          new ProducerRecord<>(
+              t, 0, null, valueSerializer.serialize(t, sample("G1", 1_000, 10.0))));
       producer.send(new ProducerRecord<>(t, 0, null, poison));
       producer.send(
-          new ProducerRecord<>(t, 0, null, valueSerializer.serialize(t, sample("G1", 2_000, 20))));
-      producer.send(
-          new ProducerRecord<>(t, 0, null, valueSerializer.serialize(t, sample("G2", 2_000, 30))));
+          new ProducerRecord<>(
+              t, 0, null, valueSerializer.serialize(t, sample("G1", 2_000, 20.0))));
+      // A GPU whose exporter reports no utilization lands with it null, never 0.
+      GpuSample noUtil = sample("G2", 2_000, null);
+      noUtil.setK8sPod("solar-ft-7-worker-0");
+      producer.send(new ProducerRecord<>(t, 0, null, valueSerializer.serialize(t, noUtil)));
       // A team's credentials can write raw records without a collector: an id that would break
       // out of a dashboard's quoted SQL must not land.
-      GpuSample hostile = sample("G3", 3_000, 40);
+      GpuSample hostile = sample("G3", 3_000, 40.0);
       hostile.setTeam("sk-telecom' OR '1'='1");
       producer.send(new ProducerRecord<>(t, 0, null, valueSerializer.serialize(t, hostile)));
       producer.flush();
@@ -97,7 +101,7 @@ class ClickHouseSinkIT {
           () -> ch.count("SELECT count() FROM " + table) == 3);
       List<JsonNode> rows =
           ch.rows(
-              "SELECT gpu_uuid, ts_ms, utilization_pct, power_w FROM "
+              "SELECT gpu_uuid, ts_ms, utilization_pct, power_w, k8s_pod FROM "
                   + table
                   + " ORDER BY gpu_uuid, ts_ms");
       assertThat(rows)
@@ -107,8 +111,11 @@ class ClickHouseSinkIT {
                       + "/"
                       + r.get("ts_ms").asLong()
                       + "/"
-                      + r.get("utilization_pct").asDouble())
-          .containsExactly("G1/1000/10.0", "G1/2000/20.0", "G2/2000/30.0");
+                      + r.get("utilization_pct").asText()
+                      + "/"
+                      + r.get("k8s_pod").asText())
+          .containsExactly(
+              "G1/1000/10/null", "G1/2000/20/null", "G2/2000/null/solar-ft-7-worker-0");
       assertThat(rows).allSatisfy(r -> assertThat(r.get("power_w").isNull()).isTrue());
       // The same outcome, as Prometheus sees it.
       String metrics = scrape(sink);

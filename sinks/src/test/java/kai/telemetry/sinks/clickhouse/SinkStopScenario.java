@@ -62,7 +62,7 @@ final class SinkStopScenario {
                     .setGpuUuid(gpu)
                     .setGpuIndex(i % 8)
                     .setTsMs(1_768_467_600_000L + i * 1_000L)
-                    .setUtilizationPct(50)
+                    .setUtilizationPct(50.0)
                     .build()));
       }
     }

@@ -52,7 +52,14 @@ final class FleetAlertProcessors {
       }
       String team = m.getTeam();
       long size = m.getWindowEndMs() - m.getWindowStartMs();
-      utilByMinute.put(team + "@" + m.getWindowStartMs(), m.getUtilizationMeanPct());
+      Double mean = m.getUtilizationMeanPct();
+      // A minute whose GPUs reported no utilization (power and memory only) is unknown, not idle:
+      // it neither opens nor resolves the alert, and breaks a run of idle minutes.
+      if (mean == null) {
+        utilByMinute.delete(team + "@" + m.getWindowStartMs());
+      } else {
+        utilByMinute.put(team + "@" + m.getWindowStartMs(), mean);
+      }
       utilByMinute.delete(
           team + "@" + (m.getWindowStartMs() - (minutes + 5L) * size)); // keep it small
       Double newestStart = utilByMinute.get(team + "#newest");
@@ -61,12 +68,15 @@ final class FleetAlertProcessors {
       }
       utilByMinute.put(team + "#newest", (double) m.getWindowStartMs());
       long now = m.getWindowEndMs();
-      if (m.getUtilizationMeanPct() >= limitPct) {
+      if (mean == null) {
+        return;
+      }
+      if (mean >= limitPct) {
         book.resolve(
                 AlertKind.IDLE_FLEET,
                 team,
                 team,
-                String.format("utilization back to %.1f%%", m.getUtilizationMeanPct()),
+                String.format("utilization back to %.1f%%", mean),
                 now)
             .ifPresent(this::emit);
         return;

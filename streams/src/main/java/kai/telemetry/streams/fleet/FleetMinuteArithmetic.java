@@ -102,18 +102,22 @@ final class FleetMinuteArithmetic {
    * #plus} before the sample and adding it back after.
    */
   static void addSample(GpuMinuteState g, FleetSample f, TeamFleetState share) {
-    boolean wasIdle = g.getSamples() > 0 && g.getUtilMax() < IDLE_BELOW_PCT;
+    int wasIdle = idle(g);
     double meanPowerBefore = meanPower(g);
     boolean hadPower = g.getPowerN() > 0;
     boolean hadXid = g.getXid();
-    double util = f.getUtilizationPct();
-    int tenth = (int) Math.round(Math.max(0, Math.min(100, util)) * 10); // 0..1000
+    // A sample without utilization (a dcgm profile exporting neither GPU_UTIL nor GR_ENGINE_ACTIVE)
+    // counts for the GPU's presence, power, energy and faults, never as 0% utilization.
+    Double util = f.getUtilizationPct();
+    int tenth = util == null ? -1 : (int) Math.round(Math.max(0, Math.min(100, util)) * 10);
     g.setTeam(f.getTeam());
     g.setCluster(f.getCluster());
-    g.setUtilMax(g.getSamples() == 0 ? util : Math.max(g.getUtilMax(), util));
+    if (util != null) {
+      g.setUtilMax(g.getUtilTenths().isEmpty() ? util : Math.max(g.getUtilMax(), util));
+      g.setUtilSum(g.getUtilSum() + util);
+      g.getUtilTenths().add(tenth); // 0..1000
+    }
     g.setSamples(g.getSamples() + 1);
-    g.setUtilSum(g.getUtilSum() + util);
-    g.getUtilTenths().add(tenth);
     g.setEnergyMj(g.getEnergyMj() + f.getEnergyDeltaMj());
     g.setXid(hadXid || f.getXid());
     Double power = f.getPowerW();
@@ -134,10 +138,12 @@ final class FleetMinuteArithmetic {
     if (share == null) {
       return;
     }
-    addToHistogram(share.getHistBuckets(), share.getHistCounts(), tenth, 1);
+    if (util != null) {
+      addToHistogram(share.getHistBuckets(), share.getHistCounts(), tenth, 1);
+      share.setUtilSum(share.getUtilSum() + util);
+    }
     share.setSamples(share.getSamples() + 1);
-    share.setUtilSum(share.getUtilSum() + util);
-    share.setIdleGpus(share.getIdleGpus() + idle(g) - (wasIdle ? 1 : 0));
+    share.setIdleGpus(share.getIdleGpus() + idle(g) - wasIdle);
     share.setPowerW(share.getPowerW() + meanPower(g) - meanPowerBefore);
     share.setPowerGpus(share.getPowerGpus() + (g.getPowerN() > 0 ? 1 : 0) - (hadPower ? 1 : 0));
     if (sm != null) {
@@ -174,7 +180,7 @@ final class FleetMinuteArithmetic {
     t.setGpus(t.getGpus() + sign);
     t.setSamples(t.getSamples() + sign * g.getSamples());
     t.setUtilSum(t.getUtilSum() + sign * g.getUtilSum());
-    t.setIdleGpus(t.getIdleGpus() + (g.getUtilMax() < IDLE_BELOW_PCT ? sign : 0));
+    t.setIdleGpus(t.getIdleGpus() + sign * idle(g));
     t.setPowerW(t.getPowerW() + (hasPower ? sign * g.getPowerSum() / g.getPowerN() : 0));
     t.setPowerGpus(t.getPowerGpus() + (hasPower ? sign : 0));
     t.setSmSum(t.getSmSum() + sign * g.getSmSum());
@@ -187,8 +193,18 @@ final class FleetMinuteArithmetic {
     return t;
   }
 
+  /** 1 if the GPU reported utilization in the minute and all of it was under the idle limit. */
   private static int idle(GpuMinuteState g) {
-    return g.getUtilMax() < IDLE_BELOW_PCT ? 1 : 0;
+    return !g.getUtilTenths().isEmpty() && g.getUtilMax() < IDLE_BELOW_PCT ? 1 : 0;
+  }
+
+  /** Samples that reported utilization: the histogram's total. */
+  static long utilSamples(List<Integer> counts) {
+    long n = 0;
+    for (int c : counts) {
+      n += c;
+    }
+    return n;
   }
 
   private static double meanPower(GpuMinuteState g) {
@@ -254,6 +270,7 @@ final class FleetMinuteArithmetic {
 
   static TeamFleetMinute toKpi(TeamFleetState s, TeamInfo team, Duration windowSize) {
     Integer allocation = team == null ? null : team.getGpuAllocation();
+    long utilN = utilSamples(s.getHistCounts());
     return TeamFleetMinute.newBuilder()
         .setTeam(s.getTeam())
         .setCluster(s.getCluster())
@@ -261,12 +278,12 @@ final class FleetMinuteArithmetic {
         .setWindowEndMs(s.getWindowStartMs() + windowSize.toMillis())
         .setGpusReporting(s.getGpus())
         .setSamples(s.getSamples())
-        .setUtilizationMeanPct(s.getUtilSum() / s.getSamples())
+        .setUtilizationMeanPct(utilN == 0 ? null : s.getUtilSum() / utilN)
         .setVersion(s.getUpdates())
         .setGpuAllocation(allocation)
         .setCoveragePct(
             allocation == null || allocation == 0 ? null : s.getGpus() * 100.0 / allocation)
-        .setUtilizationP95Pct(p95(s.getHistBuckets(), s.getHistCounts(), s.getSamples()))
+        .setUtilizationP95Pct(utilN == 0 ? null : p95(s.getHistBuckets(), s.getHistCounts(), utilN))
         .setSmActiveMean(s.getSmN() == 0 ? null : s.getSmSum() / s.getSmN())
         .setTensorActiveMean(s.getTensorN() == 0 ? null : s.getTensorSum() / s.getTensorN())
         .setIdleGpus(s.getIdleGpus())

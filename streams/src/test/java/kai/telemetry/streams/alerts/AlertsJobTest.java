@@ -160,7 +160,7 @@ class AlertsJobTest {
             .setGpuUuid(uuid)
             .setGpuIndex(2)
             .setTsMs(ts)
-            .setUtilizationPct(50)
+            .setUtilizationPct(50.0)
             .setXidLast(xid)
             .build());
   }

@@ -87,6 +87,20 @@ class FleetKpiJobTest {
     driver.close();
   }
 
+  /** A sample without utilization ({@code util} null) or with it. */
+  private void pipeMaybe(
+      String team,
+      String gpu,
+      long ts,
+      Double util,
+      Double power,
+      Long energy,
+      Integer xid,
+      Double sm,
+      Double tensor) {
+    pipe(team, team + "-c1", gpu, ts, util, power, energy, xid, sm, tensor);
+  }
+
   private void pipe(
       String team,
       String gpu,
@@ -105,7 +119,7 @@ class FleetKpiJobTest {
       String cluster,
       String gpu,
       long ts,
-      double util,
+      Double util,
       Double power,
       Long energy,
       Integer xid,
@@ -192,6 +206,35 @@ class FleetKpiJobTest {
     assertThat(lg.getEnergyKwh()).isZero();
   }
 
+  /**
+   * A GPU whose exporter reports no utilization (a profile without GPU_UTIL or GR_ENGINE_ACTIVE)
+   * counts as reporting, with its power and energy, but never as 0% busy: the mean and p95 are over
+   * the samples that have utilization, and a minute with none has neither (null), nor an idle GPU.
+   */
+  @Test
+  void samplesWithoutUtilizationCountAsMissingNotZero() {
+    pipeMaybe("upstage", "GPU-1", 1_000, 80.0, 500.0, null, 0, null, null);
+    pipeMaybe("upstage", "GPU-2", 2_000, null, 300.0, null, 0, null, null);
+    pipeMaybe("upstage", "GPU-2", 32_000, null, 300.0, null, 0, null, null);
+    pipeMaybe("lg-ai-research", "GPU-9", 3_000, null, 250.0, null, 0, null, null);
+
+    Map<String, TeamFleetMinute> w = lastPerTeamWindow();
+    TeamFleetMinute u = w.get("upstage@0");
+    assertThat(u.getGpusReporting()).isEqualTo(2);
+    assertThat(u.getSamples()).isEqualTo(3);
+    assertThat(u.getUtilizationMeanPct()).isEqualTo(80.0);
+    assertThat(u.getUtilizationP95Pct()).isEqualTo(80.0);
+    assertThat(u.getIdleGpus()).isZero();
+    assertThat(u.getPowerKw()).isCloseTo(0.8, within(1e-12));
+
+    TeamFleetMinute lg = w.get("lg-ai-research@0");
+    assertThat(lg.getGpusReporting()).isEqualTo(1);
+    assertThat(lg.getUtilizationMeanPct()).isNull();
+    assertThat(lg.getUtilizationP95Pct()).isNull();
+    assertThat(lg.getIdleGpus()).isZero();
+    assertThat(lg.getPowerKw()).isCloseTo(0.25, within(1e-12));
+  }
+
   /** An energy counter that jumps past what any GPU can draw is not believed: power meters it. */
   @Test
   void anImplausibleEnergyJumpIsMeteredFromPowerInstead() {
@@ -210,7 +253,7 @@ class FleetKpiJobTest {
             Serdes.ByteArray().deserializer());
     pipe("upstage", "GPU-1", 1_000, 80, null, null, null, null, null);
     pipe("upstage' OR '1'='1", "GPU-2", 2_000, 10, null, null, null, null, null);
-    pipe("upstage", "upstage-c1", "r".repeat(10_000), 3_000, 10, null, null, null, null, null);
+    pipe("upstage", "upstage-c1", "r".repeat(10_000), 3_000, 10.0, null, null, null, null, null);
 
     Map<String, TeamFleetMinute> w = lastPerTeamWindow();
     assertThat(w).containsOnlyKeys("upstage@0");
@@ -228,9 +271,9 @@ class FleetKpiJobTest {
 
   @Test
   void clustersGetTheirOwnRowsAndTheTeamRowAddsThemUp() {
-    pipe("sk-telecom", "skt-a", "GPU-1", 1_000, 90, 600.0, null, 0, null, null);
-    pipe("sk-telecom", "skt-b", "GPU-2", 2_000, 30, 200.0, null, 0, null, null);
-    pipe("sk-telecom", "skt-b", "GPU-3", 3_000, 60, 400.0, null, 0, null, null);
+    pipe("sk-telecom", "skt-a", "GPU-1", 1_000, 90.0, 600.0, null, 0, null, null);
+    pipe("sk-telecom", "skt-b", "GPU-2", 2_000, 30.0, 200.0, null, 0, null, null);
+    pipe("sk-telecom", "skt-b", "GPU-3", 3_000, 60.0, 400.0, null, 0, null, null);
     emit();
     Map<String, TeamFleetMinute> clusters = new LinkedHashMap<>();
     for (KeyValue<String, TeamFleetMinute> kv : clusterKpis.readKeyValuesToList()) {

@@ -34,6 +34,8 @@ class FleetMinuteArithmeticTest {
       FleetMinuteArithmetic.plus(key, viaPlus, before, -1);
       FleetMinuteArithmetic.plus(key, viaPlus, g, 1);
       assertThat(g.getSamples()).isEqualTo(before.getSamples() + 1);
+      assertThat(FleetMinuteArithmetic.utilSamples(incremental.getHistCounts()))
+          .isEqualTo(FleetMinuteArithmetic.utilSamples(viaPlus.getHistCounts()));
       sawIdle |= incremental.getIdleGpus() > 0;
       sawXid |= incremental.getXidGpus() > 0;
       assertThat(incremental.getSamples()).isEqualTo(viaPlus.getSamples());
@@ -84,7 +86,10 @@ class FleetMinuteArithmeticTest {
         .setTeam("t")
         .setCluster("c")
         .setTsMs(0)
-        .setUtilizationPct(r.nextInt(10) < 8 ? r.nextInt(50) / 10.0 : r.nextInt(1001) / 10.0)
+        .setUtilizationPct(
+            r.nextInt(8) == 0
+                ? null // a profile without utilization
+                : r.nextInt(10) < 8 ? r.nextInt(50) / 10.0 : r.nextInt(1001) / 10.0)
         .setPowerW(r.nextBoolean() ? 100.0 + r.nextInt(600) : null)
         .setSmActive(r.nextBoolean() ? r.nextDouble() : null)
         .setTensorActive(r.nextInt(4) == 0 ? r.nextDouble() : null)

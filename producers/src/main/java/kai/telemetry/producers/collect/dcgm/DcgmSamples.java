@@ -10,7 +10,11 @@ import kai.telemetry.producers.collect.Parsed;
  * Turns one dcgm-exporter scrape into one {@link GpuSample} per GPU. GPUs are told apart by the
  * UUID label (else Hostname + gpu index). Metrics the exporter's profile does not export stay null.
  * Utilization comes from DCGM_FI_DEV_GPU_UTIL, or, where a profile exports only profiling metrics,
- * from DCGM_FI_PROF_GR_ENGINE_ACTIVE x 100 (the same "engine busy" fraction).
+ * from DCGM_FI_PROF_GR_ENGINE_ACTIVE x 100 (the same "engine busy" fraction); a GPU with neither
+ * lands without it (null), with its power, memory and temperature. Series without labels (the
+ * exporter's own) are ignored. Kept from the labels: Kubernetes namespace, pod and container
+ * ({@code namespace}/{@code pod}/{@code container}, or the older {@code pod_namespace}/{@code
+ * pod_name}/{@code container_name}), {@code pci_bus_id}, {@code DCGM_FI_DRIVER_VERSION}.
  */
 public final class DcgmSamples {
 
@@ -27,8 +31,8 @@ public final class DcgmSamples {
 
     Map<String, Map<String, PrometheusText.Sample>> byGpu = new LinkedHashMap<>();
     for (PrometheusText.Sample s : lines.records()) {
-      if (!s.name().startsWith("DCGM_FI_")) {
-        continue; // the exporter's own metrics, or other exporters on the same endpoint
+      if (!s.name().startsWith("DCGM_FI_") || s.labels().isEmpty()) {
+        continue; // the exporter's own series (no GPU labels), or other exporters' metrics
       }
       String uuid = s.labels().get("UUID");
       String host = s.labels().getOrDefault("Hostname", s.labels().get("hostname"));
@@ -58,15 +62,7 @@ public final class DcgmSamples {
         util = gr == null ? null : gr * 100;
       }
       String where = source + ":" + any.line();
-      if (util == null) {
-        out.problem(
-            where,
-            "GPU "
-                + e.getKey()
-                + " reports neither DCGM_FI_DEV_GPU_UTIL nor DCGM_FI_PROF_GR_ENGINE_ACTIVE",
-            String.join(",", m.keySet()));
-        continue;
-      }
+      // No utilization field in this profile: the GPU still lands with what it reports.
       int index;
       try {
         index = Integer.parseInt(labels.getOrDefault("gpu", "-1"));
@@ -114,6 +110,11 @@ public final class DcgmSamples {
               .setEnergyMj(energy == null ? null : Math.round(energy))
               .setSmClockMhz(value(m, "DCGM_FI_DEV_SM_CLOCK"))
               .setXidLast(xid == null ? null : (int) Math.round(xid))
+              .setK8sNamespace(label(labels, "namespace", "pod_namespace"))
+              .setK8sPod(label(labels, "pod", "pod_name"))
+              .setK8sContainer(label(labels, "container", "container_name"))
+              .setPciBusId(label(labels, "pci_bus_id"))
+              .setDriverVersion(label(labels, "DCGM_FI_DRIVER_VERSION", "driver_version"))
               .build());
     }
     return out;
@@ -123,6 +124,17 @@ public final class DcgmSamples {
   private static Double value(Map<String, PrometheusText.Sample> m, String name) {
     PrometheusText.Sample s = m.get(name);
     return s == null || !Double.isFinite(s.value()) ? null : s.value();
+  }
+
+  /** The first of {@code names} the series carries, not blank; null if none. */
+  private static String label(Map<String, String> labels, String... names) {
+    for (String n : names) {
+      String v = labels.get(n);
+      if (v != null && !v.isBlank()) {
+        return v;
+      }
+    }
+    return null;
   }
 
   private static String firstNonBlank(String... values) {

@@ -96,10 +96,17 @@ public final class NvidiaSmiCsv {
   }
 
   private GpuSample sample(Map<String, String> row, long readTsMs, long row0) {
+    // Utilization may be missing ([N/A] on MIG and some vGPU setups): the GPU lands with what
+    // it reports; a row with no reading at all is refused.
     Double util = number(row, "utilization.gpu");
-    if (util == null) {
+    Double power = number(row, "power.draw", "power.draw.average", "power.draw.instant");
+    if (util == null
+        && power == null
+        && number(row, "memory.used") == null
+        && number(row, "temperature.gpu") == null) {
       throw new IllegalArgumentException(
-          "no utilization.gpu value (query it, e.g. --query-gpu=index,uuid,utilization.gpu,...)");
+          "no utilization.gpu, power.draw, memory.used or temperature.gpu value (query them, e.g."
+              + " --query-gpu=index,uuid,utilization.gpu,power.draw,...)");
     }
     String uuid = text(row, "uuid");
     Double index = number(row, "index");
@@ -145,7 +152,9 @@ public final class NvidiaSmiCsv {
         .setMemTotalMib(total)
         .setMemFreeMib(free)
         .setMemCopyUtilPct(number(row, "utilization.memory"))
-        .setPowerW(number(row, "power.draw", "power.draw.average", "power.draw.instant"))
+        .setPowerW(power)
+        .setPciBusId(bus)
+        .setDriverVersion(text(row, "driver_version"))
         .setTemperatureC(number(row, "temperature.gpu"))
         .setMemoryTemperatureC(number(row, "temperature.memory"))
         .setSmClockMhz(sm)
