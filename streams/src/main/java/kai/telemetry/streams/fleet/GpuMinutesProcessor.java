@@ -37,6 +37,7 @@ final class GpuMinutesProcessor implements Processor<String, FleetInput, String,
       org.slf4j.LoggerFactory.getLogger(GpuMinutesProcessor.class);
   private final long size;
   private final long grace;
+  private kai.telemetry.streams.support.LateByTeam lateByTeam;
   private final Duration emitInterval;
 
   private ProcessorContext<String, FleetPartial> context;
@@ -86,6 +87,9 @@ final class GpuMinutesProcessor implements Processor<String, FleetInput, String,
             .metrics()
             .addRateTotalSensor(
                 "kai-fleet", source, "late-sample-dropped", Sensor.RecordingLevel.INFO);
+    this.lateByTeam =
+        new kai.telemetry.streams.support.LateByTeam(
+            context.metrics(), "kai-fleet", source, "late-sample-dropped-by-team");
     this.evicted =
         context
             .metrics()
@@ -108,6 +112,11 @@ final class GpuMinutesProcessor implements Processor<String, FleetInput, String,
   }
 
   @Override
+  public void close() {
+    lateByTeam.close();
+  }
+
+  @Override
   public void process(Record<String, FleetInput> record) {
     FleetInput s = record.value();
     if (s == null) {
@@ -115,7 +124,7 @@ final class GpuMinutesProcessor implements Processor<String, FleetInput, String,
     }
     long start = s.getTsMs() - Math.floorMod(s.getTsMs(), size);
     long streamTime = context.currentStreamTimeMs();
-    if (start + size + grace <= streamTime) {
+    if (lateByTeam.late(s.getTeam(), s.getTsMs(), size, grace, streamTime)) {
       late.record();
       return;
     }

@@ -2,6 +2,7 @@ package kai.telemetry.streams.training;
 
 import kai.telemetry.events.RunLifecycle;
 import kai.telemetry.events.TrainingStep;
+import kai.telemetry.streams.support.LateByTeam;
 import org.apache.avro.specific.SpecificRecord;
 import org.apache.kafka.streams.processor.api.FixedKeyProcessor;
 import org.apache.kafka.streams.processor.api.FixedKeyProcessorContext;
@@ -24,17 +25,30 @@ final class StepEnricher implements FixedKeyProcessor<String, SpecificRecord, En
   record Settings(double emaWeight, double spikeThreshold, double baselineAlpha, int warmupSteps) {}
 
   private final Settings settings;
+  private final long windowMs;
+  private final long graceMs;
   private FixedKeyProcessorContext<String, EnrichedStep> context;
   private KeyValueStore<String, RunState> store;
+  private LateByTeam lateByTeam;
 
-  StepEnricher(Settings settings) {
+  StepEnricher(Settings settings, java.time.Duration window, java.time.Duration grace) {
     this.settings = settings;
+    this.windowMs = window.toMillis();
+    this.graceMs = grace.toMillis();
   }
 
   @Override
   public void init(FixedKeyProcessorContext<String, EnrichedStep> context) {
     this.context = context;
     this.store = context.getStateStore(TrainingKpiJob.RUN_STATE_STORE);
+    this.lateByTeam =
+        new LateByTeam(
+            context.metrics(), "kai-training", context.taskId().toString(), "late-step-dropped");
+  }
+
+  @Override
+  public void close() {
+    lateByTeam.close();
   }
 
   @Override
@@ -45,7 +59,12 @@ final class StepEnricher implements FixedKeyProcessor<String, SpecificRecord, En
     }
     switch (record.value()) {
       case RunLifecycle l -> lifecycle(state, l);
-      case TrainingStep s -> context.forward(record.withValue(step(state, s)));
+      case TrainingStep s -> {
+        // The run minute's window will drop a step this late; counted per team here. The run's
+        // state (smoothing, productive time) still takes it.
+        lateByTeam.late(s.getTeam(), s.getTsMs(), windowMs, graceMs, context.currentStreamTimeMs());
+        context.forward(record.withValue(step(state, s)));
+      }
       case null, default -> {
         return;
       }

@@ -56,7 +56,10 @@ public final class TrainingKpiJob {
             Serdes.String(),
             new InternalAvroSerde<>(RunState.class)));
     RunEvents.stream(builder, topics, stepSerde, lifecycleSerde)
-        .processValues(() -> new StepEnricher(settings), Named.as("enrich-steps"), RUN_STATE_STORE)
+        .processValues(
+            () -> new StepEnricher(settings, windowSize, grace),
+            Named.as("enrich-steps"),
+            RUN_STATE_STORE)
         .groupByKey(Grouped.with("by-run", Serdes.String(), enrichedSerde))
         .windowedBy(TimeWindows.ofSizeAndGrace(windowSize, grace))
         .aggregate(

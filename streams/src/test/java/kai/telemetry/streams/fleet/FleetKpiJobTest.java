@@ -300,6 +300,8 @@ class FleetKpiJobTest {
     pipe("nc-ai", "GPU-2", 50_000, 30, null, null, null, null, null); // late, within the 10 s grace
     pipe("nc-ai", "GPU-1", 71_000, 90, null, null, null, null, null); // window 0 is now closed
     pipe("nc-ai", "GPU-3", 59_000, 99, null, null, null, null, null); // too late: dropped
+    pipe("upstage", "GPU-4", 58_000, 10, null, null, null, null, null); // too late: dropped
+    pipe("upstage", "GPU-4", 40_000, 10, null, null, null, null, null); // too late: dropped
     Map<String, TeamFleetMinute> w = lastPerTeamWindow();
     assertThat(w.get("nc-ai@0").getGpusReporting()).isEqualTo(2);
     assertThat(w.get("nc-ai@0").getUtilizationMeanPct()).isEqualTo(40.0);
@@ -311,7 +313,17 @@ class FleetKpiJobTest {
             .filter(e -> e.getKey().name().equals("late-sample-dropped-total"))
             .mapToDouble(e -> ((Number) e.getValue().metricValue()).doubleValue())
             .sum();
-    assertThat(dropped).isEqualTo(1.0); // the sample of 59 s, not the one of 50 s
+    assertThat(dropped).isEqualTo(3.0); // the samples of 59, 58 and 40 s, not the one of 50 s
+    assertThat(lateByTeam("nc-ai")).isEqualTo(1.0);
+    assertThat(lateByTeam("upstage")).isEqualTo(2.0);
+  }
+
+  private double lateByTeam(String team) {
+    return driver.metrics().entrySet().stream()
+        .filter(e -> e.getKey().name().equals("late-sample-dropped-by-team-total"))
+        .filter(e -> team.equals(e.getKey().tags().get("team")))
+        .mapToDouble(e -> ((Number) e.getValue().metricValue()).doubleValue())
+        .sum();
   }
 
   private static org.apache.kafka.common.serialization.Serde<FleetInput> fleetInput() {

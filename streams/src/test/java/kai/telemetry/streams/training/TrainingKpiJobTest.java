@@ -198,6 +198,13 @@ class TrainingKpiJobTest {
     assertThat(windows.get(0L).getLossMin()).isEqualTo(1.0);
     assertThat(windows.get(60 * S).getSteps()).isEqualTo(2);
     assertThat(out.isEmpty()).isTrue();
+    double upstageLate =
+        driver.metrics().entrySet().stream()
+            .filter(e -> e.getKey().name().equals("late-step-dropped-total"))
+            .filter(e -> "upstage".equals(e.getKey().tags().get("team")))
+            .mapToDouble(e -> ((Number) e.getValue().metricValue()).doubleValue())
+            .sum();
+    assertThat(upstageLate).isEqualTo(1.0); // the step of 59 s, counted for its team
   }
 
   @Test
