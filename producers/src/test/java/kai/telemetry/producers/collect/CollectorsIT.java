@@ -374,6 +374,45 @@ class CollectorsIT {
   }
 
   /**
+   * Inputs that hold nothing a collector can land end with exit status 1 and a console summary that
+   * says why: an lm-eval file of tasks outside the catalogue, an nvidia-smi capture of headers
+   * only.
+   */
+  @Test
+  void collectorsThatLandNothingSayWhyAndExitNonZero(LocalStack stack, @TempDir Path dir)
+      throws Exception {
+    Path results = dir.resolve("results.json");
+    Files.writeString(
+        results,
+        "{\"results\": {\"blimp_adjunct_island\": {\"acc,none\": 0.91, \"alias\":"
+            + " \"blimp_adjunct_island\"}}, \"date\": 1772442000.5}");
+    Map<String, Object> s = settings(stack, "upstage");
+    s.put(CollectorConfig.LMEVAL_FILE, results.toString());
+    Path out = dir.resolve("lmeval.out");
+    Process p = command("kai.telemetry.producers.collect.lmeval.LmEvalImporter", s, out);
+    assertThat(p.waitFor(60, TimeUnit.SECONDS)).isTrue();
+    String console = Files.readString(out);
+    assertThat(p.exitValue()).as(console).isEqualTo(1);
+    assertThat(console)
+        .contains("lm-eval: published 0, rejected 0 (of which 0 unreadable), passed over 1")
+        .contains("passed over: 1 x task not in the benchmark catalogue: blimp_adjunct_island")
+        .contains("nothing was published");
+
+    Path smi = dir.resolve("smi.csv");
+    Files.writeString(smi, "timestamp, index, uuid, utilization.gpu [%]\n");
+    Map<String, Object> t = settings(stack, "upstage");
+    t.put(CollectorConfig.SMI_INPUT, smi.toString());
+    Path out2 = dir.resolve("smi.out");
+    Process q = command("kai.telemetry.producers.collect.nvidiasmi.NvidiaSmiReader", t, out2);
+    assertThat(q.waitFor(60, TimeUnit.SECONDS)).isTrue();
+    String console2 = Files.readString(out2);
+    assertThat(q.exitValue()).as(console2).isEqualTo(1);
+    assertThat(console2)
+        .contains("nvidia-smi: published 0, rejected 0")
+        .contains("nothing was published (the input held no record this collector reads)");
+  }
+
+  /**
    * A finished log whose last line has no newline: the follower told the file is finished reads it.
    */
   @Test
