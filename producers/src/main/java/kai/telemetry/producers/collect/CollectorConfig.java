@@ -39,6 +39,7 @@ public final class CollectorConfig extends AbstractConfig {
   public static final String LOG_BATCH_LINES = "log.batch.lines";
   public static final String LOG_EXIT_AT_END = "log.exit.at.end";
   public static final String LOG_START_TIME = "log.start.time";
+  public static final String LOG_TIMEZONE = "log.timezone";
   public static final String LOG_HF_LOGGING_STEPS = "log.hf.logging.steps";
   public static final String LOG_PATTERN = "log.pattern";
   public static final String LOG_TB_LOSS_TAG = "log.tensorboard.loss.tag";
@@ -205,9 +206,16 @@ public final class CollectorConfig extends AbstractConfig {
               Type.STRING,
               "",
               Importance.MEDIUM,
-              "When the run started (ISO-8601 instant, or local date-time taken as UTC): steps of"
+              "When the run started (ISO-8601 instant, or local date-time in log.timezone): steps of"
                   + " a log without times are stamped from it plus the elapsed time the format"
                   + " reports. Required to import a finished log whose lines carry no time.")
+          .define(
+              LOG_TIMEZONE,
+              Type.STRING,
+              "UTC",
+              Importance.MEDIUM,
+              "Zone of times a log prints without one (Megatron's [YYYY-MM-DD hh:mm:ss] prefix is"
+                  + " the node's local time), and of a log.start.time without one, e.g. Asia/Seoul.")
           .define(
               LOG_HF_LOGGING_STEPS,
               Type.INT,

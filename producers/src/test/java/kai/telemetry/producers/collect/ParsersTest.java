@@ -80,6 +80,9 @@ class ParsersTest {
             "DCGM_FI_DEV_GPU_TEMP{gpu=\"0\",UUID=\"GPU-aaaa0000-1111-2222-3333-444455556666\",pci_bus_id=\"00000000:3B:00.0\",device=\"nvidia0\",modelName=\"Tesla T4\",Hostname=\"t4-node-1\",DCGM_FI_DRIVER_VERSION=\"535.129.03\",container=\"trainer\",namespace=\"team-upstage\",pod=\"solar-ft-7-worker-0\"} 44",
             "DCGM_FI_DEV_POWER_USAGE{gpu=\"1\",UUID=\"GPU-bbbb0000-1111-2222-3333-444455556666\",Hostname=\"t4-node-1\",pod_namespace=\"team-upstage\",pod_name=\"solar-ft-7-worker-1\",container_name=\"trainer\"} 70.5",
             "DCGM_FI_DEV_GPU_UTIL 0",
+            "DCGM_FI_PROF_GR_ENGINE_ACTIVE{gpu=\"2\",UUID=\"GPU-cccc0000-1111-2222-3333-444455556666\",Hostname=\"t4-node-1\",GPU_I_PROFILE=\"1g.10gb\",GPU_I_ID=\"7\"} 0.25",
+            "DCGM_FI_PROF_GR_ENGINE_ACTIVE{gpu=\"2\",UUID=\"GPU-cccc0000-1111-2222-3333-444455556666\",Hostname=\"t4-node-1\",GPU_I_PROFILE=\"1g.10gb\",GPU_I_ID=\"8\"} 0.75",
+            "DCGM_FI_DEV_NVLINK_BANDWIDTH_TOTAL{gpu=\"2\",nvlink=\"0\",gpu_uuid=\"GPU-cccc\",Hostname=\"t4-node-1\"} 12",
             "dcgm_exporter_last_scrape_seconds 0.012");
     Parsed<GpuSample> p =
         DcgmSamples.fromScrape(
@@ -88,7 +91,12 @@ class ParsersTest {
             new DcgmSamples.Context("upstage", "up-t4", "pod"),
             NOW);
     assertThat(p.problems()).isEmpty();
-    assertThat(p.records()).hasSize(2);
+    assertThat(p.records())
+        .hasSize(4); // two GPUs and two MIG instances; the NVLink series is not a GPU
+    assertThat(p.records().get(2).getGpuUuid())
+        .isEqualTo("GPU-cccc0000-1111-2222-3333-444455556666/mig-7");
+    assertThat(p.records().get(2).getUtilizationPct()).isEqualTo(25.0);
+    assertThat(p.records().get(3).getUtilizationPct()).isEqualTo(75.0);
     GpuSample a = p.records().get(0);
     assertThat(a.getUtilizationPct()).isNull();
     assertThat(a.getPowerW()).isEqualTo(27.318);

@@ -14,7 +14,10 @@ import kai.telemetry.producers.collect.Parsed;
  * lands without it (null), with its power, memory and temperature. Series without labels (the
  * exporter's own) are ignored. Kept from the labels: Kubernetes namespace, pod and container
  * ({@code namespace}/{@code pod}/{@code container}, or the older {@code pod_namespace}/{@code
- * pod_name}/{@code container_name}), {@code pci_bus_id}, {@code DCGM_FI_DRIVER_VERSION}.
+ * pod_name}/{@code container_name}), {@code pci_bus_id}, {@code DCGM_FI_DRIVER_VERSION}. A MIG
+ * instance (label {@code GPU_I_ID}) is a GPU of its own, {@code <UUID>/mig-<id>}; the UUID label
+ * may be spelled {@code uuid} (the exporter's old namespace); NVLink, NVSwitch and CPU series are
+ * not GPU readings and are passed over.
  */
 public final class DcgmSamples {
 
@@ -34,11 +37,18 @@ public final class DcgmSamples {
       if (!s.name().startsWith("DCGM_FI_") || s.labels().isEmpty()) {
         continue; // the exporter's own series (no GPU labels), or other exporters' metrics
       }
-      String uuid = s.labels().get("UUID");
+      if (s.labels().containsKey("nvlink")
+          || s.labels().containsKey("nvswitch")
+          || s.labels().containsKey("cpu")
+          || s.labels().containsKey("cpucore")) {
+        continue; // a link, switch or CPU entity's series: not a GPU reading
+      }
+      String uuid = firstNonBlank(s.labels().get("UUID"), s.labels().get("uuid"));
+      String mig = s.labels().get("GPU_I_ID");
       String host = s.labels().getOrDefault("Hostname", s.labels().get("hostname"));
       String gpu = s.labels().get("gpu");
       String key;
-      if (uuid != null && !uuid.isBlank()) {
+      if (!uuid.isEmpty()) {
         key = uuid;
       } else if (host != null && gpu != null) {
         key = host + "/" + gpu;
@@ -48,6 +58,9 @@ public final class DcgmSamples {
             "metric " + s.name() + " has neither a UUID nor Hostname and gpu labels",
             s.name() + s.labels());
         continue;
+      }
+      if (mig != null && !mig.isBlank()) {
+        key = key + "/mig-" + mig; // MIG instances share their GPU's UUID and index
       }
       byGpu.computeIfAbsent(key, k -> new LinkedHashMap<>()).put(s.name(), s);
     }
@@ -84,13 +97,12 @@ public final class DcgmSamples {
               .filter(java.util.Objects::nonNull)
               .findFirst()
               .orElse(scrapeTsMs);
-      String uuid = labels.get("UUID");
       out.add(
           GpuSample.newBuilder()
               .setTeam(ctx.team())
               .setCluster(ctx.cluster())
               .setNode(firstNonBlank(labels.get("Hostname"), labels.get("hostname"), ""))
-              .setGpuUuid(uuid != null && !uuid.isBlank() ? uuid : e.getKey())
+              .setGpuUuid(e.getKey())
               .setGpuIndex(index)
               .setTsMs(ts)
               .setUtilizationPct(util)

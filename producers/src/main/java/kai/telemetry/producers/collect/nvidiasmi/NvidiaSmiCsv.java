@@ -202,7 +202,8 @@ public final class NvidiaSmiCsv {
       if (v == null || missing(v)) {
         continue;
       }
-      String digits = v.replaceAll("\\s*(%|MiB|W|C|MHz|GiB|KiB)$", "").strip();
+      // Older drivers print memory in "MB", which were MiB all along.
+      String digits = v.replaceAll("\\s*(%|MiB|MB|W|C|MHz|GiB|KiB)$", "").strip();
       try {
         return Double.parseDouble(digits);
       } catch (NumberFormatException e) {

@@ -12,12 +12,16 @@ import java.util.regex.Pattern;
  * the run's average (a scalar, never the last step's loss). The console prints no step number: the
  * n-th training dict is step n x {@code log.hf.logging.steps} (the Trainer's {@code logging_steps},
  * 500 by default), and eval and summary values belong to the last step logged. The Trainer's {@code
- * trainer_state.json} has the exact steps: import it where it exists ({@code hf-trainer-state}).
+ * trainer_state.json} has the exact steps: import it where it exists ({@code hf-trainer-state});
+ * the count is wrong with {@code logging_first_step}, {@code logging_strategy="epoch"}, a
+ * fractional {@code logging_steps} or a resumed run. Values printed as {@code tensor(x, ...)} or
+ * {@code np.float64(x)} are read as x.
  */
 final class HfTrainerStdout implements StepLineParser {
   private static final Pattern DICT = Pattern.compile("\\{\\s*'[^{}]*\\}");
   private static final Pattern PAIR =
-      Pattern.compile("'([^']{1,128})'\\s*:\\s*(?:tensor\\(\\s*([^,)\\s]+)[^)]*\\)|([^,}]+))");
+      Pattern.compile(
+          "'([^']{1,128})'\\s*:\\s*(?:(?:tensor|np\\.float\\d+|np\\.int\\d+|float)\\(\\s*([^,)\\s]+)[^)]*\\)|([^,}]+))");
 
   private final Context ctx;
   private long trainLogs;

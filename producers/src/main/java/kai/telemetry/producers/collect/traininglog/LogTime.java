@@ -11,6 +11,7 @@ package kai.telemetry.producers.collect.traininglog;
 public final class LogTime {
   private final Long startMs;
   private final boolean live;
+  private final java.time.ZoneId zone;
   private long readMs;
   private long atRead;
   private long atStart;
@@ -20,8 +21,21 @@ public final class LogTime {
    * @param live true when following a growing log (read time is close to the step's time)
    */
   public LogTime(Long startMs, boolean live) {
+    this(startMs, live, java.time.ZoneOffset.UTC);
+  }
+
+  /**
+   * @param zone the zone of times a log prints without one (Megatron's local timestamps)
+   */
+  public LogTime(Long startMs, boolean live, java.time.ZoneId zone) {
     this.startMs = startMs;
     this.live = live;
+    this.zone = zone;
+  }
+
+  /** The zone of times the log prints without one. */
+  public java.time.ZoneId zone() {
+    return zone;
   }
 
   /** A live log's clock, with no start time. */

@@ -1,7 +1,6 @@
 package kai.telemetry.producers.collect.traininglog;
 
 import java.time.LocalDateTime;
-import java.time.ZoneOffset;
 import java.time.format.DateTimeFormatter;
 import java.util.Locale;
 import java.util.regex.Matcher;
@@ -27,8 +26,12 @@ import kai.telemetry.events.TrainingStep;
  *   <li>other losses of the record (MoE load balancing, MTP) and the throughput fields become named
  *       scalars, as do the validation record's values ({@code val/lm loss}, {@code test/lm loss
  *       PPL}), at the iteration it names or the last one seen;
- *   <li>the timestamp prefix printed by recent versions is taken as UTC; without one, {@link
- *       LogTime} decides, with the per-iteration times summed as the elapsed time.
+ *   <li>the timestamp prefix printed by recent versions is the node's local time, without a zone:
+ *       read in {@code log.timezone} (UTC by default); without one, {@link LogTime} decides, with
+ *       the per-iteration times summed as the elapsed time;
+ *   <li>Megatron-DeepSpeed's pipeline engine names the loss {@code loss}: taken when there is no
+ *       {@code lm loss}; a named validation set ({@code validation-wiki loss at ...}) gives {@code
+ *       val-wiki/<name>}.
  * </ul>
  */
 final class MegatronSteps implements StepLineParser {
@@ -36,7 +39,8 @@ final class MegatronSteps implements StepLineParser {
   private static final Pattern ITERATION =
       Pattern.compile("\\biteration\\s+(\\d+)\\s*/\\s*(\\d+)\\s*\\|");
   private static final Pattern VALIDATION =
-      Pattern.compile("\\bvalidation loss at (?:iteration\\s+(\\d+)|the end of training)");
+      Pattern.compile(
+          "\\bvalidation(-[^\\s|]{1,64})? loss at (?:iteration\\s+(\\d+)|the end of training)");
   private static final Pattern STAMP =
       Pattern.compile("^\\s*\\[(\\d{4}-\\d{2}-\\d{2} \\d{2}:\\d{2}:\\d{2})(\\.\\d{1,9})?\\]");
   private static final Pattern FIELD = Pattern.compile("^\\s*([^:|]{1,80}?)\\s*:\\s*(\\S+)\\s*$");
@@ -46,6 +50,7 @@ final class MegatronSteps implements StepLineParser {
       DateTimeFormatter.ofPattern("yyyy-MM-dd HH:mm:ss");
 
   private final Context ctx;
+  private final java.time.ZoneId zone;
   private StringBuilder pending;
   private String pendingWhere;
   private int pendingLines;
@@ -55,6 +60,7 @@ final class MegatronSteps implements StepLineParser {
 
   MegatronSteps(Context ctx) {
     this.ctx = ctx;
+    this.zone = ctx.time().zone();
   }
 
   @Override
@@ -120,7 +126,7 @@ final class MegatronSteps implements StepLineParser {
   /** A record that did not end with "|": read if it has its loss, else a problem. */
   private void interrupted(TrainingRecords out) {
     String record = pending.toString();
-    if (record.contains(" loss") && record.matches("(?s).*\\b(lm loss|loss value)\\s*:.*")) {
+    if (record.matches("(?s).*(\\blm loss|\\| loss|loss value)\\s*:.*")) {
       complete(out);
     } else {
       out.problem(
@@ -159,6 +165,7 @@ final class MegatronSteps implements StepLineParser {
     Double lr = null;
     Double loss = null;
     Double grad = null;
+    Double plainLoss = null; // Megatron-DeepSpeed's pipeline engine names the loss "loss"
     java.util.Map<String, Double> scalars = new java.util.LinkedHashMap<>();
     for (String part : record.substring(it.end()).split("\\|")) {
       Matcher f = FIELD.matcher(part);
@@ -187,6 +194,7 @@ final class MegatronSteps implements StepLineParser {
         }
         case "learning rate" -> lr = TrainingRecords.number(value);
         case "lm loss" -> loss = TrainingRecords.number(value);
+        case "loss" -> plainLoss = TrainingRecords.number(value);
         case "grad norm" -> grad = TrainingRecords.number(value);
         case "loss scale", "number of skipped iterations", "number of nan iterations" -> {}
         default -> {
@@ -196,6 +204,9 @@ final class MegatronSteps implements StepLineParser {
           }
         }
       }
+    }
+    if (loss == null) {
+      loss = plainLoss;
     }
     if (tokens == null && samples != null && seq != null) {
       tokens = samples * seq;
@@ -232,8 +243,10 @@ final class MegatronSteps implements StepLineParser {
   private void validation(String record, String where, TrainingRecords out) {
     Matcher v = VALIDATION.matcher(record);
     v.find();
-    long step = v.group(1) != null ? Long.parseLong(v.group(1)) : lastStep;
-    String set = record.contains("test") ? "test" : "val";
+    long step = v.group(2) != null ? Long.parseLong(v.group(2)) : lastStep;
+    // A named validation set (--multiple-validation-sets) prints "validation-<name> loss at".
+    String set =
+        (record.contains("test") ? "test" : "val") + (v.group(1) == null ? "" : v.group(1));
     Long own = stamp(record);
     long ts = own != null ? own : lastTs != null ? lastTs : ctx.time().stamp(null, elapsedMs);
     int n = 0;
@@ -252,13 +265,13 @@ final class MegatronSteps implements StepLineParser {
     }
   }
 
-  private static Long stamp(String record) {
+  private Long stamp(String record) {
     Matcher stamp = STAMP.matcher(record);
     if (!stamp.find()) {
       return null;
     }
     long ms =
-        LocalDateTime.parse(stamp.group(1), STAMP_FORMAT).toInstant(ZoneOffset.UTC).toEpochMilli();
+        LocalDateTime.parse(stamp.group(1), STAMP_FORMAT).atZone(zone).toInstant().toEpochMilli();
     if (stamp.group(2) != null) {
       String frac = (stamp.group(2).substring(1) + "000").substring(0, 3);
       ms += Integer.parseInt(frac);

@@ -21,8 +21,10 @@ import kai.telemetry.events.TrainingStep;
  *       250: train loss 2.1023, val loss 2.2011} (scalars {@code train_loss_eval}, {@code
  *       val_loss});
  *   <li>llm.c's console: {@code step 1/74 | loss 11.010977 (+nanz)| norm 15.4248 (+nanz)| lr
- *       6.00e-06 | 1047.37 ms | 13.1% bf16 MFU | 500520 tok/s} and {@code val loss 4.503} (scalar
- *       {@code val_loss} of the last step).
+ *       6.00e-06 | 1047.37 ms | 13.1% bf16 MFU | 500520 tok/s} (its PyTorch script: {@code step
+ *       1/74 | train loss 11.010977 | norm 15.4248 | lr 6.00e-06 | (1047.37 ms | 500520 tok/s)})
+ *       and {@code val loss 4.503} (scalar {@code val_loss} of the last step). The console counts
+ *       steps from 1, llm.c's log file ({@code s:0 trl:...}) from 0: each is read as printed.
  * </ul>
  *
  * None prints a wall-clock time: {@link LogTime} stamps the steps, with train_time or the summed
@@ -46,7 +48,7 @@ final class NanoGptSteps implements StepLineParser {
   private static final Pattern LLMC_VAL = Pattern.compile("^\\s*val loss ([-+0-9.eEnaif]+)\\s*$");
   private static final Pattern LLMC_FIELD =
       Pattern.compile(
-          "^\\s*(?:(loss|norm|lr)\\s+([-+0-9.eEnaif]+)|([-+0-9.eE]+)\\s*ms|([-+0-9.eE]+)\\s*tok/s)\\b");
+          "^\\s*\\(?\\s*(?:(?:train\\s+)?(loss|norm|lr)\\s+([-+0-9.eEnaif]+)|([-+0-9.eE]+)\\s*ms|([-+0-9.eE]+)\\s*tok/s)\\b");
 
   private final Context ctx;
   private long lastStep = -1;

@@ -27,18 +27,35 @@ import kai.telemetry.events.TrainingStep;
  * training loss ({@code log.tensorboard.loss.tag}, else the first of {@code train/loss}, {@code
  * loss}, {@code lm loss}, {@code train_loss}, {@code Loss/train}, {@code training_loss} met); the
  * learning rate and gradient norm are taken from their usual tags; every other tag is a named
- * scalar. A tag plotted against something else than the step (Megatron's {@code lm loss vs
- * samples}) keeps its x value as the step: the name says so. A record whose checksum fails or that
- * the file ends inside stops the file with a problem (nothing after a broken record can be trusted
- * to be framed right).
+ * scalar. A tag plotted against something else than the step (a name with " vs ", as Megatron's
+ * {@code lm loss vs samples}) keeps its x value as the step (the name says so) and does not break
+ * the grouping of the iteration's tags around it. A directory is read with its subdirectories
+ * (Keras writes {@code train/} and {@code validation/}); tags of a file in a subdirectory are
+ * prefixed with its path ({@code validation/epoch_loss}). Give the directory of one run. A record
+ * whose checksum fails or that the file ends inside stops the file with a problem (nothing after a
+ * broken record can be trusted to be framed right).
  */
 final class TensorBoardEvents {
   private static final List<String> LOSS_TAGS =
-      List.of("train/loss", "loss", "lm loss", "train_loss", "Loss/train", "training_loss");
+      List.of(
+          "train/loss",
+          "loss",
+          "lm loss",
+          "lm-loss-training/lm loss",
+          "train_loss",
+          "Loss/train",
+          "training_loss");
   private static final List<String> LR_TAGS =
-      List.of("train/learning_rate", "learning-rate", "learning_rate", "lr", "train/lr");
+      List.of(
+          "train/learning_rate",
+          "learning-rate",
+          "learning-rate/learning-rate",
+          "learning_rate",
+          "lr",
+          "train/lr");
   private static final List<String> GRAD_TAGS =
-      List.of("train/grad_norm", "grad-norm", "grad_norm", "train/grad-norm");
+      List.of(
+          "train/grad_norm", "grad-norm", "grad-norm/grad-norm", "grad_norm", "train/grad-norm");
   private static final long MAX_RECORD_BYTES = 64L << 20;
 
   private final StepLineParser.Context ctx;
@@ -49,6 +66,7 @@ final class TensorBoardEvents {
   private double groupWall;
   private final Map<String, Double> group = new LinkedHashMap<>();
   private String groupSource;
+  private String tagPrefix = "";
   long events;
 
   TensorBoardEvents(StepLineParser.Context ctx, String lossTag) {
@@ -58,6 +76,15 @@ final class TensorBoardEvents {
 
   /** Reads one event file to its end (or its first broken record). */
   void read(InputStream in, String name, TrainingRecords out) throws IOException {
+    read(in, name, "", out);
+  }
+
+  /**
+   * Reads one event file; {@code tagPrefix} (a subdirectory's path and "/", or "") goes before each
+   * of its tags.
+   */
+  void read(InputStream in, String name, String tagPrefix, TrainingRecords out) throws IOException {
+    this.tagPrefix = tagPrefix;
     DataInputStream data = new DataInputStream(in);
     long record = 0;
     while (true) {
@@ -123,13 +150,29 @@ final class TensorBoardEvents {
     if (values.isEmpty()) {
       return; // file version, graph, session log, ...
     }
+    List<Map.Entry<String, Double>> sameStep = new ArrayList<>();
+    for (Map.Entry<String, Double> v : values) {
+      String name = tagPrefix + v.getKey();
+      if (name.contains(" vs ")) {
+        // Plotted against consumed samples or tokens (Megatron writes each such copy right after
+        // the tag against the iteration): its step is that x value, a scalar of its own, and it
+        // must not split the iteration's group.
+        long ts = ctx.time().stamp(wall > 0 ? Math.round(wall * 1000) : null, null);
+        out.scalar(ctx, step, ts, name, v.getValue(), source);
+      } else {
+        sameStep.add(Map.entry(name, v.getValue()));
+      }
+    }
+    if (sameStep.isEmpty()) {
+      return;
+    }
     if (step != groupStep) {
       flush(out);
       groupStep = step;
     }
     groupWall = Math.max(groupWall, wall);
     groupSource = source;
-    for (Map.Entry<String, Double> v : values) {
+    for (Map.Entry<String, Double> v : sameStep) {
       group.put(v.getKey(), v.getValue());
     }
   }

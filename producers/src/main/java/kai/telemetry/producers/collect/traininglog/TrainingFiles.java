@@ -40,9 +40,12 @@ public final class TrainingFiles {
       case "megatron-golden" -> golden(json(file), file.getFileName().toString(), ctx, out);
       case "tensorboard" -> {
         TensorBoardEvents tb = new TensorBoardEvents(ctx, lossTag);
+        Path root = Files.isDirectory(file) ? file : file.getParent();
         for (Path f : eventFiles(file)) {
+          Path dir = root == null ? null : root.relativize(f).getParent();
+          String prefix = dir == null ? "" : dir.toString().replace('\\', '/') + "/";
           try (InputStream in = new java.io.BufferedInputStream(Files.newInputStream(f), 1 << 16)) {
-            tb.read(in, f.getFileName().toString(), out);
+            tb.read(in, root == null ? f.toString() : root.relativize(f).toString(), prefix, out);
           }
         }
       }
@@ -52,12 +55,16 @@ public final class TrainingFiles {
     }
   }
 
-  /** The event files of a run: the file itself, or a directory's tfevents files in name order. */
+  /**
+   * The event files of a run: the file itself, or the tfevents files in a directory and its
+   * subdirectories, in path order.
+   */
   static List<Path> eventFiles(Path p) throws IOException {
     if (!Files.isDirectory(p)) {
       return List.of(p);
     }
-    try (Stream<Path> files = Files.list(p)) {
+    try (Stream<Path> files = Files.walk(p, 8)) {
+      // Sorted by folder, then name (which starts with the writer's start time).
       List<Path> events =
           files
               .filter(f -> f.getFileName().toString().contains("tfevents"))
@@ -130,10 +137,11 @@ public final class TrainingFiles {
 
   /**
    * Megatron's golden values: {@code {"lm loss": {"start_step": 1, "end_step": 50, "step_interval":
-   * 5, "values": [10.8, ...]}, "num-zeros": {...}, ...}}, the values a list (from start_step every
-   * step_interval) or, in newer files, an object from step to value; "nan" strings kept as NaN.
-   * {@code lm loss} gives the steps; every other metric is a scalar of its name. Stamped with the
-   * start time.
+   * 5, "values": [10.8, ...]}, "num-zeros": {...}, ...}}, the values a list (entries of the
+   * TensorBoard series from start_step every step_interval: value i is iteration start + i x
+   * interval + 1) or, in newer files, an object from step to value; a "nan" string is how these
+   * files say "no value" (padding), so it is passed over, not a diverged step. {@code lm loss}
+   * gives the steps; every other metric is a scalar of its name. Stamped with the start time.
    */
   static void golden(JsonNode root, String name, StepLineParser.Context ctx, TrainingRecords out) {
     if (root == null || !root.isObject()) {
@@ -157,8 +165,11 @@ public final class TrainingFiles {
       long ts = ctx.time().stamp(null, null);
       String source = "megatron-golden:" + where;
       if (values.isArray()) {
+        // The list form slices the TensorBoard series, whose first entry is iteration 1:
+        // start_step and the interval count entries, so value i is iteration start + i x interval
+        // + 1.
         for (int i = 0; i < values.size(); i++) {
-          goldenValue(ctx, metric, start + i * interval, values.get(i), ts, source, where, out);
+          goldenValue(ctx, metric, start + i * interval + 1, values.get(i), ts, source, where, out);
         }
       } else {
         for (Iterator<Map.Entry<String, JsonNode>> v = values.fields(); v.hasNext(); ) {
@@ -188,6 +199,10 @@ public final class TrainingFiles {
       String source,
       String where,
       TrainingRecords out) {
+    if (value.isTextual() && value.asText().strip().equalsIgnoreCase("nan")) {
+      out.skip("golden value \"nan\" (no value at that step)");
+      return;
+    }
     Double v = JsonlSteps.numeric(value);
     if (v == null) {
       out.problem(where, "value at step " + step + " is not a number", value.toString());

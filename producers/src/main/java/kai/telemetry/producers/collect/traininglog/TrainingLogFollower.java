@@ -76,7 +76,8 @@ public final class TrainingLogFollower implements AutoCloseable {
               + format
               + " is a whole file, not a log of lines: import it with import-training-log");
     }
-    this.time = new LogTime(TrainingLogImporter.startTime(config), true);
+    this.time =
+        new LogTime(TrainingLogImporter.startTime(config), true, TrainingLogImporter.zone(config));
     this.parser = StepLineParser.forFormat(format, TrainingLogImporter.context(config, time));
     this.batchLines = config.getInt(CollectorConfig.LOG_BATCH_LINES);
     this.maxLineBytes = config.getInt(CollectorConfig.MAX_LINE_BYTES);

@@ -6,7 +6,6 @@ import java.nio.file.Files;
 import java.nio.file.Path;
 import java.time.Instant;
 import java.time.LocalDateTime;
-import java.time.ZoneOffset;
 import java.time.format.DateTimeParseException;
 import java.util.ArrayList;
 import java.util.List;
@@ -41,7 +40,7 @@ public final class TrainingLogImporter {
     }
     String format = config.getString(CollectorConfig.LOG_FORMAT);
     Long start = startTime(config);
-    LogTime time = new LogTime(start, false);
+    LogTime time = new LogTime(start, false, zone(config));
     StepLineParser.Context ctx = context(config, time);
     TrainingRecords out = new TrainingRecords();
     if (TrainingFiles.FORMATS.contains(format)) {
@@ -120,6 +119,17 @@ public final class TrainingLogImporter {
         config.getString(CollectorConfig.LOG_PATTERN));
   }
 
+  /** {@code log.timezone}, checked. */
+  static java.time.ZoneId zone(CollectorConfig config) {
+    String z = config.getString(CollectorConfig.LOG_TIMEZONE);
+    try {
+      return java.time.ZoneId.of(z);
+    } catch (java.time.DateTimeException e) {
+      throw new IllegalArgumentException(
+          CollectorConfig.LOG_TIMEZONE + " '" + z + "' is not a time zone (e.g. UTC, Asia/Seoul)");
+    }
+  }
+
   /** {@code log.start.time} in epoch ms, or null when not set. */
   static Long startTime(CollectorConfig config) {
     String text = config.getString(CollectorConfig.LOG_START_TIME).strip();
@@ -130,7 +140,10 @@ public final class TrainingLogImporter {
       return Instant.parse(text).toEpochMilli();
     } catch (DateTimeParseException e) {
       try {
-        return LocalDateTime.parse(text.replace(' ', 'T')).toInstant(ZoneOffset.UTC).toEpochMilli();
+        return LocalDateTime.parse(text.replace(' ', 'T'))
+            .atZone(zone(config))
+            .toInstant()
+            .toEpochMilli();
       } catch (DateTimeParseException e2) {
         throw new IllegalArgumentException(
             CollectorConfig.LOG_START_TIME

@@ -131,6 +131,40 @@ class TrainingLogFormatsTest {
   }
 
   @Test
+  void megatronLocalTimestampsNamedValidationSetsAndThePipelineEnginesLoss() {
+    StepLineParser.Context seoul =
+        new StepLineParser.Context(
+            "lg-ai-research",
+            "exaone-5",
+            null,
+            new LogTime(null, false, java.time.ZoneId.of("Asia/Seoul")),
+            500,
+            "");
+    TrainingRecords r =
+        lines(
+            "megatron",
+            seoul,
+            String.join(
+                "\n",
+                " [2026-03-02 18:00:05.123456] iteration      100/  10000 | consumed samples: 51200 |"
+                    + " elapsed time per iteration (ms): 812.5 | learning rate: 3.0E-04 | global"
+                    + " batch size: 512 | loss: 2.5E+00 | loss scale: 1.0 | number of skipped"
+                    + " iterations: 0 | number of nan iterations: 0 |",
+                " validation-wiki loss at iteration 100 on validation set | lm loss value:"
+                    + " 2.6E+00 | lm loss PPL: 1.3E+01 |"));
+    assertThat(r.steps())
+        .singleElement()
+        .satisfies(
+            s -> {
+              assertThat(s.getTsMs())
+                  .isEqualTo(Instant.parse("2026-03-02T09:00:05.123Z").toEpochMilli());
+              assertThat(s.getLoss()).isEqualTo(2.5);
+            });
+    assertThat(scalar(r, "val-wiki/lm loss", 100).getValue()).isEqualTo(2.6);
+    assertThat(r.problems()).isEmpty();
+  }
+
+  @Test
   void megatronLiveLineWithoutTimeIsStampedWhenRead() {
     LogTime live = LogTime.live();
     live.readAt(READ);
@@ -207,6 +241,22 @@ class TrainingLogFormatsTest {
     assertThat(s1.getTokensPerSec()).isEqualTo(500_520.0);
     assertThat(scalar(c, "val_loss", 2).getValue()).isEqualTo(10.874512);
 
+    TrainingRecords py =
+        lines(
+            "nanogpt",
+            finished("gpt2-124m"),
+            "step    1/74 | train loss 11.010977 | norm 15.4248 | lr 6.00e-06 | (1047.37 ms |"
+                + " 500520 tok/s)");
+    assertThat(py.steps())
+        .singleElement()
+        .satisfies(
+            s -> {
+              assertThat(s.getLoss()).isEqualTo(11.010977);
+              assertThat(s.getGradNorm()).isEqualTo(15.4248);
+              assertThat(s.getStepTimeMs()).isEqualTo(1047.37);
+              assertThat(s.getTokensPerSec()).isEqualTo(500_520.0);
+            });
+
     TrainingRecords f = lines("nanogpt", finished("gpt2-124m"), Fixtures.read("llmc-main.log"));
     assertThat(f.steps()).extracting(TrainingStep::getStep).containsExactly(0L, 1L);
     assertThat(f.steps().get(1).getLoss()).isEqualTo(10.9152);
@@ -258,10 +308,11 @@ class TrainingLogFormatsTest {
         "g.json",
         finished("gpt3-mcore"),
         a);
-    assertThat(a.steps()).extracting(TrainingStep::getStep).containsExactly(0L, 5L, 10L, 15L, 20L);
-    assertThat(a.steps().get(3).getLoss()).isNaN();
-    assertThat(a.steps().get(4).getLoss()).isEqualTo(10.51);
-    assertThat(scalar(a, "num-zeros", 10).getValue()).isEqualTo(1710.0);
+    // Value i of a list is iteration start + i x interval + 1; "nan" is padding, not a step.
+    assertThat(a.steps()).extracting(TrainingStep::getStep).containsExactly(1L, 6L, 11L, 21L);
+    assertThat(a.steps().get(3).getLoss()).isEqualTo(10.51);
+    assertThat(scalar(a, "num-zeros", 11).getValue()).isEqualTo(1710.0);
+    assertThat(a.skipped()).containsEntry("golden value \"nan\" (no value at that step)", 1L);
     assertThat(a.steps()).allMatch(s -> s.getTsMs() == START);
 
     TrainingRecords b = new TrainingRecords();
@@ -319,6 +370,39 @@ class TrainingLogFormatsTest {
                     new StepLineParser.Context(
                         "nc-ai", "r", null, LogTime.live(), 500, "loss (?<loss>\\S+)")))
         .hasMessageContaining("'step'");
+  }
+
+  /**
+   * Megatron-LM writes each tag at the iteration and then its copy against consumed samples: the
+   * copies do not split the iteration's step. Keras-style subdirectories prefix their tags.
+   */
+  @Test
+  void tensorBoardMegatronInterleavingAndSubdirectories(@TempDir Path dir) throws IOException {
+    TfEventWriter m = new TfEventWriter();
+    for (int it = 10; it <= 20; it += 10) {
+      double wall = 1_772_442_000.0 + it;
+      m.simple(wall, it, "learning-rate", 1e-4f * it);
+      m.simple(wall, it * 512L, "learning-rate vs samples", 1e-4f * it);
+      m.simple(wall, it, "lm loss", 10f - it / 10f);
+      m.simple(wall, it * 512L, "lm loss vs samples", 10f - it / 10f);
+      m.simple(wall, it, "grad-norm", 2f);
+    }
+    Files.write(dir.resolve("events.out.tfevents.1772442000.n1.1.0"), m.bytes());
+    TfEventWriter v = new TfEventWriter();
+    v.simple(1_772_442_030.0, 20, "epoch_loss", 9.5f);
+    Files.createDirectories(dir.resolve("validation"));
+    Files.write(dir.resolve("validation/events.out.tfevents.1772442000.n1.2.0"), v.bytes());
+
+    TrainingRecords r = new TrainingRecords();
+    TrainingFiles.read("tensorboard", dir, finished("gpt-mcore"), "", r);
+    assertThat(r.steps()).extracting(TrainingStep::getStep).containsExactly(10L, 20L);
+    TrainingStep s20 = r.steps().get(1);
+    assertThat(s20.getLoss()).isEqualTo(8.0);
+    assertThat(s20.getLearningRate()).isCloseTo(2e-3, offset(1e-9));
+    assertThat(s20.getGradNorm()).isEqualTo(2.0);
+    assertThat(scalar(r, "lm loss vs samples", 10_240).getValue()).isEqualTo(8.0);
+    assertThat(scalar(r, "validation/epoch_loss", 20).getValue()).isEqualTo(9.5);
+    assertThat(r.problems()).isEmpty();
   }
 
   @Test
