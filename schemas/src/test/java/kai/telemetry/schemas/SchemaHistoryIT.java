@@ -43,7 +43,9 @@ class SchemaHistoryIT {
           kai.telemetry.events.EvaluationScore.class,
           List.of("evaluation_score/v1.avsc", "evaluation_score/v2.avsc"),
           kai.telemetry.events.DerivativeModel.class,
-          List.of("derivative_model/v1.avsc"));
+          List.of("derivative_model/v1.avsc"),
+          kai.telemetry.events.BenchmarkResult.class,
+          List.of("benchmark_result/v1.avsc"));
 
   @Test
   void currentSchemasAreBackwardCompatibleWithEveryReleasedVersion(LocalStack stack)

@@ -230,8 +230,18 @@ class CollectorsIT {
     List<ConsumerRecord<String, BenchmarkResult>> results =
         TopicReader.readAll(stack, topics.benchmarkResults);
     assertThat(results)
-        .extracting(r -> r.value().getBenchmark() + "=" + r.value().getScore())
-        .containsExactly("kmmlu=0.5312", "gsm8k=0.7437", "ifeval=0.7782", "haerae=0.812");
+        .extracting(
+            r ->
+                r.value().getBenchmark()
+                    + (r.value().getSubtask() ? "/" + r.value().getTask() : "")
+                    + "="
+                    + r.value().getScore())
+        .containsExactly(
+            "kmmlu=0.5312",
+            "kmmlu/kmmlu_accounting=0.41",
+            "gsm8k=0.7437",
+            "ifeval=0.7782",
+            "haerae=0.812");
     assertThat(results)
         .allSatisfy(r -> assertThat(r.value().getEvaluator().name()).isEqualTo("OFFICIAL"));
     assertThat(TopicReader.readAll(stack, topics.collectorRejects)).hasSize(1);
@@ -241,8 +251,9 @@ class CollectorsIT {
     LmEvalImporter.importFile(new CollectorConfig(s));
     assertThat(TopicReader.readAll(stack, topics.team("lg-ai-research").benchmarkResults))
         .extracting(r -> r.value().getEvaluator().name())
-        .containsExactly("SELF_REPORTED", "SELF_REPORTED", "SELF_REPORTED", "SELF_REPORTED");
-    assertThat(TopicReader.readAll(stack, topics.benchmarkResults)).hasSize(4);
+        .containsExactly(
+            "SELF_REPORTED", "SELF_REPORTED", "SELF_REPORTED", "SELF_REPORTED", "SELF_REPORTED");
+    assertThat(TopicReader.readAll(stack, topics.benchmarkResults)).hasSize(5);
   }
 
   @Test

@@ -233,10 +233,22 @@ class ParsersTest {
             new LmEvalResults.Context(
                 "lg-ai-research", "run42/step-120000", Evaluator.SELF_REPORTED, null),
             NOW);
-    List<BenchmarkResult> r = imported.parsed().records();
+    List<BenchmarkResult> r =
+        imported.parsed().records().stream().filter(x -> !x.getSubtask()).toList();
     assertThat(r)
         .extracting(BenchmarkResult::getBenchmark)
         .containsExactly("kmmlu", "gsm8k", "ifeval", "haerae"); // kmmlu also under "groups": once
+    // The subtask's own score lands beside the group's, marked: the key includes the task.
+    assertThat(imported.parsed().records())
+        .filteredOn(BenchmarkResult::getSubtask)
+        .singleElement()
+        .satisfies(
+            sub -> {
+              assertThat(sub.getBenchmark()).isEqualTo("kmmlu");
+              assertThat(sub.getTask()).isEqualTo("kmmlu_accounting");
+              assertThat(sub.getScore()).isEqualTo(0.41);
+              assertThat(sub.getStderr()).isEqualTo(0.049);
+            });
     BenchmarkResult kmmlu = r.get(0);
     assertThat(kmmlu.getScore()).isEqualTo(0.5312);
     assertThat(kmmlu.getStderr()).isEqualTo(0.0026);
@@ -322,13 +334,20 @@ class ParsersTest {
          "date": 1762178600.0, "model_name": "upstage/solar-pro"}
         """;
     LmEvalResults.Imported imported = lmEval(json, null);
-    List<BenchmarkResult> r = imported.parsed().records();
+    List<BenchmarkResult> r =
+        imported.parsed().records().stream().filter(x -> !x.getSubtask()).toList();
     assertThat(r)
         .extracting(x -> x.getBenchmark() + " " + x.getTask() + " " + x.getMetric())
         .containsExactly(
             "gsm8k gsm8k exact_match,flexible-extract",
             "kobest kobest_* acc,none",
             "ifeval leaderboard_ifeval prompt_level_strict_acc,none");
+    // Each subtask's own row, beside the benchmark's mean of them.
+    assertThat(imported.parsed().records())
+        .filteredOn(BenchmarkResult::getSubtask)
+        .extracting(x -> x.getBenchmark() + " " + x.getTask() + " " + x.getScore())
+        .containsExactly(
+            "kobest kobest_boolq 0.9", "kobest kobest_copa 0.8", "kobest kobest_wic 0.7");
     assertThat(r.get(0).getScore()).isEqualTo(0.74); // flexible-extract before get-answer
     assertThat(r.get(1).getScore()).isCloseTo(0.8, org.assertj.core.api.Assertions.within(1e-12));
     assertThat(r.get(1).getNShot()).isEqualTo(0);

@@ -75,8 +75,8 @@ final class ScoreboardProcessor
         store.put("rules/" + r.getPhase(), r);
       }
       case BenchmarkResult r -> {
-        if (r.getEvaluator() != Evaluator.OFFICIAL) {
-          return; // the scoreboard counts the program's own evaluations only
+        if (r.getEvaluator() != Evaluator.OFFICIAL || r.getSubtask()) {
+          return; // the program's own evaluations only, and a benchmark's score, not a subtask's
         }
         String key = Keys.of("result", r.getTeam(), r.getBenchmark());
         BenchmarkResult previous = (BenchmarkResult) store.get(key);

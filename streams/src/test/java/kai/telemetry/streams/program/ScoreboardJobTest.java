@@ -495,6 +495,23 @@ class ScoreboardJobTest {
             .build());
     List<BenchmarkStanding> out = standings.readValuesToList();
     assertThat(out.get(out.size() - 1).getScore()).isEqualTo(0.6);
+
+    // A later subtask's own score is kept for analysis, never taken as the benchmark's.
+    send(
+        topics.benchmarkResults,
+        "a",
+        BenchmarkResult.newBuilder()
+            .setTeam("a")
+            .setModel("m")
+            .setBenchmark("b1")
+            .setTask("b1_hard_subset")
+            .setMetric("acc,none")
+            .setScore(0.1)
+            .setEvaluator(Evaluator.OFFICIAL)
+            .setSubtask(true)
+            .setTsMs(6_000)
+            .build());
+    assertThat(standings.readValuesToList()).isEmpty();
   }
 
   private static CategoryRule category(

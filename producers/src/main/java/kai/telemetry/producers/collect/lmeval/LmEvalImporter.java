@@ -90,7 +90,8 @@ public final class LmEvalImporter {
           }
           if (!r.imported().countedInGroup().isEmpty()) {
             notes.add(
-                "subtasks counted in their benchmark's group score (not imported apart): "
+                "subtasks counted in their benchmark's group score (their own rows are marked"
+                    + " subtask): "
                     + r.imported().countedInGroup());
           }
           return r.totals();

@@ -132,6 +132,16 @@ public final class LmEvalResults {
       Benchmark b = e.getValue().benchmark();
       String where = source + " results." + task;
       if (e.getValue().subtask()) {
+        // Each subtask's own score lands beside the benchmark's (marked, counted by no KPI).
+        metric(entries.get(task), b.metric())
+            .ifPresent(
+                m -> {
+                  BenchmarkResult own =
+                      result(
+                          ctx, model, b, new Row(task, m, shots(root, task)), ts, source, harness);
+                  own.setSubtask(true);
+                  out.add(own);
+                });
         if (whole.contains(b.id())) {
           counted.add(task);
           continue;
