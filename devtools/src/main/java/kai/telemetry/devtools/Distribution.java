@@ -23,7 +23,7 @@ public final class Distribution {
   public static final Pattern BANNED_JAR =
       Pattern.compile(
           "^(kafka_2\\.13|kafka-server|kafka-tools|connect-runtime|kafka-streams-test-utils"
-              + "|testcontainers|junit|assertj|jetty|local-stack|devtools|dashboards)[-.].*");
+              + "|testcontainers|junit|assertj|jetty|local-stack|devtools)[-.].*");
 
   private final Path home;
 

@@ -50,6 +50,7 @@ class DistributionEndToEndIT {
         .anyMatch(j -> j.startsWith("streams-"))
         .anyMatch(j -> j.startsWith("sinks-"))
         .anyMatch(j -> j.startsWith("config-"))
+        .anyMatch(j -> j.startsWith("dashboards-")) // provision-grafana
         .anyMatch(j -> j.startsWith("kafka-clients-"))
         .noneMatch(j -> Distribution.BANNED_JAR.matcher(j).matches());
     // The pattern does catch what it bans.

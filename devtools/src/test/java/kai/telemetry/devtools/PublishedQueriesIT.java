@@ -63,6 +63,7 @@ class PublishedQueriesIT {
           Tables.PHASE_SCOREBOARD,
           Tables.ALERTS,
           Tables.TRAINING_STEPS,
+          Tables.TRAINING_SCALARS,
           Tables.RUN_LIFECYCLE,
           Tables.BENCHMARK_RESULTS,
           Tables.EVALUATION_SCORES,
@@ -136,7 +137,8 @@ class PublishedQueriesIT {
           System.currentTimeMillis());
       // The KPI rows trail the raw samples by up to the jobs' emit and commit intervals.
       Await.until(
-          "raw samples, fleet and run KPIs, benchmark standings and the scoreboard in ClickHouse",
+          "raw samples, fleet and run KPIs, validation losses, benchmark standings and the"
+              + " scoreboard in ClickHouse",
           Duration.ofSeconds(120),
           () ->
               count(admin, "SELECT count() FROM kai.gpu_samples FINAL") == samples
@@ -145,6 +147,7 @@ class PublishedQueriesIT {
                       > 0
                   && count(admin, "SELECT count() FROM kai." + Tables.RUN_1M + " FINAL") > 0
                   && count(admin, "SELECT count() FROM kai.benchmark_standings FINAL") > 0
+                  && count(admin, "SELECT count() FROM kai.training_scalars FINAL") > 0
                   && count(admin, "SELECT count() FROM kai.phase_scoreboard FINAL WHERE total > 0")
                       > 0);
     }

@@ -16,6 +16,7 @@ import kai.telemetry.config.CommonSettings;
 import kai.telemetry.events.BenchmarkResult;
 import kai.telemetry.events.GpuSample;
 import kai.telemetry.events.RunLifecycle;
+import kai.telemetry.events.TrainingScalar;
 import kai.telemetry.events.TrainingStep;
 import kai.telemetry.producers.collect.EventPublisher;
 import kai.telemetry.producers.program.ProgramFile;
@@ -113,6 +114,7 @@ public final class ProgramSimulator implements AutoCloseable {
       states.put(e.getKey(), t);
       runEvents.addAll(t.lifecycle());
       runEvents.addAll(t.steps());
+      runEvents.addAll(t.scalars());
       runEvents.addAll(t.benchmarks());
     }
     for (GpuSample s : fleet.tick(tick, tsMs, states)) {
@@ -123,6 +125,13 @@ public final class ProgramSimulator implements AutoCloseable {
         case TrainingStep s ->
             send(
                 intake(s.getTeam()).trainingSteps.name(),
+                EventPublisher.runKey(s.getTeam(), s.getRunId()),
+                s.getTsMs(),
+                s,
+                false);
+        case TrainingScalar s ->
+            send(
+                intake(s.getTeam()).trainingScalars.name(),
                 EventPublisher.runKey(s.getTeam(), s.getRunId()),
                 s.getTsMs(),
                 s,

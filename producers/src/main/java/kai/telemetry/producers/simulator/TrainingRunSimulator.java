@@ -8,6 +8,7 @@ import kai.telemetry.events.Evaluator;
 import kai.telemetry.events.ModelSpec;
 import kai.telemetry.events.RunEventKind;
 import kai.telemetry.events.RunLifecycle;
+import kai.telemetry.events.TrainingScalar;
 import kai.telemetry.events.TrainingStep;
 import kai.telemetry.producers.program.Benchmark;
 import kai.telemetry.producers.program.Team;
@@ -33,6 +34,10 @@ public final class TrainingRunSimulator {
   public static final int CHECKPOINT_EVERY = 50;
   public static final int EVAL_EVERY_CHECKPOINTS = 4;
   public static final double TARGET_MFU = 0.4;
+
+  /** How far the simulated validation loss sits above the training loss curve. */
+  public static final double VAL_GAP = 0.05;
+
   private static final double E = 1.69;
   private static final double B = 410.0;
   private static final double BETA = 0.28;
@@ -43,6 +48,7 @@ public final class TrainingRunSimulator {
   /** What one tick produced, and the state the fleet should show. */
   public record Tick(
       List<TrainingStep> steps,
+      List<TrainingScalar> scalars,
       List<RunLifecycle> lifecycle,
       List<BenchmarkResult> benchmarks,
       boolean down,
@@ -125,6 +131,7 @@ public final class TrainingRunSimulator {
 
   public Tick tick(long tsMs, long intervalMs) {
     List<TrainingStep> steps = new ArrayList<>();
+    List<TrainingScalar> scalars = new ArrayList<>();
     List<RunLifecycle> life = new ArrayList<>();
     List<BenchmarkResult> benchmarks = new ArrayList<>();
     if (!started) {
@@ -140,7 +147,7 @@ public final class TrainingRunSimulator {
         xid = null;
         life.add(event(tsMs, RunEventKind.RESUMED, lastCheckpoint, null).build());
       }
-      return new Tick(steps, life, benchmarks, true, faultyGpu, xid);
+      return new Tick(steps, scalars, life, benchmarks, true, faultyGpu, xid);
     }
     if (random.nextDouble() < INTERRUPT_P) {
       String reason = REASONS[random.nextInt(REASONS.length)];
@@ -150,7 +157,7 @@ public final class TrainingRunSimulator {
       }
       downTicks = 2 + random.nextInt(4);
       life.add(event(tsMs, RunEventKind.INTERRUPTED, step, reason).build());
-      return new Tick(steps, life, benchmarks, true, faultyGpu, xid);
+      return new Tick(steps, scalars, life, benchmarks, true, faultyGpu, xid);
     }
     stepCarry += stepsPerTick;
     int n = (int) stepCarry;
@@ -188,18 +195,30 @@ public final class TrainingRunSimulator {
         // The team notices, and restarts from the last checkpoint.
         downTicks = 3;
         life.add(event(ts, RunEventKind.INTERRUPTED, step, "divergence").build());
-        return new Tick(steps, life, benchmarks, true, null, null);
+        return new Tick(steps, scalars, life, benchmarks, true, null, null);
       }
       if (step % CHECKPOINT_EVERY == 0) {
         lastCheckpoint = step;
         checkpoints++;
         life.add(event(ts, RunEventKind.CHECKPOINT_SAVED, step, null).build());
+        // Validation at each checkpoint: held-out loss a little above the training curve (no
+        // random draw, so the run's other events stay those of its seed).
+        scalars.add(
+            TrainingScalar.newBuilder()
+                .setTeam(team.id())
+                .setRunId(runId)
+                .setStep(step)
+                .setTsMs(ts)
+                .setName("val_loss")
+                .setValue(E + B / Math.pow(tokens, BETA) + VAL_GAP)
+                .setSource("simulator")
+                .build());
         if (checkpoints % EVAL_EVERY_CHECKPOINTS == 0) {
           benchmarks.addAll(evaluate(ts, tokens));
         }
       }
     }
-    return new Tick(steps, life, benchmarks, false, null, null);
+    return new Tick(steps, scalars, life, benchmarks, false, null, null);
   }
 
   private List<BenchmarkResult> evaluate(long ts, long tokens) {

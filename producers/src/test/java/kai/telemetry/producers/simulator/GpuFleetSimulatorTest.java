@@ -49,7 +49,8 @@ class GpuFleetSimulatorTest {
   @Test
   void aDownRunIdlesItsTeamAndTheFaultyGpuReportsItsXid() {
     GpuFleetSimulator sim = new GpuFleetSimulator(launch, 4, 7);
-    var down = new TrainingRunSimulator.Tick(List.of(), List.of(), List.of(), true, 2, 79);
+    var down =
+        new TrainingRunSimulator.Tick(List.of(), List.of(), List.of(), List.of(), true, 2, 79);
     List<GpuSample> samples = sim.tick(0, 0, java.util.Map.of("upstage", down));
     List<GpuSample> upstage = samples.stream().filter(s -> s.getTeam().equals("upstage")).toList();
     assertThat(upstage).allSatisfy(s -> assertThat(s.getUtilizationPct()).isLessThan(5.0));

@@ -74,6 +74,8 @@ public final class ClickHouseSink implements Runnable, AutoCloseable {
   private int bufferedRows;
   private long lastFlushMs = System.currentTimeMillis();
   private volatile boolean running = true;
+  private final java.util.concurrent.CountDownLatch stopRequested =
+      new java.util.concurrent.CountDownLatch(1);
   private volatile boolean started;
   private final CountDownLatch finished = new CountDownLatch(1);
 
@@ -94,7 +96,12 @@ public final class ClickHouseSink implements Runnable, AutoCloseable {
     this.writer = rows;
     this.deadLetters = deadLetters;
     this.settings = settings;
-    this.sleeper = sleeper;
+    // Null: pause for real, but end the pause when stop() is called (SIGTERM must not wait out a
+    // backoff); tests pass one that records the pauses instead.
+    this.sleeper =
+        sleeper != null
+            ? sleeper
+            : ms -> stopRequested.await(ms, java.util.concurrent.TimeUnit.MILLISECONDS);
   }
 
   public SinkMetrics metrics() {
@@ -279,6 +286,13 @@ public final class ClickHouseSink implements Runnable, AutoCloseable {
                 e);
           }
           metrics.retried();
+          if (!running) {
+            throw new SinkFailedException(
+                "asked to stop while ClickHouse was failing; stopping without committing, so a"
+                    + " restart resumes from the last committed batch. Last error: "
+                    + e.getMessage(),
+                e);
+          }
           log.warn("retriable insert failure, retrying in {} ms: {}", backoff, e.getMessage());
           pause(backoff);
           backoff = Math.min(BACKOFF_MAX_MS, backoff * 2);
@@ -313,18 +327,22 @@ public final class ClickHouseSink implements Runnable, AutoCloseable {
     metrics.deadLettered(source.topic());
   }
 
+  /** Waits {@code ms} between retries, or less when asked to stop (SIGTERM must not wait). */
   private void pause(long ms) {
     try {
-      sleeper.sleep(ms);
+      if (running) {
+        sleeper.sleep(ms);
+      }
     } catch (InterruptedException e) {
       Thread.currentThread().interrupt();
       throw new SinkFailedException("interrupted while retrying", e);
     }
   }
 
-  /** Asks the run loop to flush and return. */
+  /** Asks the run loop to flush and return; a pause between retries ends at once. */
   public void stop() {
     running = false;
+    stopRequested.countDown();
     consumer.wakeup();
   }
 

@@ -85,7 +85,7 @@ public final class ClickHouseSinkApp {
                 config.getInt(SinkConfig.BATCH_MAX_ROWS),
                 config.getLong(SinkConfig.BATCH_MAX_MS),
                 config.getLong(SinkConfig.RETRY_MAX_MS)),
-            Thread::sleep,
+            null, // pauses between retries end when the sink is asked to stop
             Executors.newSingleThreadExecutor(
                 r -> {
                   Thread t = new Thread(r, "clickhouse-sink-insert");

@@ -121,4 +121,93 @@ class ClickHouseOutageIT {
       sink.close();
     }
   }
+
+  /**
+   * Asked to stop (SIGTERM) while ClickHouse is down, the sink stops within seconds instead of
+   * retrying to the end of its budget, and commits nothing it did not land: a new sink of the same
+   * group lands every sample once ClickHouse is back.
+   */
+  @Test
+  void aStopDuringAnOutageEndsWithinSecondsAndLosesNothing(LocalStack stack) throws Exception {
+    TestNamespace ns2 = TestNamespace.of(ClickHouseOutageIT.class);
+    Topics topics = Topics.withPrefix(ns2.topicPrefix());
+    stack.kafka().createTopics(topics.all().stream().map(t -> t.newTopic((short) 1)).toList());
+    Map<String, Object> serde =
+        Map.of(CommonSettings.SCHEMA_REGISTRY_URL, stack.schemaRegistryUrl());
+    Map<String, Object> settings = new HashMap<>();
+    settings.putAll(stack.deployableSettings());
+    settings.put(CommonSettings.SCHEMA_REGISTRY_URL, stack.schemaRegistryUrl());
+    settings.put(CommonSettings.TOPIC_PREFIX, ns2.topicPrefix());
+    settings.put(SinkConfig.CLICKHOUSE_URL, stack.clickhouse().jdbcUrl());
+    settings.put(SinkConfig.CLICKHOUSE_HTTP_URL, stack.clickhouse().httpUrl());
+    settings.put(SinkConfig.CLICKHOUSE_DATABASE, ns2.database());
+    settings.put(SinkConfig.GROUP_ID, ns2.topicPrefix() + "sink");
+    settings.put(SinkConfig.BATCH_MAX_MS, 200L);
+    settings.put(SinkConfig.METRICS_PORT, 0);
+    settings.put(SinkConfig.INSERT_TIMEOUT_MS, 5_000);
+    settings.put(SinkConfig.RETENTION_GPU_SAMPLES_DAYS, 0); // the samples' dates are fixed, past
+    try (KafkaProducer<String, GpuSample> p =
+        new KafkaProducer<>(
+            stack.kafkaClientConfig(),
+            topics.gpuSamples.keySerde(serde).serializer(),
+            topics.gpuSamples.valueSerde(serde).serializer())) {
+      ClickHouseSink sink = ClickHouseSinkApp.create(new SinkConfig(settings));
+      Thread sinkThread = new Thread(sink, "sink-stopped-in-outage");
+      sinkThread.start();
+      String table = ns2.database() + ".gpu_samples";
+      try (ClickHouseHttp ch = new ClickHouseHttp(stack.clickhouse().httpUrl())) {
+        send(p, topics, 0, 50);
+        Await.until(
+            "the first 50 rows",
+            Duration.ofSeconds(30),
+            () -> ch.count("SELECT count() FROM " + table) == 50);
+        stack.clickhouse().stop();
+        try {
+          send(p, topics, 50, 100);
+          Await.until(
+              "the sink retrying", Duration.ofSeconds(60), () -> sink.metrics().retries() > 0);
+          long t0 = System.nanoTime();
+          assertThat(sink.stopAndAwait(Duration.ofSeconds(15))).isTrue();
+          long stopMs = (System.nanoTime() - t0) / 1_000_000;
+          assertThat(stopMs).as("stop took %d ms", stopMs).isLessThan(10_000);
+          sink.close();
+        } finally {
+          stack.clickhouse().restart();
+        }
+        ClickHouseSink again = ClickHouseSinkApp.create(new SinkConfig(settings));
+        Thread againThread = new Thread(again, "sink-after-outage");
+        againThread.start();
+        try {
+          Await.until(
+              "all 100 samples once",
+              Duration.ofSeconds(60),
+              () -> ch.count("SELECT count() FROM " + table + " FINAL") == 100);
+          assertThat(again.metrics().deadLettered()).isZero();
+        } finally {
+          assertThat(again.stopAndAwait(Duration.ofSeconds(30))).isTrue();
+          again.close();
+        }
+      }
+    }
+  }
+
+  private static void send(KafkaProducer<String, GpuSample> p, Topics topics, int from, int to) {
+    for (int i = from; i < to; i++) {
+      String gpu = "GPU-" + (i % 8);
+      p.send(
+          new ProducerRecord<>(
+              topics.gpuSamples.name(),
+              gpu,
+              GpuSample.newBuilder()
+                  .setTeam("nc-ai")
+                  .setCluster("nc-c1")
+                  .setNode("n1")
+                  .setGpuUuid(gpu)
+                  .setGpuIndex(i % 8)
+                  .setTsMs(1_768_467_600_000L + i * 1_000L)
+                  .setUtilizationPct(50.0)
+                  .build()));
+    }
+    p.flush();
+  }
 }

@@ -254,6 +254,35 @@ class ClickHouseSinkTest {
     assertThat(sink.metrics().retries()).isEqualTo(3);
   }
 
+  /** Asked to stop while retrying (SIGTERM), the sink stops at once without committing. */
+  @Test
+  void aStopDuringRetriesEndsThemWithoutCommitting() {
+    writer.retriableFailuresLeft = Integer.MAX_VALUE;
+    ClickHouseSink[] holder = new ClickHouseSink[1];
+    TableRoute<Event> route = new TableRoute<>(TOPIC, "events_table", TEXT, List.of("name", "n"));
+    holder[0] =
+        new ClickHouseSink(
+            consumer,
+            List.of(route),
+            writer,
+            dlq,
+            new ClickHouseSink.Settings(1, 60_000, 600_000),
+            ms -> {
+              sleeps.add(ms);
+              if (sleeps.size() == 2) {
+                holder[0].stop(); // the signal arrives during the second pause
+              }
+            },
+            Runnable::run);
+    add(0, "a:1");
+    assertThatThrownBy(() -> holder[0].pollOnce(Duration.ZERO))
+        .isInstanceOf(ClickHouseSink.SinkFailedException.class)
+        .hasMessageContaining("asked to stop while ClickHouse was failing");
+    assertThat(sleeps).containsExactly(100L, 200L); // not the rest of a 10-minute budget
+    assertThat(committed()).isNull();
+    assertThat(dlq.pending).isEmpty();
+  }
+
   @Test
   void exhaustedRetryBudgetStopsWithoutCommitting() {
     writer.retriableFailuresLeft = Integer.MAX_VALUE;
