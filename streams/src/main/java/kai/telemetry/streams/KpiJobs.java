@@ -33,7 +33,13 @@ public final class KpiJobs {
    * job fails instead (state ERROR), the process exits with status 1 so that its supervisor
    * (compose, systemd, Kubernetes) restarts it, rather than lingering alive and doing nothing.
    */
-  public static void runUntilShutdown(String name, KafkaStreams streams) {
+  public static void runUntilShutdown(String name, KafkaStreams streams, int metricsPort) {
+    if (metricsPort >= 0) {
+      var served =
+          kai.telemetry.streams.support.JobMetrics.serve(
+              name, streams::metrics, () -> streams.state().name(), metricsPort);
+      log.info("{} metrics for Prometheus on port {} at /metrics", name, served.port());
+    }
     Runtime.getRuntime()
         .addShutdownHook(
             new Thread(

@@ -41,6 +41,7 @@ public final class KpiStreamsConfig extends AbstractConfig {
   public static final String INTAKE_MAX_AHEAD_MS = "intake.max.ahead.ms";
   public static final String INTAKE_GPU_MARGIN = "intake.gpu.margin";
   public static final String INTAKE_GPU_FLOOR = "intake.gpu.floor";
+  public static final String METRICS_PORT = "metrics.port";
 
   public static final ConfigDef DEF =
       CommonSettings.define(new ConfigDef())
@@ -82,6 +83,15 @@ public final class KpiStreamsConfig extends AbstractConfig {
                   + " GPU's meter (by event time), the alerts job the cluster's or run's watch (by"
                   + " wall-clock time), resolving its silence or stall alert. Bounds state by what"
                   + " is alive, not by every id ever seen.")
+          .define(
+              METRICS_PORT,
+              Type.INT,
+              -1,
+              Range.between(-1, 65_535),
+              Importance.MEDIUM,
+              "Port of the job's Prometheus endpoint (/metrics: consumer lag per input partition,"
+                  + " the age of records reaching each output node, late drops per team); -1 off,"
+                  + " 0 any free port.")
           .define(
               PROCESSING_GUARANTEE,
               Type.STRING,

@@ -26,6 +26,8 @@ public final class DeserializeOnlyJob {
                 topic.keySerde(config.serdeConfig()), topic.valueSerde(config.serdeConfig())))
         .foreach((k, v) -> {});
     KpiJobs.runUntilShutdown(
-        JOB, KpiJobs.start(JOB, builder.build(), config.streamsProperties(JOB)));
+        JOB,
+        KpiJobs.start(JOB, builder.build(), config.streamsProperties(JOB)),
+        config.getInt(KpiStreamsConfig.METRICS_PORT));
   }
 }

@@ -194,6 +194,7 @@ public final class AlertsJob {
   }
 
   public static void main(String[] args) {
-    KpiJobs.runUntilShutdown(JOB, start(KpiStreamsConfig.fromArgs(args)));
+    KpiStreamsConfig config = KpiStreamsConfig.fromArgs(args);
+    KpiJobs.runUntilShutdown(JOB, start(config), config.getInt(KpiStreamsConfig.METRICS_PORT));
   }
 }

@@ -138,7 +138,8 @@ public final class FleetKpiJob {
 
   /** Builds the topology from {@code config} and runs it until the JVM is asked to stop. */
   public static void main(String[] args) {
-    KpiJobs.runUntilShutdown(JOB, start(KpiStreamsConfig.fromArgs(args)));
+    KpiStreamsConfig config = KpiStreamsConfig.fromArgs(args);
+    KpiJobs.runUntilShutdown(JOB, start(config), config.getInt(KpiStreamsConfig.METRICS_PORT));
   }
 
   /** Starts the job; the caller closes the returned instance. */

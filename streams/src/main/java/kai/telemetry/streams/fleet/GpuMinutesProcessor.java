@@ -181,6 +181,9 @@ final class GpuMinutesProcessor implements Processor<String, FleetInput, String,
    * GPU's whole consumption with none counted twice. A sample older than the GPU's previous one
    * meters nothing.
    */
+  /** The longest gap between two samples that power x time meters (a counter meters any gap). */
+  static final long MAX_POWER_GAP_MS = 5 * 60_000L;
+
   private static long meter(GpuState state, FleetInput s) {
     GpuMeter prev = state.getMeter();
     if (prev != null && s.getTsMs() <= prev.getTsMs()) {
@@ -199,7 +202,11 @@ final class GpuMinutesProcessor implements Processor<String, FleetInput, String,
         delta = now - prev.getEnergyMj();
       } else {
         Double w = s.getPowerW() != null ? s.getPowerW() : prev.getPowerW();
-        delta = w == null ? 0 : Math.round(w * (s.getTsMs() - prev.getTsMs())); // W x ms = mJ
+        // Power is a reading of now, not of the gap: a GPU silent for hours would otherwise dump
+        // all that energy into one minute. A gap counts at most MAX_POWER_GAP_MS; the rest is
+        // missing, not metered.
+        long metered = Math.min(elapsedMs, MAX_POWER_GAP_MS);
+        delta = w == null ? 0 : Math.round(w * metered); // W x ms = mJ
       }
     }
     if (prev == null) {

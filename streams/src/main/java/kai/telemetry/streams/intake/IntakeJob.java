@@ -146,6 +146,7 @@ public final class IntakeJob {
   }
 
   public static void main(String[] args) {
-    KpiJobs.runUntilShutdown(JOB, start(KpiStreamsConfig.fromArgs(args)));
+    KpiStreamsConfig config = KpiStreamsConfig.fromArgs(args);
+    KpiJobs.runUntilShutdown(JOB, start(config), config.getInt(KpiStreamsConfig.METRICS_PORT));
   }
 }

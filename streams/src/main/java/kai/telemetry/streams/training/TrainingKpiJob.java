@@ -179,6 +179,7 @@ public final class TrainingKpiJob {
   }
 
   public static void main(String[] args) {
-    KpiJobs.runUntilShutdown(JOB, start(KpiStreamsConfig.fromArgs(args)));
+    KpiStreamsConfig config = KpiStreamsConfig.fromArgs(args);
+    KpiJobs.runUntilShutdown(JOB, start(config), config.getInt(KpiStreamsConfig.METRICS_PORT));
   }
 }

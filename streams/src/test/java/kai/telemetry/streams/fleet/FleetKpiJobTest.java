@@ -235,6 +235,22 @@ class FleetKpiJobTest {
     assertThat(lg.getPowerKw()).isCloseTo(0.25, within(1e-12));
   }
 
+  /**
+   * Power x time meters at most five minutes of a gap: a GPU silent for two hours does not dump two
+   * hours of energy into the minute it comes back in. A counter meters any gap (it integrates).
+   */
+  @Test
+  void aLongSilenceIsMeteredFromPowerForAtMostFiveMinutes() {
+    pipe("upstage", "GPU-1", 1_000, 80, 600.0, null, 0, null, null);
+    pipe("upstage", "GPU-2", 1_000, 80, 600.0, 1_000_000L, 0, null, null);
+    pipe("upstage", "GPU-1", 1_000 + 2 * 3_600_000L, 80, 600.0, null, 0, null, null);
+    pipe("upstage", "GPU-2", 1_000 + 2 * 3_600_000L, 80, 600.0, 4_321_000_000L, 0, null, null);
+    Map<String, TeamFleetMinute> w = lastPerTeamWindow();
+    TeamFleetMinute back = w.get("upstage@" + 2 * 3_600_000L);
+    // GPU-1: 600 W x 300 s = 0.05 kWh; GPU-2: its counter's 4,320,000,000 mJ = 1.2 kWh.
+    assertThat(back.getEnergyKwh()).isCloseTo(0.05 + 1.2, within(1e-12));
+  }
+
   /** An energy counter that jumps past what any GPU can draw is not believed: power meters it. */
   @Test
   void anImplausibleEnergyJumpIsMeteredFromPowerInstead() {
@@ -316,6 +332,19 @@ class FleetKpiJobTest {
     assertThat(dropped).isEqualTo(3.0); // the samples of 59, 58 and 40 s, not the one of 50 s
     assertThat(lateByTeam("nc-ai")).isEqualTo(1.0);
     assertThat(lateByTeam("upstage")).isEqualTo(2.0);
+    // The job's Prometheus view of the same Streams metrics: late drops per team, and the age of
+    // the records reaching its nodes (Kafka Streams' end-to-end latency).
+    var snapshot =
+        kai.telemetry.streams.support.JobMetrics.snapshot(
+            "fleet-kpi-job", driver.metrics(), "RUNNING");
+    java.util.function.Function<String, Integer> points =
+        name ->
+            snapshot.stream()
+                .filter(x -> x.getMetadata().getName().equals(name))
+                .mapToInt(x -> x.getDataPoints().size())
+                .sum();
+    assertThat(points.apply("kai_job_late_dropped_records")).isEqualTo(2); // nc-ai, upstage
+    assertThat(points.apply("kai_job_event_age_ms")).isPositive();
   }
 
   private double lateByTeam(String team) {
