@@ -32,6 +32,7 @@ public final class KpiStreamsConfig extends AbstractConfig {
   public static final String SPIKE_THRESHOLD = "kpi.spike.threshold";
   public static final String SPIKE_BASELINE_ALPHA = "kpi.spike.baseline.alpha";
   public static final String SPIKE_WARMUP_STEPS = "kpi.spike.warmup.steps";
+  public static final String SPIKE_REBASELINE_STEPS = "kpi.spike.rebaseline.steps";
   public static final String ALERT_STALL_MS = "alert.stalled.run.ms";
   public static final String ALERT_SILENCE_MS = "alert.telemetry.silence.ms";
   public static final String ALERT_IDLE_UTIL_PCT = "alert.idle.fleet.util.pct";
@@ -134,6 +135,14 @@ public final class KpiStreamsConfig extends AbstractConfig {
               Range.atLeast(0),
               Importance.LOW,
               "Finite losses the baseline needs before spikes are flagged.")
+          .define(
+              SPIKE_REBASELINE_STEPS,
+              Type.INT,
+              20,
+              Range.between(1, 1_000_000),
+              Importance.LOW,
+              "Consecutive spike steps after which the loss's new level is the baseline (a"
+                  + " sustained shift is not a spike at every later step).")
           .define(
               ALERT_STALL_MS,
               Type.LONG,

@@ -22,7 +22,17 @@ import org.apache.kafka.streams.state.KeyValueStore;
 final class StepEnricher implements FixedKeyProcessor<String, SpecificRecord, EnrichedStep> {
 
   /** Tuning of the smoothing and spike detection. */
-  record Settings(double emaWeight, double spikeThreshold, double baselineAlpha, int warmupSteps) {}
+  record Settings(
+      double emaWeight,
+      double spikeThreshold,
+      double baselineAlpha,
+      int warmupSteps,
+      int rebaselineSteps) {
+
+    Settings(double emaWeight, double spikeThreshold, double baselineAlpha, int warmupSteps) {
+      this(emaWeight, spikeThreshold, baselineAlpha, warmupSteps, 20);
+    }
+  }
 
   private final Settings settings;
   private final long windowMs;
@@ -131,11 +141,19 @@ final class StepEnricher implements FixedKeyProcessor<String, SpecificRecord, En
       if (baseline != null
           && state.getBaselineN() >= settings.warmupSteps()
           && loss > baseline * (1 + settings.spikeThreshold())) {
-        spike = true; // a spike does not move the baseline it is measured against
+        spike = true; // a spike does not move the baseline it is measured against...
+        state.setSpikeRun(state.getSpikeRun() + 1);
+        if (state.getSpikeRun() >= settings.rebaselineSteps()) {
+          // ...unless it lasts: a sustained level shift (a new data mix, a restart at another
+          // learning rate) is the run's new level, not a spike at every step from now on.
+          state.setBaseline(loss);
+          state.setSpikeRun(0);
+        }
       } else {
         double a = settings.baselineAlpha();
         state.setBaseline(baseline == null ? loss : a * loss + (1 - a) * baseline);
         state.setBaselineN(state.getBaselineN() + 1);
+        state.setSpikeRun(0);
       }
     }
     Double fpt = null;

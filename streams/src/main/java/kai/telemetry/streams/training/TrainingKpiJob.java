@@ -122,10 +122,13 @@ public final class TrainingKpiJob {
     Long tokens = last.getTokens();
     Double progress =
         planned == null || tokens == null || planned == 0 ? null : tokens * 100.0 / planned;
+    // At the recent throughput, stretched by the run's observed downtime: a run productive 80% of
+    // its wall time (ETTR 0.8) takes 1/0.8 of its compute time to finish.
+    Double ettr = last.getEttr();
     Double eta =
         planned == null || tokens == null || tps == null || tps <= 0
             ? null
-            : Math.max(0, planned - tokens) / tps;
+            : Math.max(0, planned - tokens) / tps / (ettr != null && ettr > 0 ? ettr : 1.0);
     return RunMinute.newBuilder()
         .setTeam(teamRun[0])
         .setRunId(teamRun.length > 1 ? teamRun[1] : "")
@@ -160,7 +163,8 @@ public final class TrainingKpiJob {
         config.getDouble(KpiStreamsConfig.LOSS_EMA_WEIGHT),
         config.getDouble(KpiStreamsConfig.SPIKE_THRESHOLD),
         config.getDouble(KpiStreamsConfig.SPIKE_BASELINE_ALPHA),
-        config.getInt(KpiStreamsConfig.SPIKE_WARMUP_STEPS));
+        config.getInt(KpiStreamsConfig.SPIKE_WARMUP_STEPS),
+        config.getInt(KpiStreamsConfig.SPIKE_REBASELINE_STEPS));
   }
 
   /** Starts the job; the caller closes the returned instance. */

@@ -26,7 +26,7 @@ import org.junit.jupiter.api.Test;
 
 /**
  * Training KPIs worked out by hand: EMA weight 0.5, spike threshold 20%, baseline alpha 0.5,
- * warm-up 2.
+ * warm-up 2, re-baseline after 3 consecutive spikes.
  */
 class TrainingKpiJobTest {
   private static final String RUN = "upstage/solar-pt-1";
@@ -55,7 +55,7 @@ class TrainingKpiJobTest {
                 kpiSerde,
                 Duration.ofMinutes(1),
                 Duration.ofSeconds(10),
-                new StepEnricher.Settings(0.5, 0.2, 0.5, 2)),
+                new StepEnricher.Settings(0.5, 0.2, 0.5, 2, 3)),
             props);
     steps =
         driver.createInputTopic(
@@ -165,7 +165,8 @@ class TrainingKpiJobTest {
     assertThat(w0.getTokensPerSec()).isEqualTo(20.0);
     assertThat(w0.getPlannedTokens()).isEqualTo(1000L);
     assertThat(w0.getProgressPct()).isEqualTo(40.0);
-    assertThat(w0.getEtaSeconds()).isEqualTo(30.0); // 600 tokens left at 20 tokens/s
+    // 600 tokens left at 20 tokens/s, stretched by the downtime seen so far (ETTR 0.75).
+    assertThat(w0.getEtaSeconds()).isEqualTo(40.0);
     assertThat(w0.getMfu()).isCloseTo(20.0 * 7536 / (2 * 989e12), within(1e-24));
     assertThat(w0.getEttr()).isEqualTo(0.75); // 30 s productive of 40 s
     assertThat(w0.getInterruptions()).isZero();
@@ -182,7 +183,22 @@ class TrainingKpiJobTest {
     assertThat(w1.getInterruptions()).isEqualTo(1);
     assertThat(w1.getEttr()).isEqualTo(0.4); // 40 s productive of 100 s
     assertThat(w1.getProgressPct()).isEqualTo(50.0);
-    assertThat(w1.getEtaSeconds()).isEqualTo(50.0);
+    assertThat(w1.getEtaSeconds()).isEqualTo(125.0); // 500 tokens at 10 tokens/s, / ETTR 0.4
+  }
+
+  /**
+   * A lasting rise of the loss is a spike for kpi.spike.rebaseline.steps (3 here) steps, then the
+   * run's new level: not a spike at every later step.
+   */
+  @Test
+  void aSustainedLevelShiftBecomesTheNewBaseline() {
+    double[] losses = {2.0, 2.0, 2.0, 3.0, 3.0, 3.0, 3.0, 3.0};
+    for (int i = 0; i < losses.length; i++) {
+      step((i + 1) * S, i + 1, 100L * (i + 1), losses[i], null, null);
+    }
+    RunMinute w0 = lastPerWindow(out.readValuesToList()).get(0L);
+    assertThat(w0.getSteps()).isEqualTo(8);
+    assertThat(w0.getSpikeCount()).isEqualTo(3); // steps 4, 5 and 6; from step 7 the level is 3
   }
 
   @Test
