@@ -18,6 +18,10 @@ import kai.telemetry.events.GpuSample;
 import kai.telemetry.kpis.TeamFleetMinute;
 import kai.telemetry.schemas.Topic;
 import kai.telemetry.schemas.Topics;
+import kai.telemetry.sinks.clickhouse.ClickHouseHttp;
+import kai.telemetry.sinks.clickhouse.ClickHouseSink;
+import kai.telemetry.sinks.clickhouse.ClickHouseSinkApp;
+import kai.telemetry.sinks.clickhouse.SinkConfig;
 import kai.telemetry.stack.Await;
 import kai.telemetry.stack.LocalStack;
 import kai.telemetry.stack.RealStackExtension;
@@ -31,9 +35,11 @@ import org.junit.jupiter.api.extension.ExtendWith;
 
 /**
  * The fleet KPI job, in a process of its own, is SIGKILLed twice while samples flow over six
- * partitions and restarted: the newest row of every team and cluster minute (by version) then
- * equals a computation over the samples, so exactly-once state and the shares changed but not yet
- * sent survive the kills.
+ * partitions and restarted, and the broker itself is restarted under it once: the newest row of
+ * every team and cluster minute (by version) then equals a computation over the samples, so
+ * exactly-once state and the shares changed but not yet sent survive the kills and the broker's
+ * restart; the producer and the ClickHouse sink ride through the restart too, the sink landing
+ * every sample exactly once.
  */
 @ExtendWith(RealStackExtension.class)
 class FleetJobCrashRecoveryIT {
@@ -94,6 +100,9 @@ class FleetJobCrashRecoveryIT {
     Topic<String, TeamFleetMinute> teamRows = topics.teamFleetMinute;
     Topic<String, TeamFleetMinute> clusterRows = topics.clusterFleetMinute;
     List<Process> children = new ArrayList<>();
+    ClickHouseSink sink = ClickHouseSinkApp.create(new SinkConfig(sinkSettings(stack)));
+    Thread sinkThread = new Thread(sink, "sink-under-test");
+    sinkThread.start();
     try {
       for (int kill = 1; kill <= 2; kill++) {
         Path log = dir.resolve("fleet-job-" + kill + ".log");
@@ -109,6 +118,16 @@ class FleetJobCrashRecoveryIT {
             Duration.ofSeconds(120),
             () -> TopicContents.readAll(stack, teamRows).size(),
             n -> n > before + 20);
+        if (kill == 2) {
+          // The broker goes down and comes back under the running job, producer and sink.
+          stack.kafka().restart();
+          int afterRestart = TopicContents.readAll(stack, teamRows).size();
+          Await.value(
+              "the job to emit rows again after the broker's restart",
+              Duration.ofSeconds(120),
+              () -> TopicContents.readAll(stack, teamRows).size(),
+              n -> n > afterRestart + 20);
+        }
         job.destroyForcibly(); // SIGKILL: no commit, no flush
         assertThat(job.waitFor(10, TimeUnit.SECONDS)).isTrue();
       }
@@ -127,10 +146,35 @@ class FleetJobCrashRecoveryIT {
                   && matches(newest(TopicContents.readAll(stack, clusterRows)), clusterExpected));
       last.destroy();
       assertThat(last.waitFor(30, TimeUnit.SECONDS)).isTrue();
+      long produced = teamExpected.values().stream().mapToLong(Expected::samples).sum();
+      try (ClickHouseHttp ch = new ClickHouseHttp(stack.clickhouse().httpUrl())) {
+        Await.until(
+            "every sample in ClickHouse once, the broker's restart notwithstanding",
+            Duration.ofSeconds(120),
+            () ->
+                ch.count("SELECT count() FROM " + ns.database() + ".gpu_samples FINAL")
+                    == produced);
+      }
+      assertThat(sink.metrics().deadLettered()).isZero();
     } finally {
       producer.interrupt();
       children.forEach(Process::destroyForcibly);
+      sink.stopAndAwait(Duration.ofSeconds(30));
+      sink.close();
     }
+  }
+
+  private Map<String, Object> sinkSettings(LocalStack stack) {
+    Map<String, Object> s = new java.util.HashMap<>(stack.deployableSettings());
+    s.put(CommonSettings.SCHEMA_REGISTRY_URL, stack.schemaRegistryUrl());
+    s.put(CommonSettings.TOPIC_PREFIX, ns.topicPrefix());
+    s.put(SinkConfig.CLICKHOUSE_URL, stack.clickhouse().jdbcUrl());
+    s.put(SinkConfig.CLICKHOUSE_HTTP_URL, stack.clickhouse().httpUrl());
+    s.put(SinkConfig.CLICKHOUSE_DATABASE, ns.database());
+    s.put(SinkConfig.GROUP_ID, ns.topicPrefix() + "sink");
+    s.put(SinkConfig.METRICS_PORT, -1);
+    s.put(SinkConfig.RETENTION_GPU_SAMPLES_DAYS, 0); // the samples' dates are fixed, past
+    return s;
   }
 
   private static GpuSample sample(int tick, int g) {

@@ -30,12 +30,15 @@ public final class KafkaBroker implements KafkaEndpoint {
   /** Fixed so a data folder formatted once can be reopened (re-formatting with a new id fails). */
   private static final String CLUSTER_ID = "a2FpLXRlbGVtZXRyeTAx";
 
-  private final KafkaRaftServer server;
+  private KafkaRaftServer server;
+  private final Properties config;
   private final String bootstrapServers;
   private final String adminPassword;
 
-  private KafkaBroker(KafkaRaftServer server, String bootstrapServers, String adminPassword) {
+  private KafkaBroker(
+      KafkaRaftServer server, Properties config, String bootstrapServers, String adminPassword) {
     this.server = server;
+    this.config = config;
     this.bootstrapServers = bootstrapServers;
     this.adminPassword = adminPassword;
   }
@@ -138,7 +141,7 @@ public final class KafkaBroker implements KafkaEndpoint {
       KafkaRaftServer server = new KafkaRaftServer(KafkaConfig.fromProps(p), Time.SYSTEM);
       server.startup();
       String bootstrap = "127.0.0.1:" + port;
-      KafkaBroker broker = new KafkaBroker(server, bootstrap, adminPassword);
+      KafkaBroker broker = new KafkaBroker(server, p, bootstrap, adminPassword);
       broker.awaitReady(Duration.ofSeconds(60));
       log.info(
           "Kafka broker ready on {} in {} ms (data {})",
@@ -174,6 +177,24 @@ public final class KafkaBroker implements KafkaEndpoint {
   @Override
   public Map<String, Object> clientConfig() {
     return KafkaSasl.clientConfig(bootstrapServers, KafkaSasl.ADMIN, adminPassword);
+  }
+
+  /**
+   * Stops the broker and starts it again on the same ports and data, as an operator's restart does:
+   * clients see their connections drop and must reconnect; committed data and offsets stay.
+   */
+  @Override
+  public synchronized void restart() {
+    long t0 = System.nanoTime();
+    server.shutdown();
+    server.awaitShutdown();
+    server = new KafkaRaftServer(KafkaConfig.fromProps(config), Time.SYSTEM);
+    server.startup();
+    awaitReady(Duration.ofSeconds(60));
+    log.info(
+        "Kafka broker on {} restarted in {} ms",
+        bootstrapServers,
+        (System.nanoTime() - t0) / 1_000_000);
   }
 
   @Override

@@ -24,6 +24,11 @@ public interface KafkaEndpoint extends AutoCloseable {
     return Map.of(AdminClientConfig.BOOTSTRAP_SERVERS_CONFIG, bootstrapServers());
   }
 
+  /** Stops the broker and starts it again on the same data (a fault tests inject). */
+  default void restart() {
+    throw new UnsupportedOperationException("this Kafka endpoint cannot be restarted");
+  }
+
   default Admin admin() {
     Map<String, Object> c = new HashMap<>(clientConfig());
     c.put(AdminClientConfig.REQUEST_TIMEOUT_MS_CONFIG, 10_000);
