@@ -74,6 +74,7 @@ public final class ClickHouseSink implements Runnable, AutoCloseable {
   private int bufferedRows;
   private long lastFlushMs = System.currentTimeMillis();
   private volatile boolean running = true;
+  private volatile boolean failed;
   private final java.util.concurrent.CountDownLatch stopRequested =
       new java.util.concurrent.CountDownLatch(1);
   private volatile boolean started;
@@ -116,8 +117,11 @@ public final class ClickHouseSink implements Runnable, AutoCloseable {
         new ConsumerRebalanceListener() {
           @Override
           public void onPartitionsRevoked(Collection<TopicPartition> partitions) {
-            // Land and commit what was read before another member takes these partitions.
-            flush();
+            // Land and commit what was read before another member takes these partitions; not
+            // after a failure, when nothing read since the last commit may be committed.
+            if (!failed) {
+              flush();
+            }
           }
 
           @Override
@@ -133,13 +137,22 @@ public final class ClickHouseSink implements Runnable, AutoCloseable {
       log.info("sink stopped cleanly: {}", metrics);
     } catch (WakeupException e) {
       if (running) {
+        failed = true;
         throw e;
       }
       flush();
       log.info("sink stopped cleanly: {}", metrics);
+    } catch (RuntimeException e) {
+      failed = true; // e.g. SinkFailedException: stop without committing what was read
+      throw e;
     } finally {
-      consumer.close(Duration.ofSeconds(10)); // the consumer belongs to this thread
-      finished.countDown();
+      try {
+        consumer.close(Duration.ofSeconds(10)); // the consumer belongs to this thread
+      } catch (RuntimeException e) {
+        log.warn("closing the sink's consumer failed: {}", e.getMessage());
+      } finally {
+        finished.countDown();
+      }
     }
   }
 

@@ -10,7 +10,6 @@ import java.util.Iterator;
 import java.util.List;
 import java.util.Map;
 import java.util.Set;
-import kai.telemetry.events.TrainingStep;
 
 /**
  * JSON lines, one object per logged step (schema in the README): {@code step} (or {@code
@@ -124,11 +123,7 @@ final class JsonlSteps implements StepLineParser {
     }
     if (stepMetrics || others.isEmpty() && !summary) {
       out.step(
-          TrainingStep.newBuilder()
-              .setTeam(ctx.team())
-              .setRunId(ctx.runId())
-              .setStep(step)
-              .setTsMs(ts)
+          TrainingRecords.stepOf(ctx, step, ts)
               .setTokens(tokens)
               .setLoss(loss)
               .setLearningRate(lr)

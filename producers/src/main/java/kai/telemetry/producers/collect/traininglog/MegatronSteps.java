@@ -5,7 +5,6 @@ import java.time.format.DateTimeFormatter;
 import java.util.Locale;
 import java.util.regex.Matcher;
 import java.util.regex.Pattern;
-import kai.telemetry.events.TrainingStep;
 
 /**
  * Megatron-LM's and Megatron-DeepSpeed's training log. An iteration record is fields separated by "
@@ -224,11 +223,7 @@ final class MegatronSteps implements StepLineParser {
     String source = "megatron:" + where;
     // The loss is null when absent: Megatron omits it on iterations it skipped (nan/inf grads).
     out.step(
-        TrainingStep.newBuilder()
-            .setTeam(ctx.team())
-            .setRunId(ctx.runId())
-            .setStep(step)
-            .setTsMs(ts)
+        TrainingRecords.stepOf(ctx, step, ts)
             .setTokens(tokens)
             .setLoss(loss)
             .setLearningRate(lr)

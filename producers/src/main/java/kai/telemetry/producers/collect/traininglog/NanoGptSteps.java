@@ -171,11 +171,7 @@ final class NanoGptSteps implements StepLineParser {
 
   private TrainingStep step(
       long step, long ts, Double loss, Double lr, Double grad, Double ms, Double tps, String src) {
-    return TrainingStep.newBuilder()
-        .setTeam(ctx.team())
-        .setRunId(ctx.runId())
-        .setStep(step)
-        .setTsMs(ts)
+    return TrainingRecords.stepOf(ctx, step, ts)
         .setLoss(loss)
         .setLearningRate(lr)
         .setGradNorm(grad)

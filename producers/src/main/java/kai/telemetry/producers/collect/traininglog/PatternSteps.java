@@ -7,7 +7,6 @@ import java.util.Set;
 import java.util.regex.Matcher;
 import java.util.regex.Pattern;
 import java.util.regex.PatternSyntaxException;
-import kai.telemetry.events.TrainingStep;
 
 /**
  * A trainer this pipeline has no reader for, described by configuration: {@code log.pattern} is a
@@ -76,11 +75,7 @@ final class PatternSteps implements StepLineParser {
       String source = "pattern:" + where;
       if (stepFields || scalars.isEmpty()) {
         out.step(
-            TrainingStep.newBuilder()
-                .setTeam(ctx.team())
-                .setRunId(ctx.runId())
-                .setStep(step)
-                .setTsMs(ts)
+            TrainingRecords.stepOf(ctx, step, ts)
                 .setLoss(num(m, "loss"))
                 .setLearningRate(num(m, "lr"))
                 .setGradNorm(num(m, "gradnorm"))

@@ -13,7 +13,6 @@ import java.util.LinkedHashMap;
 import java.util.List;
 import java.util.Map;
 import java.util.zip.CRC32C;
-import kai.telemetry.events.TrainingStep;
 
 /**
  * TensorBoard event files ({@code events.out.tfevents.*}), as PyTorch's SummaryWriter, TensorFlow,
@@ -317,11 +316,7 @@ final class TensorBoardEvents {
     long ts = ctx.time().stamp(groupWall > 0 ? Math.round(groupWall * 1000) : null, null);
     if (lossTag != null && group.containsKey(lossTag)) {
       out.step(
-          TrainingStep.newBuilder()
-              .setTeam(ctx.team())
-              .setRunId(ctx.runId())
-              .setStep(groupStep)
-              .setTsMs(ts)
+          TrainingRecords.stepOf(ctx, groupStep, ts)
               .setLoss(group.remove(lossTag))
               .setLearningRate(lrTag == null ? null : group.remove(lrTag))
               .setGradNorm(gradTag == null ? null : group.remove(gradTag))

@@ -9,7 +9,6 @@ import java.util.Iterator;
 import java.util.List;
 import java.util.Map;
 import java.util.stream.Stream;
-import kai.telemetry.events.TrainingStep;
 
 /**
  * Training logs that are whole files rather than lines: the Hugging Face Trainer's {@code
@@ -209,15 +208,7 @@ public final class TrainingFiles {
       return;
     }
     if (metric.equals("lm loss")) {
-      out.step(
-          TrainingStep.newBuilder()
-              .setTeam(ctx.team())
-              .setRunId(ctx.runId())
-              .setStep(step)
-              .setTsMs(ts)
-              .setLoss(v)
-              .setSource(source)
-              .build());
+      out.step(TrainingRecords.stepOf(ctx, step, ts).setLoss(v).setSource(source).build());
     } else {
       out.scalar(ctx, step, ts, metric, v, source);
     }

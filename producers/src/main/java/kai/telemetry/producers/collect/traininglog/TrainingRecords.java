@@ -20,6 +20,15 @@ public final class TrainingRecords {
   private final List<TrainingScalar> scalars = new ArrayList<>();
   private final Map<String, Long> skipped = new TreeMap<>();
 
+  /** A step of the context's team and run at {@code step}, stamped {@code tsMs}, to fill in. */
+  public static TrainingStep.Builder stepOf(StepLineParser.Context ctx, long step, long tsMs) {
+    return TrainingStep.newBuilder()
+        .setTeam(ctx.team())
+        .setRunId(ctx.runId())
+        .setStep(step)
+        .setTsMs(tsMs);
+  }
+
   public void step(TrainingStep s) {
     steps.add(s);
   }
