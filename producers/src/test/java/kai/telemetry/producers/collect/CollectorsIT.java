@@ -114,6 +114,32 @@ class CollectorsIT {
       // The stalled endpoint costs its own budget each round, and starves no other.
       assertThat(java.time.Duration.ofNanos(System.nanoTime() - start))
           .isLessThan(java.time.Duration.ofSeconds(10));
+
+      // Asked to stop (SIGTERM's hook) while waiting on a stalled endpoint with a long budget,
+      // the scraper ends within a second, not at the end of the budget.
+      s.put(CollectorConfig.DCGM_URLS, base + "/stalled");
+      s.put(CollectorConfig.DCGM_TIMEOUT_MS, 60_000L);
+      s.put(CollectorConfig.DCGM_ROUNDS, 5L);
+      try (DcgmScraper stalled = new DcgmScraper(new CollectorConfig(s))) {
+        Thread t =
+            new Thread(
+                () -> {
+                  try {
+                    stalled.run();
+                  } catch (Exception e) {
+                    throw new IllegalStateException(e);
+                  }
+                },
+                "scraper-on-a-stalled-endpoint");
+        t.start();
+        Thread.sleep(1_000);
+        long asked = System.nanoTime();
+        stalled.stop();
+        t.join(5_000);
+        assertThat(t.isAlive()).as("scraper still waiting on the stalled endpoint").isFalse();
+        assertThat(java.time.Duration.ofNanos(System.nanoTime() - asked))
+            .isLessThan(java.time.Duration.ofSeconds(2));
+      }
     } finally {
       server.stop(0);
     }

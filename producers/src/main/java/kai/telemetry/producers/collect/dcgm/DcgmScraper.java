@@ -76,7 +76,12 @@ public final class DcgmScraper implements AutoCloseable {
       CompletableFuture<HttpResponse<byte[]>> f = inflight.get(i);
       HttpResponse<byte[]> r;
       try {
-        r = f.get(Math.max(0, deadline - System.nanoTime()), TimeUnit.NANOSECONDS);
+        r = awaitOrStop(f, deadline);
+        if (r == null) {
+          // Asked to stop (SIGTERM) mid-round: a stalled endpoint must not hold the exit.
+          inflight.forEach(x -> x.cancel(true));
+          return publisher.published() - before;
+        }
       } catch (TimeoutException e) {
         f.cancel(true);
         log.warn("{} did not answer in full within {} ms; skipping this round", url, timeoutMs);
@@ -119,6 +124,30 @@ public final class DcgmScraper implements AutoCloseable {
       } catch (InterruptedException e) {
         Thread.currentThread().interrupt();
         return;
+      }
+    }
+  }
+
+  /**
+   * The response, waiting until {@code deadline} (nanoTime) in short slices so that a stop request
+   * ends the wait; null when asked to stop.
+   */
+  private HttpResponse<byte[]> awaitOrStop(CompletableFuture<HttpResponse<byte[]>> f, long deadline)
+      throws TimeoutException, ExecutionException, InterruptedException {
+    long slice = TimeUnit.MILLISECONDS.toNanos(200);
+    while (true) {
+      if (stop.getCount() == 0) {
+        return null;
+      }
+      long left = deadline - System.nanoTime();
+      try {
+        // A response already complete is taken even past the deadline (the round's endpoints
+        // share one deadline, and a fast one must not lose to a slow one before it).
+        return f.get(Math.max(0, Math.min(left, slice)), TimeUnit.NANOSECONDS);
+      } catch (TimeoutException e) {
+        if (left <= slice) {
+          throw e;
+        }
       }
     }
   }
