@@ -76,9 +76,12 @@ class CollectorsIT {
           ex.close();
         });
     // An endpoint that sends its headers and a few bytes, then stalls for good.
+    java.util.concurrent.atomic.AtomicInteger stalledHits =
+        new java.util.concurrent.atomic.AtomicInteger();
     server.createContext(
         "/stalled",
         ex -> {
+          stalledHits.incrementAndGet();
           ex.sendResponseHeaders(200, 0);
           ex.getResponseBody()
               .write("# HELP DCGM_FI_DEV_GPU_UTIL".getBytes(StandardCharsets.UTF_8));
@@ -131,8 +134,12 @@ class CollectorsIT {
                   }
                 },
                 "scraper-on-a-stalled-endpoint");
+        int hitsBefore = stalledHits.get();
         t.start();
-        Thread.sleep(1_000);
+        Await.until(
+            "the scraper to wait on the stalled endpoint",
+            java.time.Duration.ofSeconds(10),
+            () -> stalledHits.get() > hitsBefore);
         long asked = System.nanoTime();
         stalled.stop();
         t.join(5_000);

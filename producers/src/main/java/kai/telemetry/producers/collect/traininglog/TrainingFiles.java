@@ -20,8 +20,11 @@ public final class TrainingFiles {
   public static final List<String> FORMATS =
       List.of("hf-trainer-state", "megatron-golden", "tensorboard");
 
-  /** Largest JSON file read (a trainer state of millions of log entries is far smaller). */
-  static final long MAX_JSON_BYTES = 512L << 20;
+  /**
+   * Largest JSON file read (it is parsed whole: a trainer state of 400,000 log entries fits, in the
+   * default 1 GB heap).
+   */
+  static final long MAX_JSON_BYTES = 64L << 20;
 
   private TrainingFiles() {}
 
@@ -81,7 +84,13 @@ public final class TrainingFiles {
     long size = Files.size(file);
     if (size > MAX_JSON_BYTES) {
       throw new IllegalArgumentException(
-          file + " is " + size + " bytes, beyond the " + MAX_JSON_BYTES + "-byte cap");
+          file
+              + " is "
+              + size
+              + " bytes, beyond the "
+              + MAX_JSON_BYTES
+              + "-byte cap of a whole-JSON format: write its entries as JSON lines (for a"
+              + " Trainer state: jq -c '.log_history[]') and import them with log.format=jsonl");
     }
     try (InputStream in = Files.newInputStream(file)) {
       return JsonlSteps.JSON.readTree(in);

@@ -26,6 +26,9 @@ import org.slf4j.LoggerFactory;
 public final class TrainingLogImporter {
   private static final Logger log = LoggerFactory.getLogger(TrainingLogImporter.class);
 
+  /** Records gathered before they are published (and forgotten). */
+  static final int DRAIN_AT = 10_000;
+
   private TrainingLogImporter() {}
 
   /** What an import read, published and noted. */
@@ -42,7 +45,6 @@ public final class TrainingLogImporter {
     Long start = startTime(config);
     LogTime time = new LogTime(start, false, zone(config));
     StepLineParser.Context ctx = context(config, time);
-    TrainingRecords out = new TrainingRecords();
     if (TrainingFiles.FORMATS.contains(format)) {
       if (start == null && TrainingFiles.needsStartTime(format)) {
         throw new IllegalArgumentException(
@@ -51,25 +53,31 @@ public final class TrainingLogImporter {
                 + CollectorConfig.LOG_START_TIME
                 + " to the run's start (ISO-8601)");
       }
-      TrainingFiles.read(format, file, ctx, config.getString(CollectorConfig.LOG_TB_LOSS_TAG), out);
     } else if (Files.isDirectory(file)) {
       throw new IllegalArgumentException(
           name + " is a directory; format " + format + " reads a file");
-    } else {
-      readLines(file, StepLineParser.forFormat(format, ctx), config, out);
     }
-    log.info(
-        "read {}: {} steps, {} scalars, {} problems",
-        file,
-        out.steps().size(),
-        out.scalars().size(),
-        out.problems().size());
     try (EventPublisher publisher = new EventPublisher(config, "training-log", null)) {
       long now = System.currentTimeMillis();
-      publisher.trainingSteps(out.parsedSteps(), now);
-      publisher.trainingScalars(out.scalars(), now);
+      // Published as read, DRAIN_AT records at a time: memory stays bounded whatever the file.
+      TrainingRecords out =
+          new TrainingRecords(
+              DRAIN_AT,
+              r -> {
+                publisher.trainingSteps(r.parsedSteps(), now);
+                publisher.trainingScalars(r.scalars(), now);
+                publisher.throwIfFailed();
+              });
+      if (TrainingFiles.FORMATS.contains(format)) {
+        TrainingFiles.read(
+            format, file, ctx, config.getString(CollectorConfig.LOG_TB_LOSS_TAG), out);
+      } else {
+        readLines(file, StepLineParser.forFormat(format, ctx), config, out);
+      }
+      out.drain();
       publisher.skipped(out.skipped());
       publisher.flush();
+      log.info("read {}: {}", file, publisher.summary());
       return new Result(publisher.totals(), time.notes());
     }
   }

@@ -19,6 +19,37 @@ public final class TrainingRecords {
   private final Parsed<TrainingStep> steps = new Parsed<>();
   private final List<TrainingScalar> scalars = new ArrayList<>();
   private final Map<String, Long> skipped = new TreeMap<>();
+  private final int drainAt;
+  private final java.util.function.Consumer<TrainingRecords> drain;
+
+  /** Records kept until the caller takes them (a follower's batch). */
+  public TrainingRecords() {
+    this(Integer.MAX_VALUE, r -> {});
+  }
+
+  /**
+   * Records handed to {@code drain} whenever {@code drainAt} of them (steps, scalars and problems)
+   * have gathered, then forgotten: a whole file of any size is read in bounded memory. The counts
+   * of lines passed over are kept.
+   */
+  public TrainingRecords(int drainAt, java.util.function.Consumer<TrainingRecords> drain) {
+    this.drainAt = drainAt;
+    this.drain = drain;
+  }
+
+  /** Hands what has gathered to the drain and forgets it. */
+  public void drain() {
+    drain.accept(this);
+    steps.records().clear();
+    steps.problems().clear();
+    scalars.clear();
+  }
+
+  private void gathered() {
+    if (steps.records().size() + steps.problems().size() + scalars.size() >= drainAt) {
+      drain();
+    }
+  }
 
   /** A step of the context's team and run at {@code step}, stamped {@code tsMs}, to fill in. */
   public static TrainingStep.Builder stepOf(StepLineParser.Context ctx, long step, long tsMs) {
@@ -31,6 +62,7 @@ public final class TrainingRecords {
 
   public void step(TrainingStep s) {
     steps.add(s);
+    gathered();
   }
 
   public void scalar(
@@ -45,10 +77,12 @@ public final class TrainingRecords {
             .setValue(value)
             .setSource(source)
             .build());
+    gathered();
   }
 
   public void problem(String where, String reason, String raw) {
     steps.problem(where, reason, raw);
+    gathered();
   }
 
   /** A line that holds nothing this format reads (start-up output, a progress bar). */

@@ -50,6 +50,29 @@ class TrainingLogFormatsTest {
             () -> new AssertionError("no scalar " + name + " at " + step + ": " + r.scalars()));
   }
 
+  /** A file of any size is read in bounded memory: records leave in batches as they gather. */
+  @Test
+  void recordsAreDrainedInBatchesAsTheyGather() {
+    List<Integer> batches = new java.util.ArrayList<>();
+    List<Long> seen = new java.util.ArrayList<>();
+    TrainingRecords out =
+        new TrainingRecords(
+            3,
+            r -> {
+              batches.add(r.steps().size() + r.scalars().size() + r.problems().size());
+              r.steps().forEach(x -> seen.add(x.getStep()));
+            });
+    StepLineParser p = StepLineParser.forFormat("jsonl", finished("run"));
+    for (int i = 1; i <= 10; i++) {
+      p.parse("{\"step\": " + i + ", \"loss\": 2.0, \"ts\": 1772442000}", "f:" + i, out);
+    }
+    p.parse("boot", "f:11", out);
+    out.drain();
+    assertThat(batches).containsExactly(3, 3, 3, 2); // the last with the problem of line 11
+    assertThat(seen).containsExactly(1L, 2L, 3L, 4L, 5L, 6L, 7L, 8L, 9L, 10L);
+    assertThat(out.steps()).isEmpty();
+  }
+
   @Test
   void jsonlStepsKeepNanAndInfAndReportBadLines() {
     LogTime live = LogTime.live();
