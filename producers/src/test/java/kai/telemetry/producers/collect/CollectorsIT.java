@@ -487,12 +487,19 @@ class CollectorsIT {
 
   private static Process command(String main, Map<String, Object> settings, Path output)
       throws Exception {
+    List<String> args = new ArrayList<>();
+    settings.forEach((k, v) -> args.add(k + "=" + v));
+    return process(main, args, output);
+  }
+
+  /** {@code main} in a JVM of its own, as an operator runs a command; output to {@code output}. */
+  private static Process process(String main, List<String> args, Path output) throws Exception {
     List<String> cmd = new ArrayList<>();
     cmd.add(Path.of(System.getProperty("java.home"), "bin", "java").toString());
     cmd.add("-cp");
     cmd.add(System.getProperty("java.class.path"));
     cmd.add(main);
-    settings.forEach((k, v) -> cmd.add(k + "=" + v));
+    cmd.addAll(args);
     ProcessBuilder pb =
         new ProcessBuilder(cmd).redirectErrorStream(true).redirectOutput(output.toFile());
     pb.environment().remove("LD_PRELOAD");
@@ -504,15 +511,6 @@ class CollectorsIT {
   }
 
   private static Process follower(List<String> args, Path output) throws Exception {
-    List<String> cmd = new ArrayList<>();
-    cmd.add(Path.of(System.getProperty("java.home"), "bin", "java").toString());
-    cmd.add("-cp");
-    cmd.add(System.getProperty("java.class.path"));
-    cmd.add("kai.telemetry.producers.collect.traininglog.TrainingLogFollower");
-    cmd.addAll(args);
-    ProcessBuilder pb =
-        new ProcessBuilder(cmd).redirectErrorStream(true).redirectOutput(output.toFile());
-    pb.environment().remove("LD_PRELOAD");
-    return pb.start();
+    return process(TrainingLogFollower.class.getName(), args, output);
   }
 }

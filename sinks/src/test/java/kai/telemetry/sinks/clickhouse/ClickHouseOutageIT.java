@@ -66,17 +66,7 @@ class ClickHouseOutageIT {
             },
             "steady-producer");
 
-    Map<String, Object> settings = new HashMap<>();
-    settings.putAll(stack.deployableSettings());
-    settings.put(CommonSettings.SCHEMA_REGISTRY_URL, stack.schemaRegistryUrl());
-    settings.put(CommonSettings.TOPIC_PREFIX, ns.topicPrefix());
-    settings.put(SinkConfig.CLICKHOUSE_URL, stack.clickhouse().jdbcUrl());
-    settings.put(SinkConfig.CLICKHOUSE_HTTP_URL, stack.clickhouse().httpUrl());
-    settings.put(SinkConfig.CLICKHOUSE_DATABASE, ns.database());
-    settings.put(SinkConfig.GROUP_ID, ns.topicPrefix() + "sink");
-    settings.put(SinkConfig.BATCH_MAX_MS, 200L);
-    settings.put(SinkConfig.METRICS_PORT, 0);
-    settings.put(SinkConfig.INSERT_TIMEOUT_MS, 5_000);
+    Map<String, Object> settings = sinkSettings(stack, ns);
     ClickHouseSink sink = ClickHouseSinkApp.create(new SinkConfig(settings));
     Thread sinkThread = new Thread(sink, "sink-under-test");
     sinkThread.start();
@@ -134,17 +124,7 @@ class ClickHouseOutageIT {
     stack.kafka().createTopics(topics.all().stream().map(t -> t.newTopic((short) 1)).toList());
     Map<String, Object> serde =
         Map.of(CommonSettings.SCHEMA_REGISTRY_URL, stack.schemaRegistryUrl());
-    Map<String, Object> settings = new HashMap<>();
-    settings.putAll(stack.deployableSettings());
-    settings.put(CommonSettings.SCHEMA_REGISTRY_URL, stack.schemaRegistryUrl());
-    settings.put(CommonSettings.TOPIC_PREFIX, ns2.topicPrefix());
-    settings.put(SinkConfig.CLICKHOUSE_URL, stack.clickhouse().jdbcUrl());
-    settings.put(SinkConfig.CLICKHOUSE_HTTP_URL, stack.clickhouse().httpUrl());
-    settings.put(SinkConfig.CLICKHOUSE_DATABASE, ns2.database());
-    settings.put(SinkConfig.GROUP_ID, ns2.topicPrefix() + "sink");
-    settings.put(SinkConfig.BATCH_MAX_MS, 200L);
-    settings.put(SinkConfig.METRICS_PORT, 0);
-    settings.put(SinkConfig.INSERT_TIMEOUT_MS, 5_000);
+    Map<String, Object> settings = sinkSettings(stack, ns2);
     settings.put(SinkConfig.RETENTION_GPU_SAMPLES_DAYS, 0); // the samples' dates are fixed, past
     try (KafkaProducer<String, GpuSample> p =
         new KafkaProducer<>(
@@ -189,6 +169,21 @@ class ClickHouseOutageIT {
         }
       }
     }
+  }
+
+  /** The sink's settings for namespace {@code n}: small batches, short insert timeout. */
+  private static Map<String, Object> sinkSettings(LocalStack stack, TestNamespace n) {
+    Map<String, Object> settings = new HashMap<>(stack.deployableSettings());
+    settings.put(CommonSettings.SCHEMA_REGISTRY_URL, stack.schemaRegistryUrl());
+    settings.put(CommonSettings.TOPIC_PREFIX, n.topicPrefix());
+    settings.put(SinkConfig.CLICKHOUSE_URL, stack.clickhouse().jdbcUrl());
+    settings.put(SinkConfig.CLICKHOUSE_HTTP_URL, stack.clickhouse().httpUrl());
+    settings.put(SinkConfig.CLICKHOUSE_DATABASE, n.database());
+    settings.put(SinkConfig.GROUP_ID, n.topicPrefix() + "sink");
+    settings.put(SinkConfig.BATCH_MAX_MS, 200L);
+    settings.put(SinkConfig.METRICS_PORT, 0);
+    settings.put(SinkConfig.INSERT_TIMEOUT_MS, 5_000);
+    return settings;
   }
 
   private static void send(KafkaProducer<String, GpuSample> p, Topics topics, int from, int to) {
