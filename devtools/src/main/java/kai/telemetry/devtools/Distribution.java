@@ -7,6 +7,7 @@ import java.nio.file.Path;
 import java.time.Duration;
 import java.util.ArrayList;
 import java.util.List;
+import java.util.Map;
 import java.util.concurrent.TimeUnit;
 import java.util.regex.Matcher;
 import java.util.regex.Pattern;
@@ -85,6 +86,11 @@ public final class Distribution {
    * Starts {@code command} with {@code args}; its output (stdout and stderr) goes to {@code log}.
    */
   public Deployable start(String command, List<String> args, Path log) {
+    return start(command, args, log, Map.of());
+  }
+
+  /** As {@link #start(String, List, Path)}, with {@code env} added to its environment. */
+  public Deployable start(String command, List<String> args, Path log, Map<String, String> env) {
     List<String> cmd = new ArrayList<>();
     cmd.add(home.resolve("bin/kai").toString());
     cmd.add(command);
@@ -93,6 +99,7 @@ public final class Distribution {
     pb.redirectOutput(log.toFile());
     pb.environment().remove("LD_PRELOAD"); // a preloaded library is the parent's, not the child's
     pb.environment().put("JAVA_HOME", System.getProperty("java.home")); // a JDK 21+, known here
+    pb.environment().putAll(env);
     try {
       Files.createDirectories(log.getParent());
       return new Deployable(command, pb.start(), log, System.nanoTime());

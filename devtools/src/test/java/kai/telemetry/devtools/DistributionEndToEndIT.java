@@ -40,6 +40,9 @@ class DistributionEndToEndIT {
   private static final List<String> JOBS =
       List.of("intake-job", "fleet-kpi-job", "training-kpi-job", "scoreboard-job", "alerts-job");
 
+  /** A deployable stops this fast on SIGTERM (its hooks allow 30 s for a broker that is down). */
+  private static final Duration STOP_WITHIN = Duration.ofSeconds(10);
+
   private final TestNamespace ns = TestNamespace.of(DistributionEndToEndIT.class);
 
   @Test
@@ -57,6 +60,50 @@ class DistributionEndToEndIT {
     assertThat(
             List.of("kafka_2.13-4.4.0.jar", "testcontainers-1.21.4.jar", "junit-jupiter-api-5.jar"))
         .allMatch(j -> Distribution.BANNED_JAR.matcher(j).matches());
+  }
+
+  /**
+   * A deployable that runs out of memory exits, rather than living on with a thread dead: the
+   * launcher's {@code -XX:+ExitOnOutOfMemoryError}, shown on a Trainer state file too large for a
+   * heap cut to 64 MiB. Exit status 3 is the JVM's for that exit.
+   */
+  @Test
+  void aDeployableOutOfMemoryExitsInsteadOfHanging(LocalStack stack) throws Exception {
+    Path dir = Path.of(System.getProperty("kai.test.dir", "target/it"), "oom-" + ns.database());
+    Files.createDirectories(dir);
+    Path state = dir.resolve("trainer_state.json");
+    try (var out = Files.newBufferedWriter(state)) {
+      out.write("{\"log_history\": [");
+      for (int i = 1; i <= 1_500_000; i++) {
+        out.write((i > 1 ? "," : "") + "{\"step\": " + i + ", \"loss\": 2.5, \"epoch\": 0.1}");
+      }
+      out.write("]}");
+    }
+    Topics topics = Topics.withPrefix(ns.topicPrefix());
+    stack
+        .kafka()
+        .createTopics(
+            topics.team("upstage").all().stream().map(t -> t.newTopic((short) 1)).toList());
+    List<String> args = new ArrayList<>(stack.deployableArgs());
+    args.addAll(
+        List.of(
+            CommonSettings.SCHEMA_REGISTRY_URL + "=" + stack.schemaRegistryUrl(),
+            CommonSettings.TOPIC_PREFIX + "=" + ns.topicPrefix(),
+            "collector.team=upstage",
+            "log.file=" + state,
+            "log.format=hf-trainer-state",
+            "log.run.id=big-run",
+            "log.start.time=2026-01-05T00:00:00Z"));
+    try (Deployable importer =
+        Distribution.locate()
+            .start(
+                "import-training-log",
+                args,
+                dir.resolve("import.log"),
+                Map.of("KAI_HEAP", "-Xmx64m"))) {
+      assertThat(importer.awaitExit(Duration.ofSeconds(120))).as(importer.logText()).isEqualTo(3);
+      assertThat(importer.logText()).contains("Terminating due to java.lang.OutOfMemoryError");
+    }
   }
 
   @Test
@@ -171,8 +218,12 @@ class DistributionEndToEndIT {
       }
 
       for (Deployable d : running) {
-        // SIGTERM: the JVM runs its shutdown hooks and exits 143 (128 + 15).
+        // SIGTERM: the JVM runs its shutdown hooks and exits 143 (128 + 15), within seconds.
+        long asked = System.nanoTime();
         assertThat(d.stop(Duration.ofSeconds(60))).as(d.command()).isIn(0, 143);
+        assertThat(Duration.ofNanos(System.nanoTime() - asked))
+            .as(d.command() + " stopping on SIGTERM")
+            .isLessThan(STOP_WITHIN);
       }
       assertThat(running.get(0).logText()).contains("sink stopped cleanly");
       for (Deployable job : running.subList(1, running.size())) {

@@ -91,6 +91,11 @@ public final class TextLines {
     return lineBytes == 0 ? java.util.Optional.empty() : java.util.Optional.of(complete());
   }
 
+  /** Complete lines so far. */
+  public long lines() {
+    return number;
+  }
+
   /** Bytes of an unfinished last line waiting for its '\n'. */
   public long pendingBytes() {
     return lineBytes;

@@ -14,6 +14,7 @@ import java.util.ArrayList;
 import java.util.HashMap;
 import java.util.List;
 import java.util.Map;
+import java.util.concurrent.CountDownLatch;
 import java.util.concurrent.TimeUnit;
 import kai.telemetry.config.CommonSettings;
 import kai.telemetry.events.BenchmarkResult;
@@ -485,6 +486,104 @@ class CollectorsIT {
         .satisfies(r -> assertThat(r.value().getValue()).isEqualTo(2.6));
   }
 
+  /**
+   * SIGTERM stops every collector that runs until stopped within a few seconds, whatever it waits
+   * on: the scraper on an endpoint that stalls with a minute's budget, the nvidia-smi reader on a
+   * pipe that stays open, the follower on a file that does not grow. Each first flushes what it
+   * read (all of it lands) and prints its summary.
+   */
+  @Test
+  void longRunningCollectorsStopOnSigtermWithinSecondsWhateverTheyWaitOn(
+      LocalStack stack, @TempDir Path dir) throws Exception {
+    HttpServer server =
+        HttpServer.create(new InetSocketAddress(InetAddress.getLoopbackAddress(), 0), 0);
+    CountDownLatch stalledHit = new CountDownLatch(1);
+    server.createContext(
+        "/stalled",
+        ex -> {
+          stalledHit.countDown();
+          ex.sendResponseHeaders(200, 0);
+          ex.getResponseBody().write("# HELP".getBytes(StandardCharsets.UTF_8));
+          ex.getResponseBody().flush();
+          try {
+            Thread.sleep(120_000);
+          } catch (InterruptedException e) {
+            Thread.currentThread().interrupt();
+          }
+          ex.close();
+        });
+    server.setExecutor(java.util.concurrent.Executors.newCachedThreadPool());
+    server.start();
+    List<Process> started = new ArrayList<>();
+    try {
+      Map<String, Object> scraper = settings(stack, "lg-ai-research");
+      scraper.put(
+          CollectorConfig.DCGM_URLS,
+          "http://127.0.0.1:" + server.getAddress().getPort() + "/stalled");
+      scraper.put(CollectorConfig.DCGM_TIMEOUT_MS, 60_000L);
+      Process dcgm = command(DcgmScraper.class.getName(), scraper, dir.resolve("dcgm.out"));
+      started.add(dcgm);
+
+      Map<String, Object> smi = settings(stack, "upstage");
+      smi.put(CollectorConfig.SMI_NODE, "node-3");
+      smi.put(CollectorConfig.SMI_INPUT, "-");
+      List<String> smiArgs = new ArrayList<>();
+      smi.forEach((k, v) -> smiArgs.add(k + "=" + v));
+      Process reader = process(NvidiaSmiReader.class.getName(), smiArgs, dir.resolve("smi.out"));
+      started.add(reader);
+      reader
+          .getOutputStream()
+          .write(Fixtures.read("nvidia-smi-query.csv").getBytes(StandardCharsets.UTF_8));
+      reader.getOutputStream().flush(); // and the pipe stays open, as nvidia-smi -l keeps it
+
+      Path log = dir.resolve("train.jsonl");
+      StringBuilder steps = new StringBuilder();
+      for (int i = 1; i <= 10; i++) {
+        steps.append("{\"step\": ").append(i).append(", \"ts\": 1762178531000, \"loss\": 2.5}\n");
+      }
+      Files.writeString(log, steps);
+      Map<String, Object> follow = settings(stack, "sk-telecom");
+      follow.put(CollectorConfig.LOG_FILE, log.toString());
+      follow.put(CollectorConfig.LOG_RUN_ID, "a-run");
+      follow.put(CollectorConfig.LOG_POLL_MS, 200L);
+      Process follower =
+          command(TrainingLogFollower.class.getName(), follow, dir.resolve("follow.out"));
+      started.add(follower);
+
+      assertThat(stalledHit.await(60, TimeUnit.SECONDS))
+          .as("the scraper reached the endpoint")
+          .isTrue();
+      Await.until(
+          "the reader's and the follower's records on their topics",
+          Duration.ofSeconds(60),
+          () ->
+              TopicReader.readAll(stack, topics.team("upstage").gpuSamples).size() == 3
+                  && TopicReader.readAll(stack, topics.team("sk-telecom").trainingSteps).size()
+                      == 10);
+
+      for (Process p : started) {
+        p.destroy(); // SIGTERM
+      }
+      long asked = System.nanoTime();
+      for (Process p : started) {
+        assertThat(p.waitFor(10, TimeUnit.SECONDS)).as("stopped within 10 s").isTrue();
+      }
+      Duration took = Duration.ofNanos(System.nanoTime() - asked);
+      assertThat(took).as("all three stopped").isLessThan(Duration.ofSeconds(5));
+      for (Process p : started) {
+        assertThat(p.exitValue()).isEqualTo(143); // 128 + SIGTERM, after the hooks ran
+      }
+      assertThat(Files.readString(dir.resolve("smi.out")))
+          .contains("nvidia-smi: published 3 (3 GPU samples), rejected 2");
+      assertThat(Files.readString(dir.resolve("follow.out")))
+          .contains("training-log: published 10 (10 training steps)");
+      assertThat(Files.readString(dir.resolve("dcgm.out"))).contains("dcgm-scraper: published 0");
+    } finally {
+      started.forEach(Process::destroyForcibly);
+      server.stop(0);
+    }
+  }
+
   private static Process command(String main, Map<String, Object> settings, Path output)
       throws Exception {
     List<String> args = new ArrayList<>();
@@ -492,7 +591,10 @@ class CollectorsIT {
     return process(main, args, output);
   }
 
-  /** {@code main} in a JVM of its own, as an operator runs a command; output to {@code output}. */
+  /**
+   * {@code main} in a JVM of its own, as an operator runs a command; output to {@code output}, its
+   * standard input a pipe from the test.
+   */
   private static Process process(String main, List<String> args, Path output) throws Exception {
     List<String> cmd = new ArrayList<>();
     cmd.add(Path.of(System.getProperty("java.home"), "bin", "java").toString());

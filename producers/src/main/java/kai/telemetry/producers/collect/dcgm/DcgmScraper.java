@@ -219,22 +219,11 @@ public final class DcgmScraper implements AutoCloseable {
   }
 
   public static void main(String[] args) {
-    CollectorExit.run(
+    CollectorExit.runUntilStopped(
         "dcgm-scraper",
-        () -> {
+        stop -> {
           try (DcgmScraper scraper = new DcgmScraper(CollectorConfig.fromArgs(args))) {
-            Thread main = Thread.currentThread();
-            Runtime.getRuntime()
-                .addShutdownHook(
-                    new Thread(
-                        () -> {
-                          scraper.stop();
-                          try {
-                            main.join(15_000);
-                          } catch (InterruptedException ignored) {
-                            Thread.currentThread().interrupt();
-                          }
-                        }));
+            stop.attach(scraper::stop);
             scraper.run();
             return scraper.totals();
           }

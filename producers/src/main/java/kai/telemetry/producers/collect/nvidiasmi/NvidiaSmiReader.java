@@ -8,10 +8,12 @@ import java.nio.file.Files;
 import java.nio.file.Path;
 import java.time.ZoneId;
 import java.util.List;
+import java.util.concurrent.CountDownLatch;
 import kai.telemetry.events.GpuSample;
 import kai.telemetry.producers.collect.CollectorConfig;
 import kai.telemetry.producers.collect.CollectorExit;
 import kai.telemetry.producers.collect.EventPublisher;
+import kai.telemetry.producers.collect.InputChunks;
 import kai.telemetry.producers.collect.Parsed;
 import kai.telemetry.producers.collect.TextLines;
 import org.slf4j.Logger;
@@ -32,6 +34,16 @@ public final class NvidiaSmiReader {
   /** Reads {@code in} to its end; returns the publisher's counts. */
   public static EventPublisher.Totals read(CollectorConfig config, InputStream in, String source)
       throws IOException {
+    return read(config, in, source, new CountDownLatch(1));
+  }
+
+  /**
+   * Reads {@code in} to its end, or until {@code stop} is counted down (what was read by then is
+   * published); returns the publisher's counts.
+   */
+  public static EventPublisher.Totals read(
+      CollectorConfig config, InputStream in, String source, CountDownLatch stop)
+      throws IOException {
     String node = config.getString(CollectorConfig.SMI_NODE);
     if (node.isBlank()) {
       node = InetAddress.getLocalHost().getHostName();
@@ -49,19 +61,25 @@ public final class NvidiaSmiReader {
     try (EventPublisher publisher = new EventPublisher(config, "nvidia-smi", null);
         InputStream input = in) {
       TextLines lines = new TextLines(config.getInt(CollectorConfig.MAX_LINE_BYTES), 0, 0);
-      byte[] buf = new byte[64 * 1024];
-      int n;
-      while ((n = input.read(buf)) >= 0) {
-        publish(csv, lines.feed(buf, n), source, publisher);
-        if (input.available() == 0) {
+      InputChunks chunks = new InputChunks(input, "nvidia-smi");
+      InputChunks.Chunk chunk;
+      while (!(chunk = chunks.next(stop)).end()) {
+        publish(csv, lines.feed(chunk.bytes(), chunk.length()), source, publisher);
+        if (chunks.idle()) {
           publisher.flush(); // a pause in a live stream: make what came visible now
         }
+      }
+      if (stop.getCount() == 0) {
+        log.info("nvidia-smi: stopped on request after {} lines of {}", lines.lines(), source);
       }
       if (lines.pendingBytes() > 0) {
         publish(csv, lines.feed(new byte[] {'\n'}, 1), source, publisher); // no final newline
       }
       publisher.flush();
       return publisher.totals();
+    } catch (InterruptedException e) {
+      Thread.currentThread().interrupt();
+      throw new IOException("interrupted while reading " + source, e);
     }
   }
 
@@ -80,14 +98,16 @@ public final class NvidiaSmiReader {
   }
 
   public static void main(String[] args) {
-    CollectorExit.run(
+    CollectorExit.runUntilStopped(
         "nvidia-smi",
-        () -> {
+        stop -> {
           CollectorConfig config = CollectorConfig.fromArgs(args);
           String input = config.getString(CollectorConfig.SMI_INPUT);
           InputStream in = input.equals("-") ? System.in : Files.newInputStream(Path.of(input));
+          CountDownLatch stopped = new CountDownLatch(1);
+          stop.attach(stopped::countDown);
           try {
-            return read(config, in, input.equals("-") ? "stdin" : input);
+            return read(config, in, input.equals("-") ? "stdin" : input, stopped);
           } catch (UncheckedIOException e) {
             throw e.getCause();
           }

@@ -344,23 +344,12 @@ public final class TrainingLogFollower implements AutoCloseable {
 
   public static void main(String[] args) {
     List<String> notes = new ArrayList<>();
-    CollectorExit.run(
+    CollectorExit.runUntilStopped(
         "log-follower",
-        () -> {
+        stop -> {
           try (TrainingLogFollower follower =
               new TrainingLogFollower(CollectorConfig.fromArgs(args))) {
-            Thread main = Thread.currentThread();
-            Runtime.getRuntime()
-                .addShutdownHook(
-                    new Thread(
-                        () -> {
-                          follower.stop();
-                          try {
-                            main.join(15_000);
-                          } catch (InterruptedException ignored) {
-                            Thread.currentThread().interrupt();
-                          }
-                        }));
+            stop.attach(follower::stop);
             follower.run();
             notes.addAll(follower.notes());
             return follower.totals();
