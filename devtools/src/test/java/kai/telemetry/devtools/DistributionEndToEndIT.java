@@ -106,6 +106,51 @@ class DistributionEndToEndIT {
     }
   }
 
+  /**
+   * A KPI job that cannot go on (here: it cannot reach the schema registry to read a record whose
+   * schema it has not seen) does not skip the record nor live on idle: its process exits 1, so its
+   * supervisor restarts it from its last commit.
+   */
+  @Test
+  void aKpiJobThatCannotGoOnExitsNonZero(LocalStack stack) throws Exception {
+    Path dir = Path.of(System.getProperty("kai.test.dir", "target/it"), "fatal-" + ns.database());
+    Topics topics = Topics.withPrefix(ns.topicPrefix());
+    PipelineRunner.createTopics(stack, topics, List.of());
+    Map<String, Object> serde =
+        Map.of(CommonSettings.SCHEMA_REGISTRY_URL, stack.schemaRegistryUrl());
+    try (var producer =
+        new org.apache.kafka.clients.producer.KafkaProducer<>(
+            stack.kafkaClientConfig(),
+            topics.gpuSamples.keySerde(serde).serializer(),
+            topics.gpuSamples.valueSerde(serde).serializer())) {
+      producer.send(
+          new org.apache.kafka.clients.producer.ProducerRecord<>(
+              topics.gpuSamples.name(),
+              "GPU-1",
+              kai.telemetry.events.GpuSample.newBuilder()
+                  .setTeam("upstage")
+                  .setCluster("upstage-c1")
+                  .setNode("n1")
+                  .setGpuUuid("GPU-1")
+                  .setGpuIndex(0)
+                  .setTsMs(System.currentTimeMillis())
+                  .setUtilizationPct(90.0)
+                  .build()));
+      producer.flush();
+    }
+    List<String> args = new ArrayList<>(stack.deployableArgs());
+    args.add(CommonSettings.SCHEMA_REGISTRY_URL + "=http://127.0.0.1:1"); // nothing listens
+    args.add(CommonSettings.TOPIC_PREFIX + "=" + ns.topicPrefix());
+    args.add(KpiStreamsConfig.APPLICATION_ID_PREFIX + "=" + ns.topicPrefix() + "kai");
+    args.add(KpiStreamsConfig.STATE_DIR + "=" + dir.resolve("state"));
+    try (Deployable job =
+        Distribution.locate().start("fleet-kpi-job", args, dir.resolve("fleet-kpi-job.log"))) {
+      assertThat(job.awaitExit(Duration.ofSeconds(120))).as(job.logText()).isEqualTo(1);
+      assertThat(job.logText())
+          .contains("fleet-kpi-job stopped on an error (see above); exiting with status 1");
+    }
+  }
+
   @Test
   void deployablesStartedFromTheDistributionMoveDataEndToEnd(LocalStack stack) throws Exception {
     Distribution dist = Distribution.locate();

@@ -145,7 +145,13 @@ public final class SchemaRegistryClient {
       response = http.send(request.build(), HttpResponse.BodyHandlers.ofString());
     } catch (IOException e) {
       throw new SchemaRegistryException(
-          "schema registry at " + baseUrl + " is unreachable (" + e.getMessage() + ")", 0, e);
+          "schema registry at "
+              + baseUrl
+              + " is unreachable ("
+              + (e.getMessage() == null ? e.getClass().getSimpleName() : e.getMessage())
+              + ")",
+          0,
+          e);
     } catch (InterruptedException e) {
       Thread.currentThread().interrupt();
       throw new SchemaRegistryException("interrupted while calling the schema registry", 0, e);
