@@ -25,6 +25,7 @@ import kai.telemetry.producers.simulator.SimulatorConfig;
 import kai.telemetry.schemas.Topics;
 import kai.telemetry.schemas.registry.AvroSerializer;
 import kai.telemetry.sinks.clickhouse.ClickHouseHttp;
+import kai.telemetry.sinks.clickhouse.CurveSmoothing;
 import kai.telemetry.sinks.clickhouse.Migrations;
 import kai.telemetry.sinks.clickhouse.Tables;
 import kai.telemetry.stack.Await;
@@ -207,7 +208,18 @@ class PublishedQueriesIT {
       for (JsonNode p : Dashboards.panels(d)) {
         for (JsonNode t : p.path("targets")) {
           String where = file.getFileName() + ": " + p.get("title").asText();
-          String sql = GrafanaSql.expand(t.get("rawSql").asText(), from, to, vars);
+          String raw = t.get("rawSql").asText();
+          if (raw.contains("AS loss_smoothed")) { // the one smoothing SQL, not a hand-made copy
+            String inner =
+                raw.substring(
+                    raw.indexOf("FROM (") + "FROM (".length(),
+                    raw.indexOf(")\n" + " ".repeat(28) + "WHERE loss_last IS NOT NULL"));
+            assertThat(raw)
+                .as(where)
+                .isEqualTo(
+                    CurveSmoothing.sql(inner, "'${smoothing_method}'", "${smoothing_weight}"));
+          }
+          String sql = GrafanaSql.expand(raw, from, to, vars);
           String[] lines = chdb.query(sql, "TabSeparatedWithNames").split("\n");
           // A run without faults has no open alerts; a panel may say it may be empty.
           if (!sql.contains("v_alerts") && !sql.contains("-- may be empty")) {
