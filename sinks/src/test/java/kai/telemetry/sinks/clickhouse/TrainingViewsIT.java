@@ -72,20 +72,20 @@ class TrainingViewsIT {
         "INSERT INTO "
             + db
             + ".run_1m (team, run_id, window_start_ms, window_end_ms, steps, last_step,"
-            + " last_ts_ms, tokens, tokens_per_sec, planned_tokens, progress_pct, mfu, ettr,"
+            + " last_ts_ms, tokens, tokens_per_sec, planned_tokens, progress_pct, mfu, ettr, loss_min,"
             + " nan_inf_count, spike_count, interruptions, version) VALUES ('a', 'r', "
             + lastMinute
             + ", "
             + (lastMinute + 60_000)
             + ", 1, 2, "
             + lastMinute
-            + ", 500000000, 100000, 1000000000, 50, 0.4, 0.9, 0, 0, 0, 1), ('b', 'r', "
+            + ", 500000000, 100000, 1000000000, 50, 0.4, 0.9, 2.5, 0, 0, 0, 1), ('b', 'r', "
             + lastMinute
             + ", "
             + (lastMinute + 60_000)
             + ", 1, 2, "
             + lastMinute
-            + ", 1500, 10, NULL, NULL, NULL, 0.5, 0, 0, 0, 1)");
+            + ", 1500, 10, NULL, NULL, NULL, 0.5, 3.5, 0, 0, 0, 1)");
     // In that minute four GPUs name a/r, one names no run, one is team b's run r.
     StringBuilder samples = new StringBuilder();
     for (int g = 0; g < 4; g++) {
@@ -158,6 +158,34 @@ class TrainingViewsIT {
     String[] mb = mfu.get(1).split("\t");
     assertThat(mb[3]).isEqualTo("1");
     assertThat(mb[4]).isEqualTo("\\N"); // no declared spec, no MFU
+
+    scaling(engine, db);
+  }
+
+  private static void scaling(Function<String, String> engine, String db) {
+    // Phase 1 closed an hour before a/r started: a/r ran in phase 2; b/r declared no spec.
+    engine.apply(
+        "INSERT INTO "
+            + db
+            + ".evaluation_rules (phase, closed_ms, updated_ms) VALUES (1, "
+            + (T0 - HOUR)
+            + ", 1)");
+    List<String> rows =
+        rows(
+            engine,
+            "SELECT team, run_id, phase, training_flops, best_loss FROM "
+                + db
+                + ".v_scaling ORDER BY team");
+    assertThat(rows).hasSize(2);
+    // a/r's latest minute: 5e8 tokens, its best minute's loss 2.5.
+    String[] r = rows.get(0).split("\t");
+    assertThat(r[0] + "/" + r[1] + " phase " + r[2]).isEqualTo("a/r phase 2");
+    assertThat(Double.parseDouble(r[3]))
+        .isCloseTo(5e8 * (6e9 + 12.0 * 2 * 4 * 8 * 16), within(1.0));
+    assertThat(Double.parseDouble(r[4])).isEqualTo(2.5);
+    String[] rb = rows.get(1).split("\t");
+    assertThat(rb[0] + "/" + rb[1] + " phase " + rb[2]).isEqualTo("b/r phase 2");
+    assertThat(rb[3]).isEqualTo("\\N"); // no spec, no compute
   }
 
   private static String sample(String team, String gpu, long ts, String run) {
