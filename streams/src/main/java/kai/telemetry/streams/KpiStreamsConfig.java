@@ -39,6 +39,7 @@ public final class KpiStreamsConfig extends AbstractConfig {
   public static final String ALERT_IDLE_MINUTES = "alert.idle.fleet.minutes";
   public static final String ALERT_CHECK_MS = "alert.check.interval.ms";
   public static final String ALERT_QUARANTINE_QUIET_MS = "alert.quarantine.quiet.ms";
+  public static final String PLAUSIBILITY_MFU_MAX = "alert.plausibility.mfu.max";
   public static final String INTAKE_MAX_AHEAD_MS = "intake.max.ahead.ms";
   public static final String INTAKE_GPU_MARGIN = "intake.gpu.margin";
   public static final String INTAKE_GPU_FLOOR = "intake.gpu.floor";
@@ -186,6 +187,15 @@ public final class KpiStreamsConfig extends AbstractConfig {
               Importance.MEDIUM,
               "A QUARANTINE alert (a team's records held back by the intake) resolves after this"
                   + " long (wall clock) without another record of that team and cause held back.")
+          .define(
+              PLAUSIBILITY_MFU_MAX,
+              Type.DOUBLE,
+              1.0,
+              Range.between(0.05, 10.0),
+              Importance.MEDIUM,
+              "IMPLAUSIBLE_COMPUTE opens when a run's claimed tokens/s imply an MFU above this on"
+                  + " its declared GPUs: 1 is more than the GPUs can compute at peak; published"
+                  + " large runs reach 0.38-0.46, so 0.75 flags the merely implausible too.")
           .define(
               INTAKE_MAX_AHEAD_MS,
               Type.LONG,

@@ -57,6 +57,10 @@ public final class TrainingRunSimulator {
 
   private final Team team;
   private final String runId;
+
+  /** event_hash of the run's last event, the next one's prev_hash (null before the first). */
+  private String chainHead;
+
   private final ModelSpec spec;
   private final List<Benchmark> catalogue;
   private final SplittableRandom random;
@@ -100,10 +104,8 @@ public final class TrainingRunSimulator {
     this.stepsPerTick = Math.max(1.0, intervalMs / 4000.0);
     // Throughput at a plausible 40% MFU (PaLM appendix B FLOPs per token, dense BF16 peak).
     double flopsPerToken = 6.0 * params + 12.0 * layers * heads * headDim * spec.getSeqLen();
-    double peak =
-        team.gpuType().contains("B200")
-            ? 2.25e15
-            : team.gpuType().contains("A100") ? 312e12 : 989e12;
+    Double known = kai.telemetry.schemas.GpuPeaks.peakFlops(team.gpuType());
+    double peak = known != null ? known : 989e12; // a demo team on a GPU the reference lacks
     double tokensPerSec = TARGET_MFU * gpus * peak / flopsPerToken;
     double stepSeconds = intervalMs / 1000.0 / stepsPerTick;
     this.tokensPerStep =
@@ -136,7 +138,7 @@ public final class TrainingRunSimulator {
     List<BenchmarkResult> benchmarks = new ArrayList<>();
     if (!started) {
       started = true;
-      life.add(event(tsMs, RunEventKind.STARTED, 0L, null).setSpec(spec).build());
+      life.add(sealed(event(tsMs, RunEventKind.STARTED, 0L, null).setSpec(spec)));
     }
     if (downTicks > 0) {
       downTicks--;
@@ -145,7 +147,7 @@ public final class TrainingRunSimulator {
         diverged = false;
         faultyGpu = null;
         xid = null;
-        life.add(event(tsMs, RunEventKind.RESUMED, lastCheckpoint, null).build());
+        life.add(sealed(event(tsMs, RunEventKind.RESUMED, lastCheckpoint, null)));
       }
       return new Tick(steps, scalars, life, benchmarks, true, faultyGpu, xid);
     }
@@ -156,7 +158,7 @@ public final class TrainingRunSimulator {
         xid = Integer.parseInt(reason.substring(4));
       }
       downTicks = 2 + random.nextInt(4);
-      life.add(event(tsMs, RunEventKind.INTERRUPTED, step, reason).build());
+      life.add(sealed(event(tsMs, RunEventKind.INTERRUPTED, step, reason)));
       return new Tick(steps, scalars, life, benchmarks, true, faultyGpu, xid);
     }
     stepCarry += stepsPerTick;
@@ -194,13 +196,13 @@ public final class TrainingRunSimulator {
       if (diverged) {
         // The team notices, and restarts from the last checkpoint.
         downTicks = 3;
-        life.add(event(ts, RunEventKind.INTERRUPTED, step, "divergence").build());
+        life.add(sealed(event(ts, RunEventKind.INTERRUPTED, step, "divergence")));
         return new Tick(steps, scalars, life, benchmarks, true, null, null);
       }
       if (step % CHECKPOINT_EVERY == 0) {
         lastCheckpoint = step;
         checkpoints++;
-        life.add(event(ts, RunEventKind.CHECKPOINT_SAVED, step, null).build());
+        life.add(sealed(event(ts, RunEventKind.CHECKPOINT_SAVED, step, null)));
         // Validation at each checkpoint: held-out loss a little above the training curve (no
         // random draw, so the run's other events stay those of its seed).
         scalars.add(
@@ -248,6 +250,29 @@ public final class TrainingRunSimulator {
               .build());
     }
     return out;
+  }
+
+  /**
+   * The event as the run's chain records it: after the previous one, with its hash (RunChain); a
+   * checkpoint with a content hash, a start with what the run starts from.
+   */
+  private RunLifecycle sealed(RunLifecycle.Builder event) {
+    if (event.getKind() == RunEventKind.CHECKPOINT_SAVED) {
+      event.setCheckpointHash(
+          kai.telemetry.schemas.RunChain.hash(
+              java.util.Map.of("run_id", runId, "step", String.valueOf(event.getStep()))));
+    }
+    if (event.getKind() == RunEventKind.STARTED) {
+      event.setProvenance(
+          kai.telemetry.events.RunProvenance.newBuilder()
+              .setInit("scratch")
+              .setTokenizer(team.id() + "-tokenizer-v1")
+              .setDataMixtureId(team.id() + "-mix-1")
+              .build());
+    }
+    RunLifecycle sealed = kai.telemetry.schemas.RunChain.seal(event.build(), chainHead);
+    chainHead = sealed.getEventHash();
+    return sealed;
   }
 
   private RunLifecycle.Builder event(long ts, RunEventKind kind, Long atStep, String reason) {

@@ -113,12 +113,15 @@ final class RowBinaryTranscoder {
 
   /**
    * Whether a field's bytes can be copied straight to its column: every type but an array whose
-   * items are not text (numbers or records in reference data, rare and small), which lands through
-   * the decoded row's text instead.
+   * items are not text (numbers or records in reference data and run declarations, rare and small),
+   * at any depth, which lands through the decoded row's text instead.
    */
   private static boolean transcodable(Schema s) {
     if (s.getType() == Schema.Type.UNION) {
       return s.getTypes().stream().allMatch(RowBinaryTranscoder::transcodable);
+    }
+    if (s.getType() == Schema.Type.RECORD) { // a nested record's fields are its columns
+      return s.getFields().stream().allMatch(f -> transcodable(f.schema()));
     }
     if (s.getType() != Schema.Type.ARRAY) {
       return true;

@@ -32,6 +32,7 @@ class ClickHouseSchemaIT {
           "v_run_1m",
           "v_run_live",
           "v_run_mfu",
+          "v_run_provenance",
           "v_run_status",
           "v_scaling",
           "v_team_fleet_1m",
@@ -47,7 +48,7 @@ class ClickHouseSchemaIT {
   void migrationsApplyOnceAndAreRecordedOnTheServer(LocalStack stack) {
     try (ClickHouseHttp ch = new ClickHouseHttp(stack.clickhouse().httpUrl())) {
       assertThat(Migrations.apply(ch::execute, ns.database()))
-          .containsExactly(1, 2, 3, 4, 5, 6, 7, 8, 9, 10, 11, 12, 13, 14, 15, 16, 17, 18);
+          .containsExactly(1, 2, 3, 4, 5, 6, 7, 8, 9, 10, 11, 12, 13, 14, 15, 16, 17, 18, 19);
       assertThat(Migrations.apply(ch::execute, ns.database())).isEmpty();
       assertThat(
               ch.execute(
@@ -55,7 +56,7 @@ class ClickHouseSchemaIT {
                       + ns.database()
                       + ".schema_migrations ORDER BY version FORMAT TabSeparated"))
           .isEqualTo(
-              "1\tgpu_samples_and_team_fleet_1m\n2\tgpu_samples_dcgm_fields\n3\trun_1m\n4\tprogram_kpis\n5\tteam_fleet_1m_v2\n6\talerts\n7\tcluster_fleet_1m\n8\traw_events_and_reference\n9\ttraining_curves\n10\tanalyst_views\n11\tprogram_of_record\n12\tphase_categories\n13\ttraining_scalars\n14\tgpu_samples_v3\n15\tbenchmark_results_by_task\n16\ttraining_curves_compute\n17\ttraining_axes_live_and_observed_mfu\n18\tscaling\n");
+              "1\tgpu_samples_and_team_fleet_1m\n2\tgpu_samples_dcgm_fields\n3\trun_1m\n4\tprogram_kpis\n5\tteam_fleet_1m_v2\n6\talerts\n7\tcluster_fleet_1m\n8\traw_events_and_reference\n9\ttraining_curves\n10\tanalyst_views\n11\tprogram_of_record\n12\tphase_categories\n13\ttraining_scalars\n14\tgpu_samples_v3\n15\tbenchmark_results_by_task\n16\ttraining_curves_compute\n17\ttraining_axes_live_and_observed_mfu\n18\tscaling\n19\trun_provenance_and_chain\n");
       assertThat(
               ch.execute(
                   "SELECT name FROM system.tables WHERE database = '"
@@ -139,7 +140,7 @@ class ClickHouseSchemaIT {
   void migrationsRunOnCurrentClickHouse(@TempDir Path dir) {
     try (Chdb chdb = Chdb.open(StackHome.locate(), dir)) {
       assertThat(Migrations.apply(sql -> chdb.query(sql, "TabSeparated"), "kai"))
-          .containsExactly(1, 2, 3, 4, 5, 6, 7, 8, 9, 10, 11, 12, 13, 14, 15, 16, 17, 18);
+          .containsExactly(1, 2, 3, 4, 5, 6, 7, 8, 9, 10, 11, 12, 13, 14, 15, 16, 17, 18, 19);
       assertThat(Migrations.apply(sql -> chdb.query(sql, "TabSeparated"), "kai")).isEmpty();
       chdb.query(
           "INSERT INTO kai.team_fleet_1m (team, window_start_ms, window_end_ms, gpus_reporting,"

@@ -45,7 +45,8 @@ public final class AlertsJob {
       int idleMinutes,
       long checkMs,
       long quarantineQuietMs,
-      long evictAfterMs) {}
+      long evictAfterMs,
+      double mfuCeiling) {}
 
   private AlertsJob() {}
 
@@ -72,6 +73,8 @@ public final class AlertsJob {
     builder.addStateStore(kv(LossSpikeAlertProcessor.ALERTS_STORE, alertStateSerde));
     builder.addStateStore(kv(QuarantineAlertProcessor.SEEN_STORE, Serdes.Long()));
     builder.addStateStore(kv(QuarantineAlertProcessor.ALERTS_STORE, alertStateSerde));
+    builder.addStateStore(kv(ComputePlausibilityProcessor.NEWEST_STORE, Serdes.Long()));
+    builder.addStateStore(kv(ComputePlausibilityProcessor.ALERTS_STORE, alertStateSerde));
 
     KStream<String, Alert> runAlerts =
         RunEvents.stream(builder, topics, stepSerde, lifecycleSerde)
@@ -83,15 +86,22 @@ public final class AlertsJob {
                 RunAlertProcessor.WATCH_STORE,
                 RunAlertProcessor.ALERTS_STORE);
 
-    KStream<String, Alert> spikeAlerts =
+    KStream<String, RunMinute> runMinutes =
         builder.stream(
-                topics.runMinute.name(),
-                Consumed.with(Serdes.String(), runMinuteSerde).withName("alerts-run-minute-source"))
-            .process(
-                LossSpikeAlertProcessor::new,
-                Named.as("loss-spike-alerts"),
-                LossSpikeAlertProcessor.NEWEST_STORE,
-                LossSpikeAlertProcessor.ALERTS_STORE);
+            topics.runMinute.name(),
+            Consumed.with(Serdes.String(), runMinuteSerde).withName("alerts-run-minute-source"));
+    KStream<String, Alert> spikeAlerts =
+        runMinutes.process(
+            LossSpikeAlertProcessor::new,
+            Named.as("loss-spike-alerts"),
+            LossSpikeAlertProcessor.NEWEST_STORE,
+            LossSpikeAlertProcessor.ALERTS_STORE);
+    KStream<String, Alert> plausibilityAlerts =
+        runMinutes.process(
+            () -> new ComputePlausibilityProcessor(settings.mfuCeiling()),
+            Named.as("compute-plausibility-alerts"),
+            ComputePlausibilityProcessor.NEWEST_STORE,
+            ComputePlausibilityProcessor.ALERTS_STORE);
 
     KStream<String, Alert> idleAlerts =
         builder.stream(
@@ -156,6 +166,7 @@ public final class AlertsJob {
         .merge(gpuAlerts, Named.as("merge-gpu"))
         .merge(silenceAlerts, Named.as("merge-silence"))
         .merge(spikeAlerts, Named.as("merge-spike"))
+        .merge(plausibilityAlerts, Named.as("merge-plausibility"))
         .to(
             topics.alerts.name(),
             Produced.with(Serdes.String(), alertSerde).withName("alerts-sink"));
@@ -175,7 +186,8 @@ public final class AlertsJob {
         c.getInt(KpiStreamsConfig.ALERT_IDLE_MINUTES),
         c.getLong(KpiStreamsConfig.ALERT_CHECK_MS),
         c.getLong(KpiStreamsConfig.ALERT_QUARANTINE_QUIET_MS),
-        c.getLong(KpiStreamsConfig.STATE_EVICT_AFTER_MS));
+        c.getLong(KpiStreamsConfig.STATE_EVICT_AFTER_MS),
+        c.getDouble(KpiStreamsConfig.PLAUSIBILITY_MFU_MAX));
   }
 
   public static KafkaStreams start(KpiStreamsConfig config) {

@@ -7,6 +7,7 @@ import kai.telemetry.events.TrainingStep;
 import kai.telemetry.kpis.Alert;
 import kai.telemetry.kpis.AlertKind;
 import kai.telemetry.kpis.AlertSeverity;
+import kai.telemetry.schemas.GpuPeaks;
 import kai.telemetry.schemas.Keys;
 import org.apache.avro.specific.SpecificRecord;
 import org.apache.kafka.streams.KeyValue;
@@ -93,10 +94,44 @@ final class RunAlertProcessor implements Processor<String, SpecificRecord, Strin
         if (lastStepWall.get(run) == null) {
           lastStepWall.put(run, now); // a run that starts and never steps is stalled too
         }
+        gpuModel(l, now);
       }
       case null, default -> {
         // other lifecycle events do not change these alerts
       }
+    }
+  }
+
+  /**
+   * UNKNOWN_GPU_MODEL: a run declared a GPU model the peak-FLOPs reference does not list, so its
+   * MFU and compute plausibility cannot be computed. Resolved when the run declares a known one.
+   */
+  private void gpuModel(RunLifecycle l, long now) {
+    if (l.getSpec() == null) {
+      return;
+    }
+    String type = l.getSpec().getGpuType();
+    if (GpuPeaks.model(type).isEmpty()) {
+      book.open(
+              AlertKind.UNKNOWN_GPU_MODEL,
+              AlertSeverity.WARNING,
+              l.getTeam(),
+              l.getRunId(),
+              "declared GPU model '"
+                  + type
+                  + "' is not in the peak-FLOPs reference "
+                  + GpuPeaks.names()
+                  + ": no MFU and no compute-plausibility check for this run",
+              now)
+          .ifPresent(this::emit);
+    } else {
+      book.resolve(
+              AlertKind.UNKNOWN_GPU_MODEL,
+              l.getTeam(),
+              l.getRunId(),
+              "declared GPU model '" + type + "' is known",
+              now)
+          .ifPresent(this::emit);
     }
   }
 

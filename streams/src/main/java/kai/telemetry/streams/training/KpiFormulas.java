@@ -1,14 +1,7 @@
 package kai.telemetry.streams.training;
 
-import java.util.Locale;
-import java.util.Map;
-
 /** The formulas behind the training KPIs (docs/KPIS.md), in one place. */
 public final class KpiFormulas {
-  /** Peak dense BF16 FLOP/s per GPU, vendor figures (PROGRAM.md). */
-  static final Map<String, Double> PEAK_BF16_FLOPS =
-      Map.of("A100", 312e12, "H100", 989e12, "H200", 989e12, "B200", 2.25e15);
-
   private KpiFormulas() {}
 
   /** PaLM appendix B: 6N + 12 L H Q T FLOPs per token (forward and backward, with attention). */
@@ -17,18 +10,12 @@ public final class KpiFormulas {
     return 6.0 * parameters + 12.0 * layers * heads * headDim * seqLen;
   }
 
-  /** Peak dense BF16 FLOP/s of one GPU of {@code type} (matched on the model name), or null. */
+  /**
+   * Peak dense BF16 FLOP/s of one GPU of {@code type}, matched exactly ({@link
+   * kai.telemetry.schemas.GpuPeaks}), or null for a model the reference does not know.
+   */
   public static Double peakFlops(String gpuType) {
-    if (gpuType == null) {
-      return null;
-    }
-    String t = gpuType.toUpperCase(Locale.ROOT);
-    for (Map.Entry<String, Double> e : PEAK_BF16_FLOPS.entrySet()) {
-      if (t.contains(e.getKey())) {
-        return e.getValue();
-      }
-    }
-    return null;
+    return kai.telemetry.schemas.GpuPeaks.peakFlops(gpuType);
   }
 
   /** MFU = tokens/s x FLOPs per token / total peak FLOP/s. */

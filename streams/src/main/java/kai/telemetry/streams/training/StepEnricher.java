@@ -19,10 +19,10 @@ import org.apache.kafka.streams.state.KeyValueStore;
  * the intervals between consecutive steps that set a new highest step, outside interruptions:
  * recomputation after a restart from a checkpoint and the downtime itself are not productive.
  */
-final class StepEnricher implements FixedKeyProcessor<String, SpecificRecord, EnrichedStep> {
+public final class StepEnricher implements FixedKeyProcessor<String, SpecificRecord, EnrichedStep> {
 
   /** Tuning of the smoothing and spike detection. */
-  record Settings(
+  public record Settings(
       double emaWeight,
       double spikeThreshold,
       double baselineAlpha,

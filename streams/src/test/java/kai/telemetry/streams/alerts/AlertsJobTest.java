@@ -65,7 +65,7 @@ class AlertsJobTest {
                 fleetSerde,
                 runMinuteSerde,
                 alertSerde,
-                new AlertsJob.Settings(60_000, 30_000, 10.0, 3, 1_000, 120_000, 600_000)),
+                new AlertsJob.Settings(60_000, 30_000, 10.0, 3, 1_000, 120_000, 600_000, 1.0)),
             props,
             Instant.ofEpochMilli(1_000_000));
     steps =
