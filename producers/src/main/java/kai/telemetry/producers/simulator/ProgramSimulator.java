@@ -72,7 +72,8 @@ public final class ProgramSimulator implements AutoCloseable {
               Math.min(gpusPerTeam, t.gpuAllocation()),
               config.getLong(SimulatorConfig.INTERVAL_MS),
               program.benchmarks(),
-              seed));
+              seed,
+              config.getList(SimulatorConfig.OVERCLAIM_TEAMS).contains(t.id()) ? 3.0 : 1.0));
     }
     this.topics = Topics.withPrefix(config.getString(CommonSettings.TOPIC_PREFIX));
     AvroSerializer<SpecificRecord> values = new AvroSerializer<>();

@@ -18,6 +18,7 @@ public final class SimulatorConfig extends AbstractConfig {
   public static final String SEED = "simulator.seed";
   public static final String MODE = "simulator.mode";
   public static final String BACKFILL_MINUTES = "simulator.backfill.minutes";
+  public static final String OVERCLAIM_TEAMS = "simulator.overclaim.teams";
 
   public static final ConfigDef DEF =
       CommonSettings.define(new ConfigDef())
@@ -41,6 +42,13 @@ public final class SimulatorConfig extends AbstractConfig {
               Range.between(100, 3_600_000),
               Importance.HIGH,
               "Sampling interval per GPU in ms (dcgm-exporter's default is 30000).")
+          .define(
+              OVERCLAIM_TEAMS,
+              Type.LIST,
+              "",
+              Importance.LOW,
+              "Teams whose simulated runs claim three times the throughput their declared GPUs"
+                  + " can compute (MFU 1.2): a demonstration of the IMPLAUSIBLE_COMPUTE alert.")
           .define(
               SEED,
               Type.LONG,

@@ -77,8 +77,18 @@ public final class TrainingRunSimulator {
   private Integer xid;
   private double stepCarry;
 
+  /**
+   * @param claimFactor how much more throughput (and so tokens) the run claims than its GPUs
+   *     deliver at the target MFU: 1 for an honest run
+   */
   public TrainingRunSimulator(
-      Team team, int teamOrdinal, int gpus, long intervalMs, List<Benchmark> catalogue, long seed) {
+      Team team,
+      int teamOrdinal,
+      int gpus,
+      long intervalMs,
+      List<Benchmark> catalogue,
+      long seed,
+      double claimFactor) {
     this.team = team;
     this.runId = team.id() + "-pt-" + (1 + Math.floorMod(seed, 90));
     this.catalogue = catalogue;
@@ -106,7 +116,7 @@ public final class TrainingRunSimulator {
     double flopsPerToken = 6.0 * params + 12.0 * layers * heads * headDim * spec.getSeqLen();
     Double known = kai.telemetry.schemas.GpuPeaks.peakFlops(team.gpuType());
     double peak = known != null ? known : 989e12; // a demo team on a GPU the reference lacks
-    double tokensPerSec = TARGET_MFU * gpus * peak / flopsPerToken;
+    double tokensPerSec = claimFactor * TARGET_MFU * gpus * peak / flopsPerToken;
     double stepSeconds = intervalMs / 1000.0 / stepsPerTick;
     this.tokensPerStep =
         Math.max(

@@ -24,7 +24,7 @@ class TrainingRunSimulatorTest {
   private static Run simulate(long seed, int ticks) {
     TrainingRunSimulator sim =
         new TrainingRunSimulator(
-            PROGRAM.teams().get(1), 1, 64, INTERVAL, PROGRAM.benchmarks(), seed);
+            PROGRAM.teams().get(1), 1, 64, INTERVAL, PROGRAM.benchmarks(), seed, 1.0);
     List<TrainingStep> steps = new ArrayList<>();
     List<RunLifecycle> life = new ArrayList<>();
     List<BenchmarkResult> evals = new ArrayList<>();
@@ -69,7 +69,8 @@ class TrainingRunSimulatorTest {
     double spikeRate = spikes / (double) finite.size();
     assertThat(spikeRate).isBetween(0.005, 0.02);
     TrainingRunSimulator sim =
-        new TrainingRunSimulator(PROGRAM.teams().get(1), 1, 64, INTERVAL, PROGRAM.benchmarks(), 5);
+        new TrainingRunSimulator(
+            PROGRAM.teams().get(1), 1, 64, INTERVAL, PROGRAM.benchmarks(), 5, 1.0);
     assertThat(run.steps())
         .allSatisfy(s -> assertThat(s.getTokens()).isEqualTo(s.getStep() * sim.tokensPerStep()));
     // Throughput at about 40% MFU: tokens/s x FLOPs per token / (GPUs x H100 peak).
@@ -105,5 +106,20 @@ class TrainingRunSimulatorTest {
     assertThat(run.evals()).isNotEmpty();
     assertThat(run.evals())
         .allSatisfy(e -> assertThat(e.getScore()).isBetween(0.0, e.getScaleMax()));
+  }
+
+  @Test
+  void theRunsEventsFormAnIntactChain() {
+    Run run = simulate(7, 400);
+    List<java.util.Map<String, String>> events = new ArrayList<>();
+    for (RunLifecycle e : run.life()) {
+      java.util.Map<String, String> f =
+          new java.util.LinkedHashMap<>(kai.telemetry.schemas.RunChain.fields(e));
+      f.put("event_hash", e.getEventHash());
+      events.add(f);
+    }
+    assertThat(events).hasSizeGreaterThan(2);
+    assertThat(kai.telemetry.schemas.RunChain.verify(events)).isEmpty();
+    assertThat(run.life().get(0).getProvenance().getInit()).isEqualTo("scratch");
   }
 }

@@ -25,11 +25,13 @@ import org.junit.jupiter.api.io.TempDir;
  * spec and a third-party encoder, a checkpoint hashed from its files, an interruption, the end);
  * the whole pipeline lands it; {@code kai verify-run-chain} finds the chain intact from Kafka and
  * from ClickHouse, and names the event when a row is changed in ClickHouse. The program office's
- * provenance view lists the run as building on others' weights.
+ * provenance view lists the run as building on others' weights. Then the simulator plays the teams,
+ * one of them claiming three times what its GPUs can compute: that team's run, and only it, raises
+ * IMPLAUSIBLE_COMPUTE with its numbers.
  */
 @ExtendWith(RealStackExtension.class)
-class RunChainIT {
-  private final TestNamespace ns = TestNamespace.of(RunChainIT.class);
+class ClaimsIntegrityIT {
+  private final TestNamespace ns = TestNamespace.of(ClaimsIntegrityIT.class);
 
   @Test
   void aTeamsRunRecordIsChainedLandsAndAnyChangeIsNamed(LocalStack stack, @TempDir Path dir)
@@ -134,6 +136,49 @@ class RunChainIT {
         assertThat(provenance.get(0).get("third_party_components").asInt()).isEqualTo(1);
         assertThat(provenance.get(0).get("builds_on_others").asInt()).isEqualTo(1);
         assertThat(provenance.get(0).get("model_name").asText()).isEqualTo("solar-10b");
+
+        Map<String, Object> sim = pipeline.simulatorSettings();
+        sim.put(kai.telemetry.producers.simulator.SimulatorConfig.GPUS_PER_TEAM, 2);
+        sim.put(kai.telemetry.producers.simulator.SimulatorConfig.INTERVAL_MS, 10_000L);
+        sim.put(kai.telemetry.producers.simulator.SimulatorConfig.OVERCLAIM_TEAMS, "nc-ai");
+        try (var simulator =
+            new kai.telemetry.producers.simulator.ProgramSimulator(
+                new kai.telemetry.producers.simulator.SimulatorConfig(sim))) {
+          simulator.backfill(System.currentTimeMillis() - 300_000, 30);
+        }
+        String alerts = ns.database() + ".alerts";
+        Await.until(
+            "an IMPLAUSIBLE_COMPUTE alert for nc-ai",
+            Duration.ofSeconds(90),
+            () ->
+                ch.count(
+                        "SELECT count() FROM "
+                            + alerts
+                            + " FINAL WHERE kind = 'IMPLAUSIBLE_COMPUTE' AND team = 'nc-ai'")
+                    == 1);
+        // Every team's run minutes are in by now: the honest ones raised nothing.
+        Await.until(
+            "run minutes of all five teams",
+            Duration.ofSeconds(60),
+            () -> ch.count("SELECT uniqExact(team) FROM " + ns.database() + ".run_1m FINAL") == 5);
+        assertThat(
+                ch.rows(
+                    "SELECT team, message FROM "
+                        + alerts
+                        + " FINAL WHERE kind IN ('IMPLAUSIBLE_COMPUTE', 'UNKNOWN_GPU_MODEL')"))
+            .extracting(r -> r.get("team").asText())
+            .containsExactly("nc-ai");
+        assertThat(
+                ch.rows(
+                        "SELECT message FROM "
+                            + alerts
+                            + " FINAL WHERE kind = 'IMPLAUSIBLE_COMPUTE'")
+                    .get(0)
+                    .get("message")
+                    .asText())
+            .matches(
+                "implied MFU 1\\.\\d{3} above the ceiling 1\\.00 at step \\d+: \\d+ tokens/s claimed,"
+                    + " at most \\d+ tokens/s on the declared GPUs at that ceiling");
       }
     }
   }
