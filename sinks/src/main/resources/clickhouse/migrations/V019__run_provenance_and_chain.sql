@@ -41,3 +41,36 @@ ANY LEFT JOIN
     FROM ${db}.evaluation_rules FINAL
     WHERE isNotNull(closed_ms)
 ) AS phases USING one;
+
+-- The compute ledger, per team and minute, in GPU-hours: allocated (the team's allocation for the
+-- minute), metered (GPUs reporting samples, from the fleet KPIs) and implied by its runs' claims
+-- (claimed tokens/s x FLOPs per token at the declared GPUs' peak: mfu x declared GPUs / 60, the
+-- GPU-hours the claim needs at 100% MFU, a lower bound). Implied above metered means the claims
+-- need more compute than was seen working. A run with an unknown GPU model has no MFU and counts
+-- 0 here (its UNKNOWN_GPU_MODEL alert says so). Sum over minutes for cumulative figures.
+CREATE VIEW IF NOT EXISTS ${db}.v_compute_ledger AS
+SELECT team, window_start_ms, toDateTime(intDiv(window_start_ms, 1000)) AS window_start,
+    sum(allocated) AS allocated_gpu_hours, sum(metered) AS metered_gpu_hours,
+    sum(implied) AS implied_gpu_hours
+FROM
+(
+    SELECT team, window_start_ms, toFloat64(ifNull(gpu_allocation, 0)) / 60 AS allocated,
+        toFloat64(gpu_hours) AS metered, toFloat64(0) AS implied
+    FROM ${db}.team_fleet_1m FINAL
+    UNION ALL
+    SELECT team, window_start_ms, toFloat64(0) AS allocated, toFloat64(0) AS metered,
+        ifNull(mfu * gpus_declared / 60, 0) AS implied
+    FROM
+    (
+        SELECT team, run_id, window_start_ms, mfu
+        FROM ${db}.run_1m FINAL
+    ) AS minute
+    ANY LEFT JOIN
+    (
+        SELECT team, run_id, toFloat64(ifNull(any(spec_gpu_count), 0)) AS gpus_declared
+        FROM ${db}.run_lifecycle
+        WHERE kind = 'STARTED'
+        GROUP BY team, run_id
+    ) AS spec USING (team, run_id)
+)
+GROUP BY team, window_start_ms;

@@ -25,6 +25,7 @@ class ClickHouseSchemaIT {
           "v_benchmark_standings",
           "v_benchmarks",
           "v_cluster_fleet_1m",
+          "v_compute_ledger",
           "v_derivative_models",
           "v_phase_scoreboard",
           "v_phase_scoreboard_history",

@@ -160,6 +160,41 @@ class TrainingViewsIT {
     assertThat(mb[4]).isEqualTo("\\N"); // no declared spec, no MFU
 
     scaling(engine, db);
+    ledger(engine, db, lastMinute);
+  }
+
+  /**
+   * The compute ledger of team a's last minute: allocated 16 GPUs (16/60 GPU-hours), 4 GPUs metered
+   * (4/60), and a/r's claim at MFU 0.4 on 8 declared GPUs implies 0.4 x 8 / 60.
+   */
+  private static void ledger(Function<String, String> engine, String db, long minute) {
+    engine.apply(
+        "INSERT INTO "
+            + db
+            + ".team_fleet_1m (team, window_start_ms, window_end_ms, gpus_reporting, samples,"
+            + " utilization_mean_pct, version, gpu_allocation, gpu_hours) VALUES ('a', "
+            + minute
+            + ", "
+            + (minute + 60_000)
+            + ", 4, 8, 90, 1, 16, "
+            + (4.0 / 60)
+            + ")");
+    List<String> rows =
+        rows(
+            engine,
+            "SELECT team, allocated_gpu_hours, metered_gpu_hours, implied_gpu_hours FROM "
+                + db
+                + ".v_compute_ledger WHERE window_start_ms = "
+                + minute
+                + " ORDER BY team");
+    assertThat(rows).hasSize(2);
+    String[] a = rows.get(0).split("\t");
+    assertThat(a[0]).isEqualTo("a");
+    assertThat(Double.parseDouble(a[1])).isCloseTo(16.0 / 60, within(1e-12));
+    assertThat(Double.parseDouble(a[2])).isCloseTo(4.0 / 60, within(1e-12));
+    assertThat(Double.parseDouble(a[3])).isCloseTo(0.4 * 8 / 60, within(1e-12));
+    String[] b = rows.get(1).split("\t");
+    assertThat(Double.parseDouble(b[3])).isZero(); // no spec, no MFU: nothing implied
   }
 
   private static void scaling(Function<String, String> engine, String db) {
