@@ -40,6 +40,7 @@ public final class KpiStreamsConfig extends AbstractConfig {
   public static final String ALERT_CHECK_MS = "alert.check.interval.ms";
   public static final String ALERT_QUARANTINE_QUIET_MS = "alert.quarantine.quiet.ms";
   public static final String PLAUSIBILITY_MFU_MAX = "alert.plausibility.mfu.max";
+  public static final String GPU_COUNT_TOLERANCE = "alert.gpu.count.tolerance";
   public static final String INTAKE_MAX_AHEAD_MS = "intake.max.ahead.ms";
   public static final String INTAKE_GPU_MARGIN = "intake.gpu.margin";
   public static final String INTAKE_GPU_FLOOR = "intake.gpu.floor";
@@ -196,6 +197,15 @@ public final class KpiStreamsConfig extends AbstractConfig {
               "IMPLAUSIBLE_COMPUTE opens when a run's claimed tokens/s imply an MFU above this on"
                   + " its declared GPUs: 1 is more than the GPUs can compute at peak; published"
                   + " large runs reach 0.38-0.46, so 0.75 flags the merely implausible too.")
+          .define(
+              GPU_COUNT_TOLERANCE,
+              Type.DOUBLE,
+              0.1,
+              Range.between(0.0, 10.0),
+              Importance.MEDIUM,
+              "GPU_COUNT_MISMATCH opens when the GPUs seen working for a run in a minute (samples"
+                  + " carrying its run id) differ from its declared count by more than this"
+                  + " fraction of it.")
           .define(
               INTAKE_MAX_AHEAD_MS,
               Type.LONG,

@@ -6,6 +6,7 @@ import kai.telemetry.events.TrainingStep;
 import kai.telemetry.kpis.Alert;
 import kai.telemetry.kpis.RunMinute;
 import kai.telemetry.kpis.TeamFleetMinute;
+import kai.telemetry.schemas.Ids;
 import kai.telemetry.schemas.Keys;
 import kai.telemetry.schemas.Topics;
 import kai.telemetry.streams.KpiJobs;
@@ -14,6 +15,7 @@ import kai.telemetry.streams.support.EventTimeExtractor;
 import kai.telemetry.streams.support.InternalAvroSerde;
 import kai.telemetry.streams.support.RunEvents;
 import kai.telemetry.streams.support.ValidIds;
+import org.apache.avro.specific.SpecificRecord;
 import org.apache.kafka.common.serialization.Serde;
 import org.apache.kafka.common.serialization.Serdes;
 import org.apache.kafka.streams.KafkaStreams;
@@ -46,7 +48,8 @@ public final class AlertsJob {
       long checkMs,
       long quarantineQuietMs,
       long evictAfterMs,
-      double mfuCeiling) {}
+      double mfuCeiling,
+      double gpuCountTolerance) {}
 
   private AlertsJob() {}
 
@@ -75,16 +78,21 @@ public final class AlertsJob {
     builder.addStateStore(kv(QuarantineAlertProcessor.ALERTS_STORE, alertStateSerde));
     builder.addStateStore(kv(ComputePlausibilityProcessor.NEWEST_STORE, Serdes.Long()));
     builder.addStateStore(kv(ComputePlausibilityProcessor.ALERTS_STORE, alertStateSerde));
+    builder.addStateStore(kv(RunHardwareProcessor.DECLARED_STORE, Serdes.Long()));
+    builder.addStateStore(kv(RunHardwareProcessor.STEPS_STORE, Serdes.Long()));
+    builder.addStateStore(kv(RunHardwareProcessor.SEEN_STORE, Serdes.Long()));
+    builder.addStateStore(kv(RunHardwareProcessor.ALERTS_STORE, alertStateSerde));
 
+    KStream<String, SpecificRecord> runEvents =
+        RunEvents.stream(builder, topics, stepSerde, lifecycleSerde);
     KStream<String, Alert> runAlerts =
-        RunEvents.stream(builder, topics, stepSerde, lifecycleSerde)
-            .process(
-                () ->
-                    new RunAlertProcessor(
-                        settings.stallMs(), settings.checkMs(), settings.evictAfterMs()),
-                Named.as("run-alerts"),
-                RunAlertProcessor.WATCH_STORE,
-                RunAlertProcessor.ALERTS_STORE);
+        runEvents.process(
+            () ->
+                new RunAlertProcessor(
+                    settings.stallMs(), settings.checkMs(), settings.evictAfterMs()),
+            Named.as("run-alerts"),
+            RunAlertProcessor.WATCH_STORE,
+            RunAlertProcessor.ALERTS_STORE);
 
     KStream<String, RunMinute> runMinutes =
         builder.stream(
@@ -146,6 +154,53 @@ public final class AlertsJob {
                 FleetAlertProcessors.Silence.SEEN_STORE,
                 FleetAlertProcessors.Silence.ALERTS_STORE);
 
+    // GPU samples that name their run, keyed and partitioned like the run's steps, so that a run's
+    // claims and the GPUs seen working for it meet in one task.
+    double idle = settings.idleUtilPct();
+    KStream<String, Object> observed =
+        samples
+            .filter(
+                (gpu, s) -> s.getRunId() != null && Ids.isId(s.getRunId()),
+                Named.as("samples-naming-a-run"))
+            .map(
+                (gpu, s) ->
+                    KeyValue.pair(
+                        Keys.of(s.getTeam(), s.getRunId()),
+                        // A GPU without a utilization reading is not taken for idle.
+                        s.getGpuUuid()
+                            + "\t"
+                            + (s.getUtilizationPct() == null || s.getUtilizationPct() >= idle
+                                ? "1"
+                                : "0")),
+                Named.as("sample-by-run"))
+            .repartition(
+                Repartitioned.with(Serdes.String(), Serdes.String())
+                    .withName("samples-by-run")
+                    .withNumberOfPartitions(topics.trainingSteps.partitions()))
+            .mapValues(
+                (run, v) -> {
+                  int tab = v.lastIndexOf('\t');
+                  int slash = run.indexOf('/');
+                  return (Object)
+                      new RunHardwareProcessor.Observation(
+                          run.substring(0, slash),
+                          run.substring(slash + 1),
+                          v.substring(0, tab),
+                          v.endsWith("1"));
+                },
+                Named.as("as-observations"));
+    KStream<String, Alert> hardwareAlerts =
+        runEvents
+            .mapValues(v -> (Object) v, Named.as("run-events-as-objects"))
+            .merge(observed, Named.as("run-events-and-gpus"))
+            .process(
+                () -> new RunHardwareProcessor(settings.gpuCountTolerance(), idle),
+                Named.as("run-hardware-alerts"),
+                RunHardwareProcessor.DECLARED_STORE,
+                RunHardwareProcessor.STEPS_STORE,
+                RunHardwareProcessor.SEEN_STORE,
+                RunHardwareProcessor.ALERTS_STORE);
+
     KStream<String, Alert> quarantineAlerts =
         builder.stream(
                 topics.quarantine.name(),
@@ -167,6 +222,7 @@ public final class AlertsJob {
         .merge(silenceAlerts, Named.as("merge-silence"))
         .merge(spikeAlerts, Named.as("merge-spike"))
         .merge(plausibilityAlerts, Named.as("merge-plausibility"))
+        .merge(hardwareAlerts, Named.as("merge-hardware"))
         .to(
             topics.alerts.name(),
             Produced.with(Serdes.String(), alertSerde).withName("alerts-sink"));
@@ -187,7 +243,8 @@ public final class AlertsJob {
         c.getLong(KpiStreamsConfig.ALERT_CHECK_MS),
         c.getLong(KpiStreamsConfig.ALERT_QUARANTINE_QUIET_MS),
         c.getLong(KpiStreamsConfig.STATE_EVICT_AFTER_MS),
-        c.getDouble(KpiStreamsConfig.PLAUSIBILITY_MFU_MAX));
+        c.getDouble(KpiStreamsConfig.PLAUSIBILITY_MFU_MAX),
+        c.getDouble(KpiStreamsConfig.GPU_COUNT_TOLERANCE));
   }
 
   public static KafkaStreams start(KpiStreamsConfig config) {

@@ -65,7 +65,7 @@ class AlertsJobTest {
                 fleetSerde,
                 runMinuteSerde,
                 alertSerde,
-                new AlertsJob.Settings(60_000, 30_000, 10.0, 3, 1_000, 120_000, 600_000, 1.0)),
+                new AlertsJob.Settings(60_000, 30_000, 10.0, 3, 1_000, 120_000, 600_000, 1.0, 0.1)),
             props,
             Instant.ofEpochMilli(1_000_000));
     steps =
@@ -353,5 +353,99 @@ class AlertsJobTest {
     assertThat(out.get(0).getOpenedMs()).isEqualTo(180_000);
     assertThat(out.get(0).getState()).isEqualTo(AlertState.OPEN);
     assertThat(out.get(1).getKind()).isEqualTo(AlertKind.IDLE_FLEET);
+  }
+
+  /**
+   * Runs judged against the GPUs seen working for them (samples carrying their run id), one minute
+   * at a time once stream time is two minutes past it: "fewer" declared 8 GPUs and shows 4; "idle"
+   * logs steps on 4 GPUs at 2% utilization; "honest" shows its 4 (one without a utilization
+   * reading, which is not taken for idle); "unlabelled" has no sample naming it and is not judged.
+   */
+  @Test
+  void runsAreJudgedAgainstTheGpusSeenWorkingForThem() {
+    long b = 60_000_000; // 1970-01-01T16:40:00Z, a whole minute
+    declare("fewer", 8, b);
+    declare("idle", 4, b);
+    declare("honest", 4, b);
+    declare("unlabelled", 4, b);
+    for (int g = 0; g < 4; g++) {
+      runGpu("fewer", "GPU-f" + g, 90.0, b + 1_000);
+      runGpu("idle", "GPU-i" + g, 2.0, b + 1_000);
+      runGpu("honest", "GPU-h" + g, g == 3 ? null : 90.0, b + 1_000);
+    }
+    for (int i = 1; i <= 3; i++) {
+      for (String run : List.of("fewer", "idle", "honest", "unlabelled")) {
+        runStep(run, i, b + i * 10_000);
+      }
+    }
+    assertThat(alerts.isEmpty()).as("nothing judged before the minute settles").isTrue();
+    runStep("honest", 4, b + 130_000); // stream time two minutes past the minute's end
+    List<Alert> out = alerts.readValuesToList();
+    assertThat(out)
+        .extracting(
+            a -> a.getKind() + " " + a.getState() + " " + a.getSubject() + ": " + a.getMessage())
+        .containsExactlyInAnyOrder(
+            "GPU_COUNT_MISMATCH OPEN fewer: declared 8 GPUs, 4 seen working for the run in the"
+                + " minute from 1970-01-01T16:40:00Z (tolerance 10%)",
+            "TOKENS_ON_IDLE_GPUS OPEN idle: 3 steps logged in the minute from"
+                + " 1970-01-01T16:40:00Z while the run's 4 GPUs seen were idle (all under 10.0%"
+                + " utilization)");
+    assertThat(out)
+        .filteredOn(a -> a.getKind() == AlertKind.TOKENS_ON_IDLE_GPUS)
+        .extracting(Alert::getSeverity)
+        .containsExactly(AlertSeverity.CRITICAL);
+  }
+
+  private void declare(String run, int gpus, long ts) {
+    lifecycle.pipeInput(
+        "upstage/" + run,
+        RunLifecycle.newBuilder()
+            .setTeam("upstage")
+            .setRunId(run)
+            .setTsMs(ts)
+            .setKind(RunEventKind.STARTED)
+            .setSpec(
+                kai.telemetry.events.ModelSpec.newBuilder()
+                    .setModelName("m")
+                    .setParameters(1_000_000)
+                    .setLayers(2)
+                    .setHeads(2)
+                    .setHeadDim(8)
+                    .setSeqLen(16)
+                    .setPlannedTokens(1_000_000)
+                    .setGpuCount(gpus)
+                    .setGpuType("H100")
+                    .build())
+            .build(),
+        ts);
+  }
+
+  private void runGpu(String run, String uuid, Double util, long ts) {
+    samples.pipeInput(
+        uuid,
+        GpuSample.newBuilder()
+            .setTeam("upstage")
+            .setCluster("up-c1")
+            .setNode("n1")
+            .setGpuUuid(uuid)
+            .setGpuIndex(0)
+            .setTsMs(ts)
+            .setUtilizationPct(util)
+            .setRunId(run)
+            .build(),
+        ts);
+  }
+
+  private void runStep(String run, long step, long ts) {
+    steps.pipeInput(
+        "upstage/" + run,
+        TrainingStep.newBuilder()
+            .setTeam("upstage")
+            .setRunId(run)
+            .setStep(step)
+            .setTsMs(ts)
+            .setLoss(2.0)
+            .build(),
+        ts);
   }
 }

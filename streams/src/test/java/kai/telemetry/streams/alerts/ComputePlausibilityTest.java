@@ -80,7 +80,7 @@ class ComputePlausibilityTest {
                 minuteSerde,
                 alertSerde,
                 new AlertsJob.Settings(
-                    3_600_000, 3_600_000, 10.0, 3, 60_000, 3_600_000, 86_400_000, 1.0)),
+                    3_600_000, 3_600_000, 10.0, 3, 60_000, 3_600_000, 86_400_000, 1.0, 0.1)),
             props,
             Instant.ofEpochMilli(T0));
     steps =
