@@ -81,11 +81,16 @@ ANY LEFT JOIN
 -- carry the run's id in the minute (dcgm-exporter's pod or run label, the collector's run
 -- setting). mfu_observed = mfu x gpus_declared / gpus_observed: a run on fewer GPUs than it
 -- declared used each of them harder. NULL where no sample names the run or no spec was declared.
+-- The run's compute ledger for the minute, in GPU-hours: declared (its GPUs for the minute),
+-- metered (the GPUs seen) and implied by its claim (mfu x declared GPUs / 60: what the claimed
+-- tokens need at 100% MFU).
 CREATE VIEW IF NOT EXISTS ${db}.v_run_mfu AS
 SELECT team, run_id, window_start_ms, toDateTime(intDiv(window_start_ms, 1000)) AS window_start,
     mfu AS mfu_declared, gpus_declared, gpus_observed,
     if(gpus_observed > 0 AND gpus_declared > 0 AND isNotNull(mfu),
-        mfu * gpus_declared / gpus_observed, NULL) AS mfu_observed
+        mfu * gpus_declared / gpus_observed, NULL) AS mfu_observed,
+    gpus_declared / 60 AS declared_gpu_hours, gpus_observed / 60 AS metered_gpu_hours,
+    if(isNotNull(mfu), mfu * gpus_declared / 60, NULL) AS implied_gpu_hours
 FROM
 (
     SELECT team, run_id, window_start_ms, mfu, gpus_declared

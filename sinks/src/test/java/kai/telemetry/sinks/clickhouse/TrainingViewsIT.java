@@ -147,7 +147,8 @@ class TrainingViewsIT {
     List<String> mfu =
         rows(
             engine,
-            "SELECT team, mfu_declared, gpus_declared, gpus_observed, mfu_observed FROM "
+            "SELECT team, mfu_declared, gpus_declared, gpus_observed, mfu_observed,"
+                + " declared_gpu_hours, metered_gpu_hours, implied_gpu_hours FROM "
                 + db
                 + ".v_run_mfu ORDER BY team");
     assertThat(mfu).hasSize(2);
@@ -155,6 +156,10 @@ class TrainingViewsIT {
     assertThat(ma[2]).isEqualTo("8");
     assertThat(ma[3]).isEqualTo("4");
     assertThat(Double.parseDouble(ma[4])).isCloseTo(0.8, within(1e-12));
+    // Its ledger for the minute: 8/60 declared, 4/60 metered, 0.4 x 8 / 60 implied GPU-hours.
+    assertThat(Double.parseDouble(ma[5])).isCloseTo(8.0 / 60, within(1e-12));
+    assertThat(Double.parseDouble(ma[6])).isCloseTo(4.0 / 60, within(1e-12));
+    assertThat(Double.parseDouble(ma[7])).isCloseTo(0.4 * 8 / 60, within(1e-12));
     String[] mb = mfu.get(1).split("\t");
     assertThat(mb[3]).isEqualTo("1");
     assertThat(mb[4]).isEqualTo("\\N"); // no declared spec, no MFU
