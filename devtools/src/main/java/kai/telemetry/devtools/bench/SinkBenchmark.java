@@ -220,7 +220,8 @@ public final class SinkBenchmark {
             + spikeStep(steps)
             + ", 5.0, 0.0), 1.0, 'bench'"
             + " FROM system.numbers LIMIT "
-            + steps);
+            + steps,
+        java.time.Duration.ofMinutes(10));
     System.out.printf(
         "training run of %,d steps written (curves included) in %.1f s%n",
         steps, (System.nanoTime() - t0) / 1e9);
@@ -255,6 +256,27 @@ public final class SinkBenchmark {
         spike > 6.0 ? "kept" : "LOST: hidden by downsampling",
         ms.get(ms.size() / 2),
         ms.get(ms.size() - 1));
+
+    // The same curve smoothed at query time, as the dashboard draws it (W&B's time-weighted EMA).
+    String smoothed =
+        kai.telemetry.sinks.clickhouse.CurveSmoothing.sql(
+            "SELECT 'upstage/bench-run' AS run, x, loss_last, loss_min, loss_max FROM ("
+                + sql
+                + ")",
+            "'twema'",
+            "0.9");
+    List<Double> sms = new ArrayList<>();
+    int smoothedPoints = 0;
+    for (int i = 0; i < 20; i++) {
+      long q0 = System.nanoTime();
+      smoothedPoints = ch.execute(smoothed + " FORMAT TabSeparated").split("\n").length;
+      sms.add((System.nanoTime() - q0) / 1e6);
+    }
+    sms.sort(Double::compare);
+    System.out.printf(
+        "smoothed curve query (twema, weight 0.9): %d points; median %.1f ms, slowest %.1f ms over"
+            + " 20 runs%n",
+        smoothedPoints, sms.get(sms.size() / 2), sms.get(sms.size() - 1));
   }
 
   /** Where the injected loss spike (+5) sits: late in the run, inside one bucket of any width. */

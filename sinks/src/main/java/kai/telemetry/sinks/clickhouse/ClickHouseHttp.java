@@ -67,9 +67,14 @@ public final class ClickHouseHttp implements AutoCloseable {
 
   /** Runs {@code sql} and returns the raw answer; fails with ClickHouse's message. */
   public String execute(String sql) {
+    return execute(sql, Duration.ofSeconds(30));
+  }
+
+  /** As {@link #execute(String)}, waiting at most {@code timeout} (a bulk load may take longer). */
+  public String execute(String sql, Duration timeout) {
     HttpRequest request =
         HttpRequest.newBuilder(URI.create(baseUrl + "/"))
-            .timeout(Duration.ofSeconds(30))
+            .timeout(timeout)
             .header("Authorization", authorization)
             .POST(HttpRequest.BodyPublishers.ofString(sql, StandardCharsets.UTF_8))
             .build();
