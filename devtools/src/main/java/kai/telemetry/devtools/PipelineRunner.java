@@ -232,6 +232,11 @@ public final class PipelineRunner implements AutoCloseable {
     }
   }
 
+  /** Each stage's consumer lag, summed over its partitions. */
+  public Map<String, Long> lag(org.apache.kafka.clients.admin.Admin admin) {
+    return PipelineHealth.lag(admin, stages);
+  }
+
   public boolean healthy() {
     return sinkThread.isAlive() && jobs.stream().allMatch(j -> j.state().isRunningOrRebalancing());
   }

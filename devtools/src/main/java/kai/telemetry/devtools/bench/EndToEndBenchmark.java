@@ -1,0 +1,412 @@
+package kai.telemetry.devtools.bench;
+
+import java.nio.file.Files;
+import java.nio.file.Path;
+import java.time.Duration;
+import java.util.ArrayList;
+import java.util.List;
+import java.util.Locale;
+import java.util.Map;
+import java.util.concurrent.ConcurrentHashMap;
+import java.util.concurrent.ConcurrentSkipListMap;
+import java.util.concurrent.atomic.AtomicBoolean;
+import java.util.concurrent.atomic.AtomicLong;
+import kai.telemetry.devtools.PipelineRunner;
+import kai.telemetry.events.GpuSample;
+import kai.telemetry.events.TrainingStep;
+import kai.telemetry.producers.collect.CollectorConfig;
+import kai.telemetry.producers.program.ProgramFile;
+import kai.telemetry.producers.program.Team;
+import kai.telemetry.schemas.Keys;
+import kai.telemetry.schemas.Topics;
+import kai.telemetry.schemas.registry.AvroSerializer;
+import kai.telemetry.sinks.clickhouse.ClickHouseHttp;
+import kai.telemetry.stack.LocalStack;
+import kai.telemetry.stack.StackHome;
+import org.apache.avro.specific.SpecificRecord;
+import org.apache.kafka.clients.admin.Admin;
+import org.apache.kafka.clients.producer.KafkaProducer;
+import org.apache.kafka.clients.producer.ProducerRecord;
+import org.apache.kafka.common.serialization.ByteArraySerializer;
+import org.apache.kafka.common.serialization.StringSerializer;
+
+/**
+ * The whole pipeline under a fixed offered load, as the ministry sees it: each team's GPUs send a
+ * sample a second into the team's intake (stamped with the time sent), each team's run a step a
+ * second, through the intake job, the four KPI jobs and the sink into ClickHouse. Every second it
+ * measures freshness: for the current minute, how many samples ClickHouse can answer for (raw rows;
+ * and counted in the teams' fleet minutes) against what had been sent by when, so the delay of the
+ * newest sample reflected is read off the send times. Every five seconds it reads each stage's
+ * consumer lag. At the end: landed against offered, lag first and last (flat or growing), freshness
+ * percentiles, and CPU time and peak RSS of each process. {@code rates=a,b,c} ramps: each rate in
+ * turn, reporting the highest with bounded lag.
+ *
+ * <p>Arguments: {@code rates=N[,N...]} samples/s (default 2000), {@code seconds=N} per rate
+ * (default 120). Here the jobs, the sink, the broker and the load run in this JVM; the registry and
+ * ClickHouse are processes of their own.
+ */
+public final class EndToEndBenchmark {
+  private EndToEndBenchmark() {}
+
+  /** Per second of the run: freshness of raw rows and of KPI rows, in ms (-1: not measured). */
+  private record Probe(long rawMs, long kpiMs) {}
+
+  public static void main(String[] args) throws Exception {
+    Map<String, String> a = BenchInput.arguments(args);
+    List<Integer> rates = new ArrayList<>();
+    for (String r : a.getOrDefault("rates", "2000").split(",")) {
+      rates.add(Integer.parseInt(r.strip()));
+    }
+    int seconds = Integer.parseInt(a.getOrDefault("seconds", "120"));
+    StackHome home = StackHome.locate();
+    Path dir = home.dir().resolve("bench/e2e-" + ProcessHandle.current().pid());
+    List<String> summary = new ArrayList<>();
+    int highestBounded = -1;
+    try (LocalStack stack = LocalStack.start(home, dir, LocalStack.StackPorts.free());
+        Admin admin = stack.kafka().admin();
+        ClickHouseHttp ch = new ClickHouseHttp(stack.clickhouse().httpUrl())) {
+      for (int round = 0; round < rates.size(); round++) {
+        int rate = rates.get(round);
+        String prefix = "e2e" + round + ".";
+        String db = "e2e" + round;
+        try (PipelineRunner pipeline =
+            PipelineRunner.start(
+                stack,
+                new PipelineRunner.Options(
+                    prefix,
+                    db,
+                    Duration.ofMinutes(2),
+                    Files.createDirectories(dir.resolve(db)),
+                    0))) {
+          String line = runAt(rate, seconds, pipeline, admin, ch, prefix, db);
+          summary.add(line);
+          if (line.contains("lag bounded")) {
+            highestBounded = Math.max(highestBounded, rate);
+          }
+        }
+      }
+      System.out.println();
+      System.out.println("bench-e2e summary (" + seconds + " s per rate):");
+      summary.forEach(l -> System.out.println("  " + l));
+      System.out.println(
+          highestBounded < 0
+              ? "  no rate tried kept its lag bounded"
+              : "  highest offered rate with bounded lag: " + highestBounded + " samples/s");
+      System.out.println("  processes (CPU seconds, peak RSS):");
+      processes().forEach(p -> System.out.println("    " + p));
+    }
+  }
+
+  private static String runAt(
+      int rate,
+      int seconds,
+      PipelineRunner pipeline,
+      Admin admin,
+      ClickHouseHttp ch,
+      String prefix,
+      String db)
+      throws Exception {
+    Topics topics = Topics.withPrefix(prefix);
+    List<String> teams = ProgramFile.launchDefault().activeTeams().stream().map(Team::id).toList();
+    int gpusPerTeam = Math.max(1, rate / teams.size());
+    // Sent so far per minute: send time -> cumulative count (all teams).
+    Map<Long, ConcurrentSkipListMap<Long, Long>> sent = new ConcurrentHashMap<>();
+    AtomicLong total = new AtomicLong();
+    AtomicBoolean stop = new AtomicBoolean();
+    Thread load =
+        new Thread(
+            () -> produce(pipeline, topics, teams, gpusPerTeam, rate, seconds, sent, total, stop),
+            "e2e-load");
+    System.out.printf(
+        Locale.ROOT,
+        "bench-e2e: offering %,d GPU samples/s (%d teams x %,d GPUs, one sample a second each)"
+            + " and %d steps/s for %d s%n",
+        gpusPerTeam * teams.size(),
+        teams.size(),
+        gpusPerTeam,
+        teams.size(),
+        seconds);
+    long start = System.currentTimeMillis();
+    load.start();
+    List<Probe> probes = new ArrayList<>();
+    List<Long> lagTotals = new ArrayList<>();
+    long nextLag = start;
+    while (load.isAlive()) {
+      Thread.sleep(1000);
+      long now = System.currentTimeMillis();
+      long minute = now - Math.floorMod(now, 60_000L);
+      long inMinute = now - minute;
+      if (inMinute > 5_000) { // the first seconds of a minute hold too few samples to read
+        long raw = count(ch, "SELECT count() FROM " + db + ".gpu_samples WHERE ts_ms >= " + minute);
+        long kpi =
+            count(
+                ch,
+                "SELECT sum(samples) FROM "
+                    + db
+                    + ".team_fleet_1m FINAL WHERE window_start_ms = "
+                    + minute);
+        probes.add(
+            new Probe(
+                raw < 0 ? -1 : delay(sent.get(minute), raw, now),
+                kpi < 0 ? -1 : delay(sent.get(minute), kpi, now)));
+      }
+      if (now >= nextLag) {
+        Map<String, Long> lag = pipeline.lag(admin);
+        long sum = lag.values().stream().mapToLong(Long::longValue).sum();
+        lagTotals.add(sum);
+        System.out.printf(
+            Locale.ROOT, "  t=%3d s  sent %,d  lag %s%n", (now - start) / 1000, total.get(), lag);
+        nextLag = now + 5_000;
+      }
+    }
+    long sentTotal = total.get();
+    long elapsed = System.currentTimeMillis() - start;
+    // Drain: how long until every sample is a row.
+    long drainStart = System.currentTimeMillis();
+    long landed = 0;
+    while (System.currentTimeMillis() - drainStart < 120_000) {
+      landed = Math.max(landed, count(ch, "SELECT count() FROM " + db + ".gpu_samples"));
+      if (landed >= sentTotal) {
+        break;
+      }
+      Thread.sleep(500);
+    }
+    long drainMs = System.currentTimeMillis() - drainStart;
+    boolean bounded = bounded(lagTotals, rate);
+    String line =
+        String.format(
+            Locale.ROOT,
+            "offered %,d/s: sent %,d in %.0f s (%,.0f/s), landed %,d (%s), drained %.1f s after"
+                + " the load stopped; lag first/middle/last %s, %s; raw-row freshness %s; fleet-KPI"
+                + " freshness %s",
+            rate,
+            sentTotal,
+            elapsed / 1000.0,
+            sentTotal * 1000.0 / elapsed,
+            landed,
+            landed >= sentTotal ? "all" : "MISSING " + (sentTotal - landed),
+            drainMs / 1000.0,
+            lagTotals.isEmpty()
+                ? "-"
+                : lagTotals.get(0)
+                    + "/"
+                    + lagTotals.get(lagTotals.size() / 2)
+                    + "/"
+                    + lagTotals.get(lagTotals.size() - 1),
+            bounded ? "lag bounded" : "lag GROWING",
+            percentiles(probes.stream().map(Probe::rawMs).toList()),
+            percentiles(probes.stream().map(Probe::kpiMs).toList()));
+    System.out.println("bench-e2e: " + line);
+    return line;
+  }
+
+  /**
+   * How far behind now the newest sample is that {@code counted} covers: the send time of the last
+   * point at which no more than {@code counted} had been sent (-1 when nothing was sent yet).
+   */
+  static long delay(ConcurrentSkipListMap<Long, Long> sentByTime, long counted, long now) {
+    if (sentByTime == null || sentByTime.isEmpty()) {
+      return -1;
+    }
+    long covered = Long.MIN_VALUE;
+    for (Map.Entry<Long, Long> e : sentByTime.entrySet()) {
+      if (e.getValue() <= counted) {
+        covered = e.getKey();
+      } else {
+        break;
+      }
+    }
+    return covered == Long.MIN_VALUE ? now - sentByTime.firstKey() : now - covered;
+  }
+
+  /**
+   * Lag is bounded when the last third's mean is no more than the middle third's plus 2 s of input.
+   */
+  static boolean bounded(List<Long> lag, int rate) {
+    if (lag.size() < 3) {
+      return lag.isEmpty() || lag.get(lag.size() - 1) <= 2L * rate;
+    }
+    int third = lag.size() / 3;
+    double middle =
+        lag.subList(third, 2 * third).stream().mapToLong(Long::longValue).average().orElse(0);
+    double last =
+        lag.subList(2 * third, lag.size()).stream().mapToLong(Long::longValue).average().orElse(0);
+    return last <= middle + 2.0 * rate;
+  }
+
+  static String percentiles(List<Long> ms) {
+    List<Long> v = new ArrayList<>(ms.stream().filter(x -> x >= 0).toList());
+    if (v.isEmpty()) {
+      return "not measured";
+    }
+    v.sort(Long::compare);
+    return String.format(
+        Locale.ROOT,
+        "p50 %.1f s, p95 %.1f s, p99 %.1f s, max %.1f s (%d probes)",
+        v.get((int) (v.size() * 0.50)) / 1000.0,
+        v.get(Math.min(v.size() - 1, (int) (v.size() * 0.95))) / 1000.0,
+        v.get(Math.min(v.size() - 1, (int) (v.size() * 0.99))) / 1000.0,
+        v.get(v.size() - 1) / 1000.0,
+        v.size());
+  }
+
+  private static void produce(
+      PipelineRunner pipeline,
+      Topics topics,
+      List<String> teams,
+      int gpusPerTeam,
+      int rate,
+      int seconds,
+      Map<Long, ConcurrentSkipListMap<Long, Long>> sent,
+      AtomicLong total,
+      AtomicBoolean stop) {
+    List<KafkaProducer<String, byte[]>> producers = new ArrayList<>();
+    List<AvroSerializer<SpecificRecord>> serializers = new ArrayList<>();
+    try {
+      for (String team : teams) {
+        Map<String, Object> s = pipeline.teamSettings(team);
+        s.put(CollectorConfig.TEAM, team);
+        CollectorConfig c = new CollectorConfig(s);
+        producers.add(
+            new KafkaProducer<>(
+                c.producerConfig("e2e-load-" + team, null),
+                new StringSerializer(),
+                new ByteArraySerializer()));
+        AvroSerializer<SpecificRecord> avro = new AvroSerializer<>();
+        avro.configure(c.serdeConfig(), false);
+        serializers.add(avro);
+      }
+      long start = System.currentTimeMillis();
+      long end = start + seconds * 1000L;
+      int perTick = Math.max(1, gpusPerTeam / 10); // per team, every 100 ms
+      int[] next = new int[teams.size()];
+      long step = 0;
+      for (long tick = start; tick < end && !stop.get(); tick += 100) {
+        long wait = tick - System.currentTimeMillis();
+        if (wait > 0) {
+          Thread.sleep(wait);
+        }
+        long now = System.currentTimeMillis();
+        for (int t = 0; t < teams.size(); t++) {
+          String team = teams.get(t);
+          String samples = topics.team(team).gpuSamples.name();
+          for (int i = 0; i < perTick; i++) {
+            int g = next[t]++ % gpusPerTeam;
+            String gpu = "GPU-e2e-" + t + "-" + g;
+            GpuSample s =
+                GpuSample.newBuilder()
+                    .setTeam(team)
+                    .setCluster(team + "-c1")
+                    .setNode("node-" + (g / 8))
+                    .setGpuUuid(gpu)
+                    .setGpuIndex(g % 8)
+                    .setTsMs(now)
+                    .setUtilizationPct(50.0 + (g % 50))
+                    .setPowerW(500.0)
+                    .build();
+            producers
+                .get(t)
+                .send(
+                    new ProducerRecord<>(
+                        samples, null, now, gpu, serializers.get(t).serialize(samples, s)));
+          }
+          if (tick % 1000 < 100) { // a step a second per team's run
+            String steps = topics.team(team).trainingSteps.name();
+            TrainingStep st =
+                TrainingStep.newBuilder()
+                    .setTeam(team)
+                    .setRunId("e2e-run")
+                    .setStep(++step)
+                    .setTsMs(now)
+                    .setTokens(step * 4_194_304L)
+                    .setLoss(2.0)
+                    .setTokensPerSec(4_194_304.0)
+                    .build();
+            producers
+                .get(t)
+                .send(
+                    new ProducerRecord<>(
+                        steps,
+                        null,
+                        now,
+                        Keys.of(team, "e2e-run"),
+                        serializers.get(t).serialize(steps, st)));
+          }
+        }
+        long minute = now - Math.floorMod(now, 60_000L);
+        long count = total.addAndGet((long) perTick * teams.size());
+        sent.computeIfAbsent(minute, m -> new ConcurrentSkipListMap<>())
+            .put(now, count - sentBefore(sent, minute));
+      }
+      producers.forEach(KafkaProducer::flush);
+    } catch (InterruptedException e) {
+      Thread.currentThread().interrupt();
+    } finally {
+      producers.forEach(KafkaProducer::close);
+      serializers.forEach(AvroSerializer::close);
+    }
+  }
+
+  /** Samples sent in minutes before {@code minute}. */
+  private static long sentBefore(Map<Long, ConcurrentSkipListMap<Long, Long>> sent, long minute) {
+    long n = 0;
+    for (Map.Entry<Long, ConcurrentSkipListMap<Long, Long>> e : sent.entrySet()) {
+      if (e.getKey() < minute && !e.getValue().isEmpty()) {
+        n += e.getValue().lastEntry().getValue();
+      }
+    }
+    return n;
+  }
+
+  /** The count, or -1 when ClickHouse did not answer (a probe not taken, never a zero). */
+  private static long count(ClickHouseHttp ch, String sql) {
+    try {
+      try {
+        return ch.count(sql);
+      } catch (RuntimeException stale) {
+        return ch.count(sql); // once more: an idle keep-alive connection the server closed
+      }
+    } catch (RuntimeException e) {
+      System.out.println("  probe failed: " + e.getMessage().lines().findFirst().orElse(""));
+      return -1;
+    }
+  }
+
+  /** This JVM and its child processes: CPU seconds and peak RSS, from /proc. */
+  static List<String> processes() {
+    List<String> out = new ArrayList<>();
+    List<ProcessHandle> all = new ArrayList<>();
+    all.add(ProcessHandle.current());
+    ProcessHandle.current().descendants().forEach(all::add);
+    for (ProcessHandle p : all) {
+      try {
+        String status = Files.readString(Path.of("/proc/" + p.pid() + "/status"));
+        String hwm =
+            status.lines().filter(l -> l.startsWith("VmHWM:")).findFirst().orElse("VmHWM: ?");
+        String[] stat =
+            Files.readString(Path.of("/proc/" + p.pid() + "/stat")).split("\\) ")[1].split(" ");
+        double cpu = (Long.parseLong(stat[11]) + Long.parseLong(stat[12])) / 100.0;
+        String cmd = p.info().commandLine().orElse("?");
+        String name =
+            p.pid() == ProcessHandle.current().pid()
+                ? "this JVM (broker, intake and KPI jobs, sink, load)"
+                : cmd.contains("clickhouse")
+                    ? "ClickHouse"
+                    : cmd.contains("apicurio") || cmd.contains("registry")
+                        ? "schema registry"
+                        : cmd.length() > 60 ? cmd.substring(0, 60) : cmd;
+        out.add(
+            String.format(
+                Locale.ROOT,
+                "%s (pid %d): %.1f CPU s, peak RSS %s",
+                name,
+                p.pid(),
+                cpu,
+                hwm.replace("VmHWM:", "").strip()));
+      } catch (Exception e) {
+        // a process that ended meanwhile
+      }
+    }
+    return out;
+  }
+}
