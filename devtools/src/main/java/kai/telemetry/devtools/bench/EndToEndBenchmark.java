@@ -46,6 +46,9 @@ import org.apache.kafka.common.serialization.StringSerializer;
  * ClickHouse are processes of their own.
  */
 public final class EndToEndBenchmark {
+  /** The launch program's allocation per team: more distinct GPUs would be quarantined. */
+  private static final int GPUS_PER_TEAM_MAX = 1_000;
+
   private EndToEndBenchmark() {}
 
   /** Per second of the run: freshness of raw rows and of KPI rows, in ms (-1: not measured). */
@@ -108,22 +111,28 @@ public final class EndToEndBenchmark {
       throws Exception {
     Topics topics = Topics.withPrefix(prefix);
     List<String> teams = ProgramFile.launchDefault().activeTeams().stream().map(Team::id).toList();
-    int gpusPerTeam = Math.max(1, rate / teams.size());
+    // One sample a second per GPU, up to each team's allocation in the launch program (1,000);
+    // past it the GPUs send more often, since the intake cuts a team's distinct GPUs at its
+    // allocation (intake.gpu.margin).
+    int perTeam = Math.max(1, rate / teams.size());
+    int gpusPerTeam = Math.min(perTeam, GPUS_PER_TEAM_MAX);
     // Sent so far per minute: send time -> cumulative count (all teams).
     Map<Long, ConcurrentSkipListMap<Long, Long>> sent = new ConcurrentHashMap<>();
     AtomicLong total = new AtomicLong();
     AtomicBoolean stop = new AtomicBoolean();
     Thread load =
         new Thread(
-            () -> produce(pipeline, topics, teams, gpusPerTeam, rate, seconds, sent, total, stop),
+            () ->
+                produce(pipeline, topics, teams, gpusPerTeam, perTeam, seconds, sent, total, stop),
             "e2e-load");
     System.out.printf(
         Locale.ROOT,
-        "bench-e2e: offering %,d GPU samples/s (%d teams x %,d GPUs, one sample a second each)"
-            + " and %d steps/s for %d s%n",
-        gpusPerTeam * teams.size(),
+        "bench-e2e: offering %,d GPU samples/s (%d teams x %,d GPUs, %.1f samples a second"
+            + " each) and %d steps/s for %d s%n",
+        perTeam * teams.size(),
         teams.size(),
         gpusPerTeam,
+        perTeam / (double) gpusPerTeam,
         teams.size(),
         seconds);
     long start = System.currentTimeMillis();
@@ -184,7 +193,9 @@ public final class EndToEndBenchmark {
             elapsed / 1000.0,
             sentTotal * 1000.0 / elapsed,
             landed,
-            landed >= sentTotal ? "all" : "MISSING " + (sentTotal - landed),
+            landed >= sentTotal
+                ? "all"
+                : (sentTotal - landed) + " not landed 120 s after the load stopped",
             drainMs / 1000.0,
             lagTotals.isEmpty()
                 ? "-"
@@ -255,7 +266,7 @@ public final class EndToEndBenchmark {
       Topics topics,
       List<String> teams,
       int gpusPerTeam,
-      int rate,
+      int perTeam,
       int seconds,
       Map<Long, ConcurrentSkipListMap<Long, Long>> sent,
       AtomicLong total,
@@ -278,7 +289,7 @@ public final class EndToEndBenchmark {
       }
       long start = System.currentTimeMillis();
       long end = start + seconds * 1000L;
-      int perTick = Math.max(1, gpusPerTeam / 10); // per team, every 100 ms
+      int perTick = Math.max(1, perTeam / 10); // per team, every 100 ms
       int[] next = new int[teams.size()];
       long step = 0;
       for (long tick = start; tick < end && !stop.get(); tick += 100) {
