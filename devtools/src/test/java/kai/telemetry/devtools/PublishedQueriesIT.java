@@ -217,7 +217,10 @@ class PublishedQueriesIT {
             assertThat(raw)
                 .as(where)
                 .isEqualTo(
-                    CurveSmoothing.sql(inner, "'${smoothing_method}'", "${smoothing_weight}"));
+                    CurveSmoothing.sql(
+                        inner,
+                        "${smoothing_method:singlequote}",
+                        "toFloat64OrZero(${smoothing_weight:singlequote})"));
           }
           String sql = GrafanaSql.expand(raw, from, to, vars);
           String[] lines = chdb.query(sql, "TabSeparatedWithNames").split("\n");

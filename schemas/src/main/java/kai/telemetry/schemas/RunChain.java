@@ -142,11 +142,19 @@ public final class RunChain {
    * the table), each given by its hashed fields plus {@code event_hash}; returns the first break.
    * An event breaks the chain when its content does not match its own hash (it was changed), or
    * when it does not name the event before it as its predecessor (an event between them was
-   * removed, or the two were reordered); the first event must name none.
+   * removed, or the two were reordered); the first event must name none. Leading events without
+   * hashes (recorded before chains) are passed over; an unhashed event after the chain began breaks
+   * it.
    */
   public static Optional<Break> verify(List<Map<String, String>> events) {
     String previous = null;
-    for (int i = 0; i < events.size(); i++) {
+    // A run begun before chains: its first events carry no hashes and are not part of the chain,
+    // which starts at the first event that has one (and names no predecessor).
+    int first = 0;
+    while (first < events.size() && events.get(first).get("event_hash") == null) {
+      first++;
+    }
+    for (int i = first; i < events.size(); i++) {
       Map<String, String> e = events.get(i);
       String recorded = e.get("event_hash");
       if (recorded == null) {
@@ -157,12 +165,12 @@ public final class RunChain {
             new Break(i, describe(i, e) + " was changed: its content does not match its hash"));
       }
       String prev = e.get("prev_hash");
-      if (i == 0 ? prev != null : !recorded(previous).equals(prev == null ? "" : prev)) {
+      if (i == first ? prev != null : !recorded(previous).equals(prev == null ? "" : prev)) {
         return Optional.of(
             new Break(
                 i,
                 describe(i, e)
-                    + (i == 0
+                    + (i == first
                         ? " names a predecessor, but no earlier event of the run is recorded:"
                             + " the run's first events were removed"
                         : " does not follow event #"

@@ -5,6 +5,10 @@ import java.util.ArrayList;
 import java.util.List;
 import kai.telemetry.events.BenchmarkResult;
 import kai.telemetry.events.GpuSample;
+import kai.telemetry.events.ModelSpec;
+import kai.telemetry.events.RunLifecycle;
+import kai.telemetry.events.RunProvenance;
+import kai.telemetry.events.ThirdPartyComponent;
 import kai.telemetry.events.TrainingScalar;
 import kai.telemetry.events.TrainingStep;
 
@@ -95,6 +99,91 @@ public final class Validation {
     Ids.team(why, r.getTeam());
     Ids.id(why, "benchmark", r.getBenchmark());
     return why;
+  }
+
+  /** Longest free text a run declares (names, sources, licenses, a reason). */
+  public static final int MAX_DECLARED_TEXT = 512;
+
+  /** Most third-party components a run declares. */
+  public static final int MAX_COMPONENTS = 64;
+
+  private static final java.util.regex.Pattern SHA256 =
+      java.util.regex.Pattern.compile("sha256:[0-9a-f]{64}");
+
+  /**
+   * A run lifecycle event: its time, ids, step, the spec's numbers (positive) and names, the
+   * provenance (init scratch or base_model, text and component counts capped) and the chain's
+   * hashes (sha256:<64 hex>), so that no team can land a spec that breaks the KPIs or a declaration
+   * of unbounded size.
+   */
+  public static List<String> check(RunLifecycle l, long nowMs) {
+    List<String> why = new ArrayList<>();
+    time(why, l.getTsMs(), nowMs);
+    Ids.team(why, l.getTeam());
+    Ids.id(why, "run_id", l.getRunId());
+    if (l.getStep() != null && l.getStep() < 0) {
+      why.add("step " + l.getStep() + " is negative");
+    }
+    text(why, "reason", l.getReason());
+    hash(why, "checkpoint_hash", l.getCheckpointHash());
+    hash(why, "prev_hash", l.getPrevHash());
+    hash(why, "event_hash", l.getEventHash());
+    ModelSpec s = l.getSpec();
+    if (s != null) {
+      text(why, "spec.model_name", s.getModelName());
+      text(why, "spec.gpu_type", s.getGpuType());
+      positive(why, "spec.parameters", s.getParameters());
+      positive(why, "spec.layers", s.getLayers());
+      positive(why, "spec.heads", s.getHeads());
+      positive(why, "spec.head_dim", s.getHeadDim());
+      positive(why, "spec.seq_len", s.getSeqLen());
+      positive(why, "spec.planned_tokens", s.getPlannedTokens());
+      positive(why, "spec.gpu_count", s.getGpuCount());
+    }
+    RunProvenance p = l.getProvenance();
+    if (p != null) {
+      if (!"scratch".equals(p.getInit()) && !"base_model".equals(p.getInit())) {
+        why.add("provenance.init " + Ids.shown(p.getInit()) + " is not scratch or base_model");
+      }
+      if ("base_model".equals(p.getInit())
+          && (p.getBaseModel() == null || p.getBaseModelHash() == null)) {
+        why.add("a run from a base model names it and its hash (base_model, base_model_hash)");
+      }
+      text(why, "provenance.base_model", p.getBaseModel());
+      text(why, "provenance.base_model_hash", p.getBaseModelHash());
+      text(why, "provenance.tokenizer", p.getTokenizer());
+      text(why, "provenance.data_mixture_id", p.getDataMixtureId());
+      if (p.getComponents().size() > MAX_COMPONENTS) {
+        why.add(
+            p.getComponents().size() + " third-party components is more than " + MAX_COMPONENTS);
+      } else {
+        for (ThirdPartyComponent c : p.getComponents()) {
+          text(why, "component name", c.getName());
+          text(why, "component source", c.getSource());
+          text(why, "component license", c.getLicense());
+          text(why, "component hash", c.getHash());
+        }
+      }
+    }
+    return why;
+  }
+
+  private static void text(List<String> why, String field, CharSequence v) {
+    if (v != null && (v.length() == 0 || v.length() > MAX_DECLARED_TEXT)) {
+      why.add(field + " must be 1 to " + MAX_DECLARED_TEXT + " characters, got " + v.length());
+    }
+  }
+
+  private static void hash(List<String> why, String field, CharSequence v) {
+    if (v != null && !SHA256.matcher(v).matches()) {
+      why.add(field + " " + Ids.shown(v.toString()) + " is not sha256:<64 hex>");
+    }
+  }
+
+  private static void positive(List<String> why, String field, long v) {
+    if (v <= 0) {
+      why.add(field + " " + v + " is not positive");
+    }
   }
 
   private static void time(List<String> why, long tsMs, long nowMs) {

@@ -89,6 +89,23 @@ class RunChainTest {
                     + " removed"));
   }
 
+  @Test
+  void eventsRecordedBeforeChainsArePassedOverAndALaterUnhashedOneBreaks() {
+    List<Map<String, String>> events = asFields(chain());
+    Map<String, String> legacy = new LinkedHashMap<>(events.get(0));
+    legacy.put("event_hash", null);
+    legacy.put("ts_ms", "500");
+    events.add(0, legacy); // a run begun before chains: its first event has no hash
+    assertThat(RunChain.verify(events)).isEmpty();
+    Map<String, String> late = new LinkedHashMap<>(events.get(2));
+    late.put("event_hash", null);
+    events.set(2, late);
+    assertThat(RunChain.verify(events))
+        .hasValue(
+            new RunChain.Break(
+                2, "event #3 (CHECKPOINT_SAVED at ts_ms 2000, step 1000) carries no event_hash"));
+  }
+
   /** STARTED (from scratch, with a third-party encoder), checkpoint, interrupted, resumed, done. */
   static List<RunLifecycle> chain() {
     List<RunLifecycle> raw =

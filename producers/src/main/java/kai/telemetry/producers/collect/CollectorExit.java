@@ -8,7 +8,8 @@ import java.util.concurrent.TimeUnit;
  * How a collector's command ends: its summary on the console (not only in the log), and a non-zero
  * exit when it published nothing, so that a script or an operator sees at once that a file or an
  * endpoint landed nothing. A collector that runs until stopped ends the same way on SIGTERM: its
- * hook asks it to stop, waits for it to flush and print its summary, and the JVM exits (143).
+ * hook asks it to stop, waits for it to flush and print its summary, and the JVM exits (143). An
+ * importer, which ends with its input, has no hook: SIGTERM ends it at once.
  */
 public final class CollectorExit {
   /** How long SIGTERM's hook waits for a collector to flush what it read and say so. */
@@ -56,7 +57,11 @@ public final class CollectorExit {
    * nothing or failed (the reason on standard error, one line).
    */
   public static void run(String collector, Body body, List<String> notes) {
-    runUntilStopped(collector, stop -> body.run(), notes);
+    // No hook: an importer ends with its input, and SIGTERM ends it at once, as before.
+    int status = finish(collector, stop -> body.run(), new StopSignal(), notes);
+    if (status != 0) {
+      System.exit(status);
+    }
   }
 
   /**
@@ -84,23 +89,7 @@ public final class CollectorExit {
     Runtime.getRuntime().addShutdownHook(hook);
     int status;
     try {
-      EventPublisher.Totals totals = body.run(stop);
-      System.out.println(totals.summary());
-      notes.forEach(n -> System.out.println(collector + ": " + n));
-      status = totals.published() == 0 ? 1 : 0;
-      if (status != 0) {
-        System.err.println(
-            collector
-                + ": nothing was published"
-                + (totals.rejected() > 0
-                    ? " ("
-                        + totals.rejected()
-                        + " rejected: the reasons are in the log and the rejects topic)"
-                    : " (the input held no record this collector reads)"));
-      }
-    } catch (Exception e) {
-      System.err.println(collector + " failed: " + e.getMessage());
-      status = 1;
+      status = finish(collector, body, stop, notes);
     } finally {
       finished.countDown();
     }
@@ -111,6 +100,31 @@ public final class CollectorExit {
     }
     if (status != 0) {
       System.exit(status);
+    }
+  }
+
+  /** Runs {@code body}, prints its summary and notes; returns the exit status it earns. */
+  private static int finish(
+      String collector, StoppableBody body, StopSignal stop, List<String> notes) {
+    try {
+      EventPublisher.Totals totals = body.run(stop);
+      System.out.println(totals.summary());
+      notes.forEach(n -> System.out.println(collector + ": " + n));
+      if (totals.published() > 0) {
+        return 0;
+      }
+      System.err.println(
+          collector
+              + ": nothing was published"
+              + (totals.rejected() > 0
+                  ? " ("
+                      + totals.rejected()
+                      + " rejected: the reasons are in the log and the rejects topic)"
+                  : " (the input held no record this collector reads)"));
+      return 1;
+    } catch (Exception e) {
+      System.err.println(collector + " failed: " + e.getMessage());
+      return 1;
     }
   }
 }

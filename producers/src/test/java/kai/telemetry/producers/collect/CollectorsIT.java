@@ -498,6 +498,7 @@ class CollectorsIT {
     HttpServer server =
         HttpServer.create(new InetSocketAddress(InetAddress.getLoopbackAddress(), 0), 0);
     CountDownLatch stalledHit = new CountDownLatch(1);
+    CountDownLatch testDone = new CountDownLatch(1);
     server.createContext(
         "/stalled",
         ex -> {
@@ -506,13 +507,19 @@ class CollectorsIT {
           ex.getResponseBody().write("# HELP".getBytes(StandardCharsets.UTF_8));
           ex.getResponseBody().flush();
           try {
-            Thread.sleep(120_000);
+            testDone.await(); // stalls until the test is over
           } catch (InterruptedException e) {
             Thread.currentThread().interrupt();
           }
           ex.close();
         });
-    server.setExecutor(java.util.concurrent.Executors.newCachedThreadPool());
+    server.setExecutor(
+        java.util.concurrent.Executors.newCachedThreadPool(
+            r -> {
+              Thread t = new Thread(r, "stalled-exporter");
+              t.setDaemon(true);
+              return t;
+            }));
     server.start();
     List<Process> started = new ArrayList<>();
     try {
@@ -580,6 +587,7 @@ class CollectorsIT {
       assertThat(Files.readString(dir.resolve("dcgm.out"))).contains("dcgm-scraper: published 0");
     } finally {
       started.forEach(Process::destroyForcibly);
+      testDone.countDown();
       server.stop(0);
     }
   }

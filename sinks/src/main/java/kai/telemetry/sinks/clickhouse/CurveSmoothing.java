@@ -31,8 +31,11 @@ public final class CurveSmoothing {
    * SQL returning {@code run, x, loss_last, loss_min, loss_max, loss_smoothed} per point, by run
    * and x, over {@code points}: a query returning {@code run, x, loss_last, loss_min, loss_max}.
    *
-   * @param method a SQL expression of {@link #METHODS}' values, e.g. {@code 'twema'}
-   * @param weight a SQL expression of the weight in [0, 1), e.g. {@code 0.9}
+   * @param method a SQL expression of {@link #METHODS}' values, e.g. {@code 'twema'} (any other
+   *     value smooths as {@code ema})
+   * @param weight a SQL expression of the weight in [0, 1), e.g. {@code 0.9}; below 0 counts as 0,
+   *     above 0.999 as 0.999. Where a user types it (a dashboard variable), pass it as a quoted
+   *     literal read with {@code toFloat64OrZero}, never spliced in bare.
    */
   public static String sql(String points, String method, String weight) {
     String twema = "(" + method + ") = 'twema'";
@@ -82,11 +85,11 @@ public final class CurveSmoothing {
         "                    SELECT run, xs, ys, mins, maxs,",
         "                        if("
             + twema
-            + ", least(sqrt(toFloat64("
+            + ", least(sqrt(greatest(toFloat64("
             + weight
-            + ")), 0.999), least(toFloat64("
+            + "), 0)), 0.999), least(greatest(toFloat64("
             + weight
-            + "), 0.999)) AS k,",
+            + "), 0), 0.999)) AS k,",
         "                        -log(greatest(k, 1e-300)) AS l,",
         // k = 0 (no smoothing): ranks 1 apart are 690 > 300 apart, so no point weighs on another.
         "                        if(" + twema + " AND k > 0,",

@@ -48,9 +48,17 @@ public final class RunChainVerifier {
 
   private static final ObjectMapper JSON = new ObjectMapper();
 
-  /** The outcome for one run. */
+  /**
+   * The outcome for one run: its events, the first break, and how many of its first events were
+   * recorded before chains (without hashes).
+   */
   public record RunResult(
-      String run, int events, Optional<RunChain.Break> broken, boolean chained) {}
+      String run, int events, Optional<RunChain.Break> broken, int unchainedBefore) {
+    /** Whether any of its events carries a hash. */
+    boolean chained() {
+      return unchainedBefore < events;
+    }
+  }
 
   private RunChainVerifier() {}
 
@@ -59,13 +67,12 @@ public final class RunChainVerifier {
     List<RunResult> out = new ArrayList<>();
     runs.forEach(
         (run, events) -> {
-          boolean chained = events.stream().anyMatch(e -> e.get("event_hash") != null);
-          out.add(
-              new RunResult(
-                  run,
-                  events.size(),
-                  chained ? RunChain.verify(ordered(events)) : Optional.empty(),
-                  chained));
+          List<Map<String, String>> inOrder = ordered(events);
+          int before = 0; // events recorded before chains, passed over by RunChain.verify
+          while (before < inOrder.size() && inOrder.get(before).get("event_hash") == null) {
+            before++;
+          }
+          out.add(new RunResult(run, events.size(), RunChain.verify(inOrder), before));
         });
     return out;
   }
@@ -236,7 +243,15 @@ public final class RunChainVerifier {
         broken++;
         System.out.println("BROKEN " + r.run() + ": " + r.broken().get().problem());
       } else {
-        System.out.println("intact " + r.run() + ": " + r.events() + " events");
+        System.out.println(
+            "intact "
+                + r.run()
+                + ": "
+                + r.events()
+                + " events"
+                + (r.unchainedBefore() > 0
+                    ? " (the first " + r.unchainedBefore() + " recorded before run chains)"
+                    : ""));
       }
     }
     System.out.println(

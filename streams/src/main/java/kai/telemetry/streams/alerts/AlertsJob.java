@@ -82,6 +82,7 @@ public final class AlertsJob {
     builder.addStateStore(kv(RunHardwareProcessor.STEPS_STORE, Serdes.Long()));
     builder.addStateStore(kv(RunHardwareProcessor.SEEN_STORE, Serdes.Long()));
     builder.addStateStore(kv(RunHardwareProcessor.ALERTS_STORE, alertStateSerde));
+    builder.addStateStore(kv(RunHardwareProcessor.LAST_STORE, Serdes.Long()));
 
     KStream<String, SpecificRecord> runEvents =
         RunEvents.stream(builder, topics, stepSerde, lifecycleSerde);
@@ -194,12 +195,15 @@ public final class AlertsJob {
             .mapValues(v -> (Object) v, Named.as("run-events-as-objects"))
             .merge(observed, Named.as("run-events-and-gpus"))
             .process(
-                () -> new RunHardwareProcessor(settings.gpuCountTolerance(), idle),
+                () ->
+                    new RunHardwareProcessor(
+                        settings.gpuCountTolerance(), idle, settings.evictAfterMs()),
                 Named.as("run-hardware-alerts"),
                 RunHardwareProcessor.DECLARED_STORE,
                 RunHardwareProcessor.STEPS_STORE,
                 RunHardwareProcessor.SEEN_STORE,
-                RunHardwareProcessor.ALERTS_STORE);
+                RunHardwareProcessor.ALERTS_STORE,
+                RunHardwareProcessor.LAST_STORE);
 
     KStream<String, Alert> quarantineAlerts =
         builder.stream(

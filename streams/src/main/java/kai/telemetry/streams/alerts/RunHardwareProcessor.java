@@ -42,6 +42,7 @@ final class RunHardwareProcessor implements Processor<String, Object, String, Al
   static final String STEPS_STORE = "hardware-steps-store";
   static final String SEEN_STORE = "hardware-seen-store";
   static final String ALERTS_STORE = "hardware-alerts-store";
+  static final String LAST_STORE = "hardware-last-event-store";
 
   /** How far stream time must pass a minute's end before the minute is judged. */
   static final long SETTLE_MS = 60_000;
@@ -50,15 +51,18 @@ final class RunHardwareProcessor implements Processor<String, Object, String, Al
 
   private final double tolerance;
   private final double idleUtilPct;
+  private final long evictAfterMs;
   private ProcessorContext<String, Alert> context;
   private KeyValueStore<String, Long> declared; // team/run -> declared GPUs
   private KeyValueStore<String, Long> steps; // minute|team/run -> steps in the minute
   private KeyValueStore<String, Long> seen; // minute|team/run|gpu -> 1 busy, 0 idle
+  private KeyValueStore<String, Long> last; // team/run -> time of its last step or event
   private AlertBook book;
 
-  RunHardwareProcessor(double tolerance, double idleUtilPct) {
+  RunHardwareProcessor(double tolerance, double idleUtilPct, long evictAfterMs) {
     this.tolerance = tolerance;
     this.idleUtilPct = idleUtilPct;
+    this.evictAfterMs = evictAfterMs;
   }
 
   /** A GPU sample as this processor sees it: the GPU and whether it was busy. */
@@ -70,6 +74,7 @@ final class RunHardwareProcessor implements Processor<String, Object, String, Al
     this.declared = context.getStateStore(DECLARED_STORE);
     this.steps = context.getStateStore(STEPS_STORE);
     this.seen = context.getStateStore(SEEN_STORE);
+    this.last = context.getStateStore(LAST_STORE);
     this.book = new AlertBook(context.getStateStore(ALERTS_STORE));
     context.schedule(Duration.ofSeconds(10), PunctuationType.STREAM_TIME, this::judge);
   }
@@ -78,6 +83,9 @@ final class RunHardwareProcessor implements Processor<String, Object, String, Al
   public void process(Record<String, Object> record) {
     String run = record.key();
     long minute = record.timestamp() - Math.floorMod(record.timestamp(), MINUTE);
+    if (!(record.value() instanceof Observation)) {
+      last.put(run, record.timestamp());
+    }
     switch (record.value()) {
       case TrainingStep s -> {
         String k = minuteKey(minute, run);
@@ -86,7 +94,10 @@ final class RunHardwareProcessor implements Processor<String, Object, String, Al
       }
       case RunLifecycle l when l.getKind() == RunEventKind.STARTED && l.getSpec() != null ->
           declared.put(run, (long) l.getSpec().getGpuCount());
-      case RunLifecycle l when l.getKind() == RunEventKind.FINISHED -> declared.delete(run);
+      case RunLifecycle l when l.getKind() == RunEventKind.FINISHED -> {
+        declared.delete(run);
+        last.delete(run);
+      }
       case Observation o -> {
         String k = minuteKey(minute, run) + "|" + o.gpu();
         Long was = seen.get(k);
@@ -137,6 +148,20 @@ final class RunHardwareProcessor implements Processor<String, Object, String, Al
       it.forEachRemaining(g -> stale.add(g.key));
     }
     stale.forEach(seen::delete);
+    // Runs without a step or event for evictAfterMs (abandoned, or made-up ids) are forgotten.
+    List<String> abandoned = new ArrayList<>();
+    try (KeyValueIterator<String, Long> it = last.all()) {
+      it.forEachRemaining(
+          kv -> {
+            if (streamTime - kv.value > evictAfterMs) {
+              abandoned.add(kv.key);
+            }
+          });
+    }
+    for (String run : abandoned) {
+      last.delete(run);
+      declared.delete(run);
+    }
   }
 
   private void judgeMinute(String run, long minute, long stepCount, int gpus, int busy) {

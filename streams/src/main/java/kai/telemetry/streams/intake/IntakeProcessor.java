@@ -200,6 +200,7 @@ final class IntakeProcessor implements Processor<byte[], byte[], String, Routed>
       case TrainingStep s -> Validation.check(s, nowMs);
       case TrainingScalar s -> Validation.check(s, nowMs);
       case BenchmarkResult b -> Validation.check(b, nowMs);
+      case RunLifecycle l -> Validation.check(l, nowMs);
       default -> badIds(value);
     };
   }

@@ -394,6 +394,17 @@ class AlertsJobTest {
         .filteredOn(a -> a.getKind() == AlertKind.TOKENS_ON_IDLE_GPUS)
         .extracting(Alert::getSeverity)
         .containsExactly(AlertSeverity.CRITICAL);
+
+    // Past the eviction time (10 minutes here) without a step, the other runs are forgotten.
+    runStep("honest", 5, b + 800_000);
+    var declared = driver.<String, Long>getKeyValueStore(RunHardwareProcessor.DECLARED_STORE);
+    assertThat(declared.get("upstage/honest")).isEqualTo(4L);
+    assertThat(declared.get("upstage/fewer")).isNull();
+    assertThat(
+            driver
+                .<String, Long>getKeyValueStore(RunHardwareProcessor.LAST_STORE)
+                .get("upstage/idle"))
+        .isNull();
   }
 
   private void declare(String run, int gpus, long ts) {

@@ -239,6 +239,69 @@ class IntakeJobTest {
     assertThat(out(topics.gpuSamples.name()).readValuesToList()).containsExactly(good);
   }
 
+  /**
+   * A team writing its intake without run-event: a spec with a negative GPU count (which would
+   * poison MFU and the GPU-count check) and a declaration of 100 components are held back as
+   * INVALID with their reasons; a sound start passes.
+   */
+  @Test
+  void aHostileRunDeclarationIsQuarantinedWithItsReason() {
+    var life = in(upstage.runLifecycle.name());
+    RunLifecycle bad = started("run-bad");
+    bad.getSpec().setGpuCount(-8);
+    RunLifecycle huge = started("run-huge");
+    java.util.List<kai.telemetry.events.ThirdPartyComponent> many = new java.util.ArrayList<>();
+    for (int i = 0; i < 100; i++) {
+      many.add(
+          kai.telemetry.events.ThirdPartyComponent.newBuilder()
+              .setName("c" + i)
+              .setSource("s")
+              .setLicense("l")
+              .setHash("h")
+              .build());
+    }
+    huge.setProvenance(
+        kai.telemetry.events.RunProvenance.newBuilder()
+            .setInit("scratch")
+            .setComponents(many)
+            .build());
+    RunLifecycle good = started("run-good");
+    life.pipeInput("upstage/run-bad", lifecycle.serializer().serialize("", bad));
+    life.pipeInput("upstage/run-huge", lifecycle.serializer().serialize("", huge));
+    byte[] ok = lifecycle.serializer().serialize("", good);
+    life.pipeInput("upstage/run-good", ok);
+    var held = quarantine.readRecordsToList();
+    assertThat(held)
+        .extracting(r -> header(r.headers(), Quarantine.CAUSE))
+        .containsExactly("INVALID", "INVALID");
+    assertThat(header(held.get(0).headers(), Quarantine.REASON))
+        .contains("spec.gpu_count -8 is not positive");
+    assertThat(header(held.get(1).headers(), Quarantine.REASON))
+        .contains("100 third-party components is more than 64");
+    assertThat(out(topics.runLifecycle.name()).readValuesToList()).containsExactly(ok);
+  }
+
+  private static RunLifecycle started(String run) {
+    return RunLifecycle.newBuilder()
+        .setTeam("upstage")
+        .setRunId(run)
+        .setKind(RunEventKind.STARTED)
+        .setTsMs(WALL - 60_000)
+        .setSpec(
+            kai.telemetry.events.ModelSpec.newBuilder()
+                .setModelName("solar")
+                .setParameters(1_000_000)
+                .setLayers(2)
+                .setHeads(2)
+                .setHeadDim(8)
+                .setSeqLen(16)
+                .setPlannedTokens(1_000_000)
+                .setGpuCount(8)
+                .setGpuType("H100")
+                .build())
+        .build();
+  }
+
   @Test
   void aRegistryThatCannotBeReachedStopsTheJobInsteadOfQuarantiningGoodData() {
     driver.close();
