@@ -6,6 +6,7 @@ import java.io.UncheckedIOException;
 import java.nio.charset.StandardCharsets;
 import java.security.MessageDigest;
 import java.security.NoSuchAlgorithmException;
+import java.time.Duration;
 import java.util.ArrayList;
 import java.util.HexFormat;
 import java.util.List;
@@ -93,7 +94,14 @@ public final class Migrations {
     return out;
   }
 
-  /** Applies what is not applied yet; returns the versions applied now. */
+  /**
+   * Applies what is not applied yet; returns the versions applied now. Sinks starting at once (a
+   * second instance, a restart of all) may apply the same migration together: one that finds its
+   * statement already done (a column or table that exists, a column already dropped) waits up to
+   * {@link #CONCURRENT_WAIT} for the other to record the migration and goes on, instead of
+   * stopping. Of two sinks applying one migration, the one ahead never meets a statement the other
+   * has run, so one of them always finishes.
+   */
   public static List<Integer> apply(Executor db, String database) {
     String qualified = Tables.qualified(database, Tables.SCHEMA_MIGRATIONS);
     db.run("CREATE DATABASE IF NOT EXISTS " + Tables.identifier(database));
@@ -102,34 +110,24 @@ public final class Migrations {
             + qualified
             + " (version UInt32, name String, checksum String, applied_at DateTime('UTC'))"
             + " ENGINE = MergeTree ORDER BY version");
-    Set<Integer> applied = new TreeSet<>();
-    for (String v :
-        db.run("SELECT version FROM " + qualified + " FORMAT TabSeparated").split("\n")) {
-      if (!v.isBlank()) {
-        applied.add(Integer.parseInt(v.strip()));
-      }
-    }
+    Set<Integer> applied = applied(db, qualified);
     List<Integer> now = new ArrayList<>();
     for (Migration m : all()) {
       if (applied.contains(m.version())) {
         continue;
       }
-      for (String statement : m.statements(database)) {
-        try {
-          db.run(statement);
-        } catch (RuntimeException e) {
-          throw new IllegalStateException(
-              "ClickHouse migration V"
-                  + m.version()
-                  + "__"
-                  + m.name()
-                  + " failed; earlier migrations stay applied, nothing after it was run."
-                  + " Statement:\n"
-                  + statement
-                  + "\nCause: "
-                  + e.getMessage(),
-              e);
+      try {
+        run(db, database, m);
+      } catch (IllegalStateException failure) {
+        if (!doneAlready(failure) || !recordedWithin(db, qualified, m, CONCURRENT_WAIT)) {
+          throw failure;
         }
+        log.info(
+            "ClickHouse migration V{}__{} was applied to {} by another sink meanwhile",
+            m.version(),
+            m.name(),
+            database);
+        continue;
       }
       // Values here are ours (version number, file name, hex checksum), never user input.
       db.run(
@@ -146,6 +144,80 @@ public final class Migrations {
       now.add(m.version());
     }
     return now;
+  }
+
+  /** How long a sink waits for another to record a migration they were both applying. */
+  static final Duration CONCURRENT_WAIT = Duration.ofSeconds(60);
+
+  /**
+   * ClickHouse's answers to a statement another sink has already run: DUPLICATE_COLUMN, 18.16's
+   * ILLEGAL_COLUMN ("column with this name already exists"), TABLE_ALREADY_EXISTS, and
+   * NO_SUCH_COLUMN_IN_TABLE for a column already dropped.
+   */
+  private static final Pattern DONE_ALREADY = Pattern.compile("Code: (15|16|44|57)\\b");
+
+  private static boolean doneAlready(IllegalStateException failure) {
+    for (Throwable t = failure; t != null; t = t.getCause()) {
+      if (DONE_ALREADY.matcher(String.valueOf(t.getMessage())).find()) {
+        return true;
+      }
+    }
+    return false;
+  }
+
+  private static void run(Executor db, String database, Migration m) {
+    for (String statement : m.statements(database)) {
+      try {
+        db.run(statement);
+      } catch (RuntimeException e) {
+        throw new IllegalStateException(
+            "ClickHouse migration V"
+                + m.version()
+                + "__"
+                + m.name()
+                + " failed; earlier migrations stay applied, nothing after it was run."
+                + " Statement:\n"
+                + statement
+                + "\nCause: "
+                + e.getMessage(),
+            e);
+      }
+    }
+  }
+
+  private static Set<Integer> applied(Executor db, String qualified) {
+    Set<Integer> applied = new TreeSet<>();
+    for (String v :
+        db.run("SELECT version FROM " + qualified + " FORMAT TabSeparated").split("\n")) {
+      if (!v.isBlank()) {
+        applied.add(Integer.parseInt(v.strip()));
+      }
+    }
+    return applied;
+  }
+
+  private static boolean recordedWithin(Executor db, String qualified, Migration m, Duration wait) {
+    log.info(
+        "ClickHouse migration V{}__{} met a statement already run: waiting up to {} s for"
+            + " another sink applying it to record it",
+        m.version(),
+        m.name(),
+        wait.toSeconds());
+    long deadline = System.nanoTime() + wait.toNanos();
+    while (true) {
+      if (applied(db, qualified).contains(m.version())) {
+        return true;
+      }
+      if (System.nanoTime() > deadline) {
+        return false;
+      }
+      try {
+        Thread.sleep(500);
+      } catch (InterruptedException e) {
+        Thread.currentThread().interrupt();
+        return false;
+      }
+    }
   }
 
   private static String resource(String name) {

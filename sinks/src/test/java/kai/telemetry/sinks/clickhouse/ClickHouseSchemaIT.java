@@ -5,6 +5,7 @@ import static org.assertj.core.api.Assertions.assertThatThrownBy;
 
 import java.nio.file.Path;
 import java.util.List;
+import kai.telemetry.stack.Await;
 import kai.telemetry.stack.Chdb;
 import kai.telemetry.stack.ClickHouseUser;
 import kai.telemetry.stack.LocalStack;
@@ -280,6 +281,85 @@ class ClickHouseSchemaIT {
                     + database
                     + ".gpu_samples WHERE team = 't' AND cluster = 'c' FORMAT TabSeparated"))
         .isEqualTo("[3]\n");
+  }
+
+  /**
+   * Two sinks starting at once: one has run V2's statements and not yet recorded it when the other
+   * reaches V2 and finds its column there. The second waits for the record instead of stopping, and
+   * both then finish with every migration applied once.
+   */
+  @Test
+  void sinksStartingAtOnceBothFinishTheMigrations(LocalStack stack) throws Exception {
+    String database = ns.database() + "_race";
+    // Two threads of their own: the common pool may have one on a small machine.
+    try (ClickHouseHttp ch = new ClickHouseHttp(stack.clickhouse().httpUrl());
+        java.util.concurrent.ExecutorService sinks =
+            java.util.concurrent.Executors.newFixedThreadPool(2)) {
+      java.util.concurrent.CountDownLatch secondMetV2 = new java.util.concurrent.CountDownLatch(1);
+      java.util.concurrent.CompletableFuture<List<Integer>> first =
+          java.util.concurrent.CompletableFuture.supplyAsync(
+              () ->
+                  Migrations.apply(
+                      sql -> {
+                        if (sql.contains("schema_migrations") && sql.contains("VALUES (2,")) {
+                          await(secondMetV2); // V2 run, its record held back
+                        }
+                        return ch.execute(sql);
+                      },
+                      database),
+              sinks);
+      Await.until(
+          "the first sink to run V2",
+          java.time.Duration.ofSeconds(60),
+          () ->
+              ch.execute("EXISTS TABLE " + database + ".gpu_samples").strip().equals("1")
+                  && ch.execute(
+                          "SELECT count() FROM system.columns WHERE database = '"
+                              + database
+                              + "' AND table = 'gpu_samples' AND name = 'model_name'")
+                      .strip()
+                      .equals("1"));
+      java.util.concurrent.CompletableFuture<List<Integer>> second =
+          java.util.concurrent.CompletableFuture.supplyAsync(
+              () ->
+                  Migrations.apply(
+                      sql -> {
+                        try {
+                          return ch.execute(sql);
+                        } catch (RuntimeException e) {
+                          secondMetV2.countDown(); // it found V2 done: let the first record it
+                          throw e;
+                        }
+                      },
+                      database),
+              sinks);
+      List<Integer> a = first.get(120, java.util.concurrent.TimeUnit.SECONDS);
+      List<Integer> b = second.get(120, java.util.concurrent.TimeUnit.SECONDS);
+      assertThat(secondMetV2.getCount()).as("the second sink met V2 already run").isZero();
+      assertThat(a).contains(1, 2);
+      assertThat(b).doesNotContain(1, 2);
+      java.util.Set<Integer> all = new java.util.TreeSet<>(a);
+      all.addAll(b);
+      assertThat(all).hasSize(Migrations.all().size());
+      assertThat(
+              ch.execute(
+                  "SELECT uniqExact(version) FROM "
+                      + database
+                      + ".schema_migrations FORMAT TabSeparated"))
+          .isEqualTo(Migrations.all().size() + "\n");
+      assertThat(Migrations.apply(ch::execute, database)).isEmpty();
+    }
+  }
+
+  private static void await(java.util.concurrent.CountDownLatch latch) {
+    try {
+      if (!latch.await(60, java.util.concurrent.TimeUnit.SECONDS)) {
+        throw new IllegalStateException("the second sink never met V2");
+      }
+    } catch (InterruptedException e) {
+      Thread.currentThread().interrupt();
+      throw new IllegalStateException(e);
+    }
   }
 
   @Test
