@@ -43,7 +43,44 @@ public final class PipelineRunner implements AutoCloseable {
 
   /** What differs between the local run and a test: names, grace, where state lives. */
   public record Options(
-      String topicPrefix, String database, Duration grace, Path stateDir, int sinkMetricsPort) {}
+      String topicPrefix,
+      String database,
+      Duration grace,
+      Path stateDir,
+      int sinkMetricsPort,
+      Map<String, String> overrides) {
+    public Options(
+        String topicPrefix, String database, Duration grace, Path stateDir, int sinkMetricsPort) {
+      this(topicPrefix, database, grace, stateDir, sinkMetricsPort, Map.of());
+    }
+
+    /**
+     * Settings for the jobs and the sink beyond these: each goes to whichever of them defines it
+     * ({@code kafka.*} to all); a key none defines is refused.
+     */
+    public Options {
+      overrides = Map.copyOf(overrides);
+      for (String key : overrides.keySet()) {
+        if (!key.startsWith("kafka.")
+            && !KpiStreamsConfig.DEF.names().contains(key)
+            && !SinkConfig.DEF.names().contains(key)) {
+          throw new IllegalArgumentException(
+              "'" + key + "' is no setting of the KPI jobs or the sink");
+        }
+      }
+    }
+
+    private Map<String, String> definedBy(java.util.Set<String> names) {
+      Map<String, String> out = new HashMap<>();
+      overrides.forEach(
+          (k, v) -> {
+            if (k.startsWith("kafka.") || names.contains(k)) {
+              out.put(k, v);
+            }
+          });
+      return out;
+    }
+  }
 
   private final List<KafkaStreams> jobs;
   private final ClickHouseSink sink;
@@ -119,6 +156,7 @@ public final class PipelineRunner implements AutoCloseable {
     streamsSettings.put(KpiStreamsConfig.APPLICATION_ID_PREFIX, options.topicPrefix() + "kai");
     streamsSettings.put(KpiStreamsConfig.STATE_DIR, options.stateDir().toString());
     streamsSettings.put(KpiStreamsConfig.GRACE_MS, options.grace().toMillis());
+    streamsSettings.putAll(options.definedBy(KpiStreamsConfig.DEF.names()));
     KpiStreamsConfig names = new KpiStreamsConfig(streamsSettings);
     List<String> jobs =
         List.of(
@@ -164,6 +202,7 @@ public final class PipelineRunner implements AutoCloseable {
     }
     sinkSettings.put(SinkConfig.GROUP_ID, sinkGroup);
     sinkSettings.put(SinkConfig.METRICS_PORT, options.sinkMetricsPort());
+    sinkSettings.putAll(options.definedBy(SinkConfig.DEF.names()));
     ClickHouseSink sink = ClickHouseSinkApp.create(new SinkConfig(sinkSettings));
     Thread sinkThread = new Thread(sink, "clickhouse-sink");
     sinkThread.setUncaughtExceptionHandler(

@@ -42,8 +42,10 @@ import org.apache.kafka.common.serialization.StringSerializer;
  * turn, reporting the highest with bounded lag.
  *
  * <p>Arguments: {@code rates=N[,N...]} samples/s (default 2000), {@code seconds=N} per rate
- * (default 120). Here the jobs, the sink, the broker and the load run in this JVM; the registry and
- * ClickHouse are processes of their own.
+ * (default 120); any other {@code key=value} is a setting of the jobs or the sink (e.g. {@code
+ * commit.interval.ms=500}), printed with the figures. Here the jobs, the sink, the broker and the
+ * load run in this JVM; the registry and ClickHouse are processes of their own. CPU is also read
+ * per stage from this JVM's threads. Exits 1 when a round landed no sample at all.
  */
 public final class EndToEndBenchmark {
   /** The launch program's allocation per team: more distinct GPUs would be quarantined. */
@@ -61,10 +63,15 @@ public final class EndToEndBenchmark {
       rates.add(Integer.parseInt(r.strip()));
     }
     int seconds = Integer.parseInt(a.getOrDefault("seconds", "120"));
+    // Any other key=value is a setting of the jobs or the sink, to measure it (checked there).
+    Map<String, String> overrides = new java.util.TreeMap<>(a);
+    overrides.remove("rates");
+    overrides.remove("seconds");
     StackHome home = StackHome.locate();
     Path dir = home.dir().resolve("bench/e2e-" + ProcessHandle.current().pid());
     List<String> summary = new ArrayList<>();
     int highestBounded = -1;
+    int landedNothing = 0;
     try (LocalStack stack = LocalStack.start(home, dir, LocalStack.StackPorts.free());
         Admin admin = stack.kafka().admin();
         ClickHouseHttp ch = new ClickHouseHttp(stack.clickhouse().httpUrl())) {
@@ -80,16 +87,25 @@ public final class EndToEndBenchmark {
                     db,
                     Duration.ofMinutes(2),
                     Files.createDirectories(dir.resolve(db)),
-                    0))) {
+                    0,
+                    overrides))) {
           String line = runAt(rate, seconds, pipeline, admin, ch, prefix, db);
           summary.add(line);
+          if (line.contains(LANDED_NOTHING)) {
+            landedNothing++;
+          }
           if (line.contains("lag bounded")) {
             highestBounded = Math.max(highestBounded, rate);
           }
         }
       }
       System.out.println();
-      System.out.println("bench-e2e summary (" + seconds + " s per rate):");
+      System.out.println(
+          "bench-e2e summary ("
+              + seconds
+              + " s per rate"
+              + (overrides.isEmpty() ? ", default settings" : ", settings " + overrides)
+              + "):");
       summary.forEach(l -> System.out.println("  " + l));
       System.out.println(
           highestBounded < 0
@@ -98,7 +114,14 @@ public final class EndToEndBenchmark {
       System.out.println("  processes (CPU seconds, peak RSS):");
       processes().forEach(p -> System.out.println("    " + p));
     }
+    if (landedNothing > 0) {
+      System.out.println(
+          "bench-e2e: " + landedNothing + " round(s) landed no sample: the pipeline did not run");
+      System.exit(1);
+    }
   }
+
+  private static final String LANDED_NOTHING = "landed nothing";
 
   private static String runAt(
       int rate,
@@ -136,6 +159,10 @@ public final class EndToEndBenchmark {
         teams.size(),
         seconds);
     long start = System.currentTimeMillis();
+    Map<String, Long> cpuBefore = ThreadCpu.now();
+    // Read while the load runs: the load's threads end with it, and their CPU time with them.
+    Map<String, Long> cpuUnderLoad = cpuBefore;
+    long cpuReadAt = start;
     load.start();
     List<Probe> probes = new ArrayList<>();
     List<Long> lagTotals = new ArrayList<>();
@@ -143,6 +170,11 @@ public final class EndToEndBenchmark {
     while (load.isAlive()) {
       Thread.sleep(1000);
       long now = System.currentTimeMillis();
+      Map<String, Long> reading = ThreadCpu.now();
+      if (load.isAlive()) { // a reading after the load ended would miss its threads
+        cpuUnderLoad = reading;
+        cpuReadAt = now;
+      }
       long minute = now - Math.floorMod(now, 60_000L);
       long inMinute = now - minute;
       if (inMinute > 5_000) { // the first seconds of a minute hold too few samples to read
@@ -170,6 +202,7 @@ public final class EndToEndBenchmark {
     }
     long sentTotal = total.get();
     long elapsed = System.currentTimeMillis() - start;
+    String cpu = ThreadCpu.between(cpuBefore, cpuUnderLoad, (cpuReadAt - start) / 1000.0);
     // Drain: how long until every sample is a row.
     long drainStart = System.currentTimeMillis();
     long landed = 0;
@@ -181,13 +214,14 @@ public final class EndToEndBenchmark {
       Thread.sleep(500);
     }
     long drainMs = System.currentTimeMillis() - drainStart;
+    String storage = storage(ch, db);
     boolean bounded = bounded(lagTotals, rate);
     String line =
         String.format(
             Locale.ROOT,
             "offered %,d/s: sent %,d in %.0f s (%,.0f/s), landed %,d (%s), drained %.1f s after"
                 + " the load stopped; lag first/middle/last %s, %s; raw-row freshness %s; fleet-KPI"
-                + " freshness %s",
+                + " freshness %s; CPU under load: %s; %s",
             rate,
             sentTotal,
             elapsed / 1000.0,
@@ -195,7 +229,9 @@ public final class EndToEndBenchmark {
             landed,
             landed >= sentTotal
                 ? "all"
-                : (sentTotal - landed) + " not landed 120 s after the load stopped",
+                : landed <= 0
+                    ? LANDED_NOTHING
+                    : (sentTotal - landed) + " not landed 120 s after the load stopped",
             drainMs / 1000.0,
             lagTotals.isEmpty()
                 ? "-"
@@ -206,7 +242,9 @@ public final class EndToEndBenchmark {
                     + lagTotals.get(lagTotals.size() - 1),
             bounded ? "lag bounded" : "lag GROWING",
             percentiles(probes.stream().map(Probe::rawMs).toList()),
-            percentiles(probes.stream().map(Probe::kpiMs).toList()));
+            percentiles(probes.stream().map(Probe::kpiMs).toList()),
+            cpu,
+            storage);
     System.out.println("bench-e2e: " + line);
     return line;
   }
@@ -367,6 +405,38 @@ public final class EndToEndBenchmark {
       }
     }
     return n;
+  }
+
+  /**
+   * What the samples take on disk, for sizing storage: compressed bytes per row of {@code
+   * gpu_samples} (the benchmark's values vary less than a real fleet's, so real rows take more).
+   */
+  private static String storage(ClickHouseHttp ch, String db) {
+    try {
+      ch.execute("OPTIMIZE TABLE " + db + ".gpu_samples FINAL");
+      String[] f =
+          ch.execute(
+                  "SELECT sum(rows), sum(data_compressed_bytes), sum(data_uncompressed_bytes)"
+                      + " FROM system.parts WHERE active AND database = '"
+                      + db
+                      + "' AND table = 'gpu_samples' FORMAT TabSeparated")
+              .strip()
+              .split("\t");
+      long rows = Long.parseLong(f[0]);
+      long compressed = Long.parseLong(f[1]);
+      return String.format(
+          Locale.ROOT,
+          "gpu_samples on disk: %,d rows in %,d bytes compressed (%.1f bytes a row; %.1f"
+              + " uncompressed)",
+          rows,
+          compressed,
+          rows == 0 ? 0.0 : compressed / (double) rows,
+          rows == 0 ? 0.0 : Long.parseLong(f[2]) / (double) rows);
+    } catch (RuntimeException e) {
+      return "gpu_samples on disk: not read ("
+          + e.getMessage().lines().findFirst().orElse("")
+          + ")";
+    }
   }
 
   /** The count, or -1 when ClickHouse did not answer (a probe not taken, never a zero). */

@@ -143,9 +143,7 @@ public final class AlertsJob {
             FleetAlertProcessors.GpuFault.ALERTS_STORE);
     KStream<String, Alert> silenceAlerts =
         samples
-            .map(
-                (gpu, s) -> KeyValue.pair(Keys.of(s.getTeam(), s.getCluster()), s.getTsMs()),
-                Named.as("cluster-heartbeat"))
+            .process(FleetAlertProcessors.ClusterHeartbeats::new, Named.as("cluster-heartbeat"))
             .repartition(Repartitioned.with(Serdes.String(), Serdes.Long()).withName("by-cluster"))
             .process(
                 () ->

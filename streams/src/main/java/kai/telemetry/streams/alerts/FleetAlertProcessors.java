@@ -172,6 +172,44 @@ final class FleetAlertProcessors {
   }
 
   /**
+   * A cluster's heartbeat for the silence check, sent on at most once per {@link #EVERY_MS} of
+   * wall-clock time per cluster from each task: the check works in tens of seconds, so one record
+   * per sample (10,000 a second at national load, each repartitioned and stored) would only cost
+   * the broker and this job. What it remembers is capped at {@link #MAX_CLUSTERS} clusters, the
+   * least recently sent dropped first; a dropped cluster's next sample is simply sent at once.
+   */
+  static final class ClusterHeartbeats implements Processor<String, GpuSample, String, Long> {
+    static final long EVERY_MS = 1_000;
+    static final int MAX_CLUSTERS = 10_000;
+    private ProcessorContext<String, Long> context;
+    private final java.util.LinkedHashMap<String, Long> lastSent =
+        new java.util.LinkedHashMap<>(256, 0.75f, true) {
+          @Override
+          protected boolean removeEldestEntry(java.util.Map.Entry<String, Long> eldest) {
+            return size() > MAX_CLUSTERS;
+          }
+        };
+
+    @Override
+    public void init(ProcessorContext<String, Long> context) {
+      this.context = context;
+    }
+
+    @Override
+    public void process(Record<String, GpuSample> record) {
+      GpuSample s = record.value();
+      long now = context.currentSystemTimeMs();
+      String cluster = Keys.of(s.getTeam(), s.getCluster());
+      Long last = lastSent.get(cluster);
+      if (last != null && now - last < EVERY_MS && now >= last) {
+        return;
+      }
+      lastSent.put(cluster, now);
+      context.forward(record.withKey(cluster).withValue(s.getTsMs()));
+    }
+  }
+
+  /**
    * TELEMETRY_SILENCE opens when a cluster sent no GPU sample for {@code silenceMs} of wall-clock
    * time and resolves on its next sample. Input: samples re-keyed by team/cluster.
    */

@@ -44,7 +44,11 @@ public final class FleetKpiJob {
   public static final String DIRTY_STORE = "fleet-changed-shares-store";
   public static final String TEAMS_STORE = "fleet-teams-store";
 
-  /** How often stage one sends the shares that changed: what "live" means for the fleet rows. */
+  /**
+   * How often stage one sends the shares that changed, unless built with another: what "live" means
+   * for the fleet rows. A running job sends them once per commit interval, since what it sends
+   * becomes visible to readers only when it commits.
+   */
   public static final Duration EMIT_INTERVAL = Duration.ofSeconds(1);
 
   private FleetKpiJob() {}
@@ -56,10 +60,21 @@ public final class FleetKpiJob {
       Serde<TeamFleetMinute> kpiSerde,
       Duration windowSize,
       Duration grace) {
-    return build(topics, sampleSerde, teamSerde, kpiSerde, windowSize, grace, Duration.ofDays(1));
+    return build(
+        topics,
+        sampleSerde,
+        teamSerde,
+        kpiSerde,
+        windowSize,
+        grace,
+        Duration.ofDays(1),
+        EMIT_INTERVAL);
   }
 
-  /** As above; a GPU unseen for {@code evictAfter} of event time is forgotten. */
+  /**
+   * As above; a GPU unseen for {@code evictAfter} of event time is forgotten, and changed shares
+   * are sent every {@code emitInterval} of wall-clock time.
+   */
   public static Topology build(
       Topics topics,
       Serde<FleetInput> sampleSerde,
@@ -67,7 +82,8 @@ public final class FleetKpiJob {
       Serde<TeamFleetMinute> kpiSerde,
       Duration windowSize,
       Duration grace,
-      Duration evictAfter) {
+      Duration evictAfter,
+      Duration emitInterval) {
     StreamsBuilder builder = new StreamsBuilder();
     builder.addStateStore(
         // A GPU's entry changes with every sample: serialize and log it once per commit.
@@ -109,7 +125,7 @@ public final class FleetKpiJob {
             s -> ValidIds.sampleProblems(s.getTeam(), s.getCluster(), s.getGpuUuid()),
             topics.streamsDeadLetters.name())
         .process(
-            () -> new GpuMinutesProcessor(windowSize, grace, EMIT_INTERVAL, evictAfter),
+            () -> new GpuMinutesProcessor(windowSize, grace, emitInterval, evictAfter),
             Named.as("gpu-minutes"),
             GPU_STORE,
             DIRTY_STORE)
@@ -153,7 +169,8 @@ public final class FleetKpiJob {
             topics.teamFleetMinute.valueSerde(config.serdeConfig()),
             Duration.ofMillis(config.getLong(KpiStreamsConfig.WINDOW_SIZE_MS)),
             Duration.ofMillis(config.getLong(KpiStreamsConfig.GRACE_MS)),
-            Duration.ofMillis(config.getLong(KpiStreamsConfig.STATE_EVICT_AFTER_MS)));
+            Duration.ofMillis(config.getLong(KpiStreamsConfig.STATE_EVICT_AFTER_MS)),
+            Duration.ofMillis(config.getLong(KpiStreamsConfig.COMMIT_INTERVAL_MS)));
     return KpiJobs.start(JOB, topology, config.streamsProperties(JOB));
   }
 }
