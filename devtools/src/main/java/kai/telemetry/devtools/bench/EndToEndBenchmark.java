@@ -75,6 +75,16 @@ public final class EndToEndBenchmark {
     try (LocalStack stack = LocalStack.start(home, dir, LocalStack.StackPorts.free());
         Admin admin = stack.kafka().admin();
         ClickHouseHttp ch = new ClickHouseHttp(stack.clickhouse().httpUrl())) {
+      // Stopped mid-run (Ctrl-C, SIGTERM): ClickHouse and the registry run in sessions of their
+      // own, so stop them rather than leave them running.
+      Thread stopStack =
+          new Thread(
+              () -> {
+                System.out.println("bench-e2e: stopped; stopping the local stack");
+                stack.close();
+              },
+              "bench-e2e-stop");
+      Runtime.getRuntime().addShutdownHook(stopStack);
       for (int round = 0; round < rates.size(); round++) {
         int rate = rates.get(round);
         String prefix = "e2e" + round + ".";
@@ -113,6 +123,7 @@ public final class EndToEndBenchmark {
               : "  highest offered rate with bounded lag: " + highestBounded + " samples/s");
       System.out.println("  processes (CPU seconds, peak RSS):");
       processes().forEach(p -> System.out.println("    " + p));
+      Runtime.getRuntime().removeShutdownHook(stopStack);
     }
     if (landedNothing > 0) {
       System.out.println(
@@ -328,6 +339,7 @@ public final class EndToEndBenchmark {
       long start = System.currentTimeMillis();
       long end = start + seconds * 1000L;
       int perTick = Math.max(1, perTeam / 10); // per team, every 100 ms
+      java.util.Random random = new java.util.Random(42);
       int[] next = new int[teams.size()];
       long step = 0;
       for (long tick = start; tick < end && !stop.get(); tick += 100) {
@@ -350,8 +362,9 @@ public final class EndToEndBenchmark {
                     .setGpuUuid(gpu)
                     .setGpuIndex(g % 8)
                     .setTsMs(now)
-                    .setUtilizationPct(50.0 + (g % 50))
-                    .setPowerW(500.0)
+                    // As GPUs of a training fleet report: whole percents, busy, varying.
+                    .setUtilizationPct((double) (88 + random.nextInt(13)))
+                    .setPowerW(450.0 + random.nextInt(250))
                     .build();
             producers
                 .get(t)

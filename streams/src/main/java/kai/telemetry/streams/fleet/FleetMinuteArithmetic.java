@@ -92,7 +92,24 @@ final class FleetMinuteArithmetic {
         0.0,
         0L,
         0L,
-        false);
+        false,
+        new ArrayList<>(),
+        new ArrayList<>());
+  }
+
+  /**
+   * Brings a GPU minute read from state v1 (each sample's utilization in a list) to the counted
+   * form, in place; a v2 minute is left as it is. Every reader of a minute calls it first.
+   */
+  static void countUtilization(GpuMinuteState g) {
+    List<Integer> listed = g.getUtilTenths();
+    if (listed.isEmpty()) {
+      return;
+    }
+    for (int tenth : listed) {
+      addToHistogram(g.getUtilBuckets(), g.getUtilCounts(), tenth, 1);
+    }
+    g.setUtilTenths(new ArrayList<>());
   }
 
   /**
@@ -102,6 +119,7 @@ final class FleetMinuteArithmetic {
    * #plus} before the sample and adding it back after.
    */
   static void addSample(GpuMinuteState g, FleetSample f, TeamFleetState share) {
+    countUtilization(g);
     int wasIdle = idle(g);
     double meanPowerBefore = meanPower(g);
     boolean hadPower = g.getPowerN() > 0;
@@ -113,9 +131,11 @@ final class FleetMinuteArithmetic {
     g.setTeam(f.getTeam());
     g.setCluster(f.getCluster());
     if (util != null) {
-      g.setUtilMax(g.getUtilTenths().isEmpty() ? util : Math.max(g.getUtilMax(), util));
+      g.setUtilMax(g.getUtilBuckets().isEmpty() ? util : Math.max(g.getUtilMax(), util));
       g.setUtilSum(g.getUtilSum() + util);
-      g.getUtilTenths().add(tenth); // 0..1000
+      // Counted, not listed: the state (and its changelog, rewritten every commit) grows with the
+      // distinct values, not with the samples.
+      addToHistogram(g.getUtilBuckets(), g.getUtilCounts(), tenth, 1); // 0..1000
     }
     g.setSamples(g.getSamples() + 1);
     g.setEnergyMj(g.getEnergyMj() + f.getEnergyDeltaMj());
@@ -173,8 +193,11 @@ final class FleetMinuteArithmetic {
       t.setHistBuckets(new ArrayList<>());
       t.setHistCounts(new ArrayList<>());
     }
-    for (int tenth : g.getUtilTenths()) {
-      addToHistogram(t.getHistBuckets(), t.getHistCounts(), tenth, sign);
+    countUtilization(g);
+    List<Integer> buckets = g.getUtilBuckets();
+    List<Integer> counts = g.getUtilCounts();
+    for (int i = 0; i < buckets.size(); i++) {
+      addToHistogram(t.getHistBuckets(), t.getHistCounts(), buckets.get(i), sign * counts.get(i));
     }
     boolean hasPower = g.getPowerN() > 0;
     t.setGpus(t.getGpus() + sign);
@@ -195,7 +218,8 @@ final class FleetMinuteArithmetic {
 
   /** 1 if the GPU reported utilization in the minute and all of it was under the idle limit. */
   private static int idle(GpuMinuteState g) {
-    return !g.getUtilTenths().isEmpty() && g.getUtilMax() < IDLE_BELOW_PCT ? 1 : 0;
+    countUtilization(g);
+    return !g.getUtilBuckets().isEmpty() && g.getUtilMax() < IDLE_BELOW_PCT ? 1 : 0;
   }
 
   /** Samples that reported utilization: the histogram's total. */

@@ -3,7 +3,6 @@ package kai.telemetry.streams.fleet;
 import static org.assertj.core.api.Assertions.assertThat;
 import static org.assertj.core.api.Assertions.within;
 
-import kai.telemetry.events.GpuSample;
 import org.junit.jupiter.api.Test;
 
 /** The fleet job's arithmetic, alone: shares, sums, histograms and the percentile. */
@@ -81,6 +80,74 @@ class FleetMinuteArithmeticTest {
    * Samples written as {@link GpuSample} and read as the job reads them, resolved to {@link
    * FleetInput}: the unused fields are skipped, the used ones must arrive unchanged.
    */
+  /**
+   * State v1 listed each sample's utilization; v2 counts the distinct values. A GPU minute kept by
+   * v1 (as a changelog written before the upgrade restores it) is read, counted and merged into its
+   * share exactly as one kept by v2, and a minute of a busy GPU takes a fraction of the bytes.
+   */
+  @Test
+  void aMinuteKeptByStateV1CountsAsOneKeptByV2AndV2IsSmaller() throws Exception {
+    GpuMinuteState listed = FleetMinuteArithmetic.emptyMinute(0);
+    listed.setUtilTenths(new java.util.ArrayList<>(java.util.List.of(905, 1000, 905)));
+    listed.setSamples(3);
+    listed.setUtilSum(281.0);
+    listed.setUtilMax(100.0);
+    GpuState v1State = GpuState.newBuilder().setWindows(java.util.List.of(listed)).build();
+    GpuState restored =
+        new kai.telemetry.streams.support.InternalAvroSerde<>(GpuState.class)
+            .deserializer()
+            .deserialize("gpu-state-store-changelog", v1Bytes(v1State));
+    GpuMinuteState g = restored.getWindows().get(0);
+    assertThat(g.getUtilTenths()).containsExactly(905, 1000, 905);
+
+    TeamFleetState share =
+        FleetMinuteArithmetic.plus("t@c@0", TeamFleetState.newBuilder().build(), g, 1);
+    assertThat(share.getHistBuckets()).containsExactly(905, 1000);
+    assertThat(share.getHistCounts()).containsExactly(2, 1);
+    assertThat(g.getUtilTenths()).isEmpty();
+    assertThat(g.getUtilBuckets()).containsExactly(905, 1000);
+    assertThat(g.getUtilCounts()).containsExactly(2, 1);
+    FleetSample more = fleetSample(new java.util.Random(1));
+    more.setUtilizationPct(90.5);
+    FleetMinuteArithmetic.addSample(g, more, share);
+    assertThat(g.getUtilCounts()).containsExactly(3, 1);
+    assertThat(share.getHistCounts()).containsExactly(3, 1);
+
+    // A minute of a busy GPU sampled twice a second, in whole percents between 88 and 100.
+    java.util.Random random = new java.util.Random(5);
+    GpuMinuteState counted = FleetMinuteArithmetic.emptyMinute(0);
+    GpuMinuteState asV1 = FleetMinuteArithmetic.emptyMinute(0);
+    for (int i = 0; i < 120; i++) {
+      FleetSample f = fleetSample(random);
+      f.setUtilizationPct((double) (88 + random.nextInt(13)));
+      FleetMinuteArithmetic.addSample(counted, f, null);
+      asV1.getUtilTenths().add((int) Math.round(f.getUtilizationPct() * 10));
+    }
+    assertThat(counted.getUtilBuckets()).hasSize(13);
+    byte[] v2 =
+        new kai.telemetry.streams.support.InternalAvroSerde<>(GpuState.class)
+            .serializer()
+            .serialize("t", GpuState.newBuilder().setWindows(java.util.List.of(counted)).build());
+    byte[] v1 = v1Bytes(GpuState.newBuilder().setWindows(java.util.List.of(asV1)).build());
+    assertThat(v2.length).isLessThan(v1.length / 2);
+  }
+
+  /** {@code state} as state v1 wrote it: the version byte 1, then Avro with the v1 schema. */
+  private static byte[] v1Bytes(GpuState state) throws java.io.IOException {
+    org.apache.avro.Schema v1;
+    try (var in =
+        FleetMinuteArithmeticTest.class.getResourceAsStream("/state-schemas/GpuState/v1.avsc")) {
+      v1 = new org.apache.avro.Schema.Parser().parse(in);
+    }
+    var out = new java.io.ByteArrayOutputStream();
+    out.write(1);
+    var encoder = org.apache.avro.io.EncoderFactory.get().binaryEncoder(out, null);
+    // v1's fields are a prefix of today's in every record, so today's object writes as v1.
+    new org.apache.avro.specific.SpecificDatumWriter<GpuState>(v1).write(state, encoder);
+    encoder.flush();
+    return out.toByteArray();
+  }
+
   private static FleetSample fleetSample(java.util.Random r) {
     return FleetSample.newBuilder()
         .setTeam("t")
