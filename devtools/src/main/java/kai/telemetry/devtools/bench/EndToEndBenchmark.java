@@ -127,9 +127,15 @@ public final class EndToEndBenchmark {
     }
     if (landedNothing > 0) {
       System.out.println(
-          "bench-e2e: " + landedNothing + " round(s) landed no sample: the pipeline did not run");
+          "bench-e2e: "
+              + landedNothing
+              + " round(s) landed no sample: the pipeline did not run; its logs are under "
+              + dir);
       System.exit(1);
     }
+    // The broker's logs, state and tables (gigabytes after ten minutes); kept when a run fails.
+    System.out.println("bench-e2e: removing its folder " + dir);
+    BenchInput.deleteTree(dir);
   }
 
   private static final String LANDED_NOTHING = "landed nothing";
