@@ -6,14 +6,13 @@ import java.nio.file.Files;
 import java.nio.file.Path;
 import java.time.Duration;
 import java.util.ArrayList;
-import java.util.HashSet;
 import java.util.List;
 import java.util.Map;
-import java.util.Set;
 import java.util.TreeMap;
 import java.util.concurrent.TimeUnit;
 import java.util.concurrent.atomic.AtomicBoolean;
 import kai.telemetry.config.CommonSettings;
+import kai.telemetry.devtools.TwoTeamFleet.Expected;
 import kai.telemetry.events.GpuSample;
 import kai.telemetry.kpis.TeamFleetMinute;
 import kai.telemetry.schemas.Topic;
@@ -43,16 +42,10 @@ import org.junit.jupiter.api.extension.ExtendWith;
  */
 @ExtendWith(RealStackExtension.class)
 class FleetJobCrashRecoveryIT {
-  private static final long T0 = 1_768_467_600_000L; // 2026-01-15T09:00:00Z
-
   /** At least this many ticks, 10 s apart; the stream goes on until the last kill. */
   private static final int MIN_TICKS = 240;
 
-  private static final int GPUS = 48;
   private final TestNamespace ns = TestNamespace.of(FleetJobCrashRecoveryIT.class);
-
-  /** Samples, distinct GPUs and utilization sum of one row. */
-  private record Expected(long samples, Set<String> gpus, double utilSum) {}
 
   @Test
   void killedTwiceMidStreamEveryMinuteStillAddsUp(LocalStack stack) throws Exception {
@@ -73,9 +66,11 @@ class FleetJobCrashRecoveryIT {
                       topics.gpuSamples.keySerde(serde).serializer(),
                       topics.gpuSamples.valueSerde(serde).serializer())) {
                 for (int tick = 0; tick < MIN_TICKS || !killsDone.get(); tick++) {
-                  for (int g = 0; g < GPUS; g++) {
-                    GpuSample s = sample(tick, g);
-                    expect(expected, s);
+                  for (int g = 0; g < TwoTeamFleet.GPUS; g++) {
+                    GpuSample s = TwoTeamFleet.sample(tick, g);
+                    synchronized (expected) {
+                      TwoTeamFleet.expect(expected, s);
+                    }
                     p.send(new ProducerRecord<>(topics.gpuSamples.name(), s.getGpuUuid(), s));
                   }
                   p.flush();
@@ -136,8 +131,12 @@ class FleetJobCrashRecoveryIT {
       assertThat(producer.isAlive()).isFalse();
       Process last = job(args, dir.resolve("fleet-job-final.log"));
       children.add(last);
-      Map<String, Expected> teamExpected = only(expected, false);
-      Map<String, Expected> clusterExpected = only(expected, true);
+      Map<String, Expected> teamExpected;
+      Map<String, Expected> clusterExpected;
+      synchronized (expected) {
+        teamExpected = TwoTeamFleet.only(expected, false);
+        clusterExpected = TwoTeamFleet.only(expected, true);
+      }
       Await.until(
           "every team and cluster minute to add up",
           Duration.ofSeconds(120),
@@ -175,45 +174,6 @@ class FleetJobCrashRecoveryIT {
     s.put(SinkConfig.METRICS_PORT, -1);
     s.put(SinkConfig.RETENTION_GPU_SAMPLES_DAYS, 0); // the samples' dates are fixed, past
     return s;
-  }
-
-  private static GpuSample sample(int tick, int g) {
-    String team = g < 32 ? "upstage" : "nc-ai";
-    return GpuSample.newBuilder()
-        .setTeam(team)
-        .setCluster(team + (g % 2 == 0 ? "-a" : "-b"))
-        .setNode("n" + g / 8)
-        .setGpuUuid("GPU-" + g)
-        .setGpuIndex(g % 8)
-        .setTsMs(T0 + tick * 10_000L + g) // within a tick, GPUs a millisecond apart
-        .setUtilizationPct((double) ((tick * 7 + g * 13) % 101))
-        .setPowerW(300.0 + g)
-        .build();
-  }
-
-  /** Adds a sample to its team row (cluster *) and its cluster row. */
-  private static synchronized void expect(Map<String, Expected> expected, GpuSample s) {
-    long window = s.getTsMs() - Math.floorMod(s.getTsMs(), 60_000L);
-    for (String key :
-        List.of(s.getTeam() + "/*@" + window, s.getTeam() + "/" + s.getCluster() + "@" + window)) {
-      Expected e = expected.getOrDefault(key, new Expected(0, new HashSet<>(), 0));
-      e.gpus().add(s.getGpuUuid());
-      expected.put(
-          key, new Expected(e.samples() + 1, e.gpus(), e.utilSum() + s.getUtilizationPct()));
-    }
-  }
-
-  private static Map<String, Expected> only(Map<String, Expected> all, boolean clusters) {
-    Map<String, Expected> out = new TreeMap<>();
-    synchronized (FleetJobCrashRecoveryIT.class) {
-      all.forEach(
-          (k, v) -> {
-            if (k.contains("/*@") != clusters) {
-              out.put(k, v);
-            }
-          });
-    }
-    return out;
   }
 
   /** The newest row (highest version) of each team or cluster minute. */

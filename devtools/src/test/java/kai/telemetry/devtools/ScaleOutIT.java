@@ -16,6 +16,7 @@ import java.util.concurrent.atomic.AtomicBoolean;
 import java.util.concurrent.atomic.AtomicInteger;
 import java.util.stream.Collectors;
 import kai.telemetry.config.CommonSettings;
+import kai.telemetry.devtools.TwoTeamFleet.Expected;
 import kai.telemetry.events.GpuSample;
 import kai.telemetry.schemas.Topics;
 import kai.telemetry.sinks.clickhouse.ClickHouseHttp;
@@ -44,16 +45,10 @@ import org.junit.jupiter.api.extension.ExtendWith;
  */
 @ExtendWith(RealStackExtension.class)
 class ScaleOutIT {
-  private static final long T0 = 1_768_467_600_000L; // 2026-01-15T09:00:00Z
-  private static final int GPUS = 48;
-
   /** Ticks (10 s of event time each) sent after the survivors hold every partition. */
   private static final int TICKS_AFTER_TAKEOVER = 30;
 
   private final TestNamespace ns = TestNamespace.of(ScaleOutIT.class);
-
-  /** Samples, distinct GPUs and utilization sum of one minute row. */
-  private record Expected(long samples, Set<String> gpus, double utilSum) {}
 
   @Test
   void secondInstancesShareTheWorkAndTakeOverWhenOneIsKilled(LocalStack stack) throws Exception {
@@ -76,10 +71,10 @@ class ScaleOutIT {
                       topics.gpuSamples.keySerde(serde).serializer(),
                       topics.gpuSamples.valueSerde(serde).serializer())) {
                 for (int tick = 0; !stop.get(); tick++) {
-                  for (int g = 0; g < GPUS; g++) {
-                    GpuSample s = sample(tick, g);
+                  for (int g = 0; g < TwoTeamFleet.GPUS; g++) {
+                    GpuSample s = TwoTeamFleet.sample(tick, g);
                     synchronized (expected) {
-                      expect(expected, s);
+                      TwoTeamFleet.expect(expected, s);
                       utilSum[0] += s.getUtilizationPct();
                     }
                     p.send(new ProducerRecord<>(topics.gpuSamples.name(), s.getGpuUuid(), s));
@@ -172,7 +167,7 @@ class ScaleOutIT {
       Map<String, Expected> exp;
       synchronized (expected) {
         exp = new TreeMap<>(expected);
-        produced = (long) ticks.get() * GPUS;
+        produced = (long) ticks.get() * TwoTeamFleet.GPUS;
         utilProduced = utilSum[0];
       }
       String db = ns.database();
@@ -279,44 +274,15 @@ class ScaleOutIT {
 
   private static Map<String, String> keysOf(Map<String, Expected> all, boolean clusters) {
     Map<String, String> out = new TreeMap<>();
-    all.forEach(
-        (k, v) -> {
-          if (k.contains("/*@") != clusters) {
-            out.put(k, row(v.samples(), v.gpus().size(), v.utilSum() / v.samples()));
-          }
-        });
+    TwoTeamFleet.only(all, clusters)
+        .forEach(
+            (k, v) -> out.put(k, row(v.samples(), v.gpus().size(), v.utilSum() / v.samples())));
     return out;
   }
 
   /** One row's figures; the mean to nine decimals, as sum order may differ in the last bits. */
   private static String row(long samples, int gpus, double mean) {
     return samples + " samples, " + gpus + " GPUs, mean " + String.format("%.9f", mean);
-  }
-
-  private static GpuSample sample(int tick, int g) {
-    String team = g < 32 ? "upstage" : "nc-ai";
-    return GpuSample.newBuilder()
-        .setTeam(team)
-        .setCluster(team + (g % 2 == 0 ? "-a" : "-b"))
-        .setNode("n" + g / 8)
-        .setGpuUuid("GPU-" + g)
-        .setGpuIndex(g % 8)
-        .setTsMs(T0 + tick * 10_000L + g) // within a tick, GPUs a millisecond apart
-        .setUtilizationPct((double) ((tick * 7 + g * 13) % 101))
-        .setPowerW(300.0 + g)
-        .build();
-  }
-
-  /** Adds a sample to its team row (cluster *) and its cluster row. */
-  private static void expect(Map<String, Expected> expected, GpuSample s) {
-    long window = s.getTsMs() - Math.floorMod(s.getTsMs(), 60_000L);
-    for (String key :
-        List.of(s.getTeam() + "/*@" + window, s.getTeam() + "/" + s.getCluster() + "@" + window)) {
-      Expected e = expected.getOrDefault(key, new Expected(0, new HashSet<>(), 0));
-      e.gpus().add(s.getGpuUuid());
-      expected.put(
-          key, new Expected(e.samples() + 1, e.gpus(), e.utilSum() + s.getUtilizationPct()));
-    }
   }
 
   private static Process start(Class<?> main, List<String> args, Path logBase) throws Exception {
