@@ -53,8 +53,11 @@ public final class EndToEndBenchmark {
 
   private EndToEndBenchmark() {}
 
-  /** Per second of the run: freshness of raw rows and of KPI rows, in ms (-1: not measured). */
-  private record Probe(long rawMs, long kpiMs) {}
+  /**
+   * Per second of the run: freshness of raw rows, of the teams' fleet minutes and of the runs'
+   * minutes, in ms (-1: not measured).
+   */
+  private record Probe(long rawMs, long kpiMs, long runMs) {}
 
   public static void main(String[] args) throws Exception {
     Map<String, String> a = BenchInput.arguments(args);
@@ -203,10 +206,14 @@ public final class EndToEndBenchmark {
                     + db
                     + ".team_fleet_1m FINAL WHERE window_start_ms = "
                     + minute);
+        // The run minutes: the newest step each team's run row reflects; the slowest team's counts
+        // (a team without a row this minute is behind by the whole minute so far).
+        long newestStep = oldestNewestStep(ch, db, minute, teams.size());
         probes.add(
             new Probe(
                 raw < 0 ? -1 : delay(sent.get(minute), raw, now),
-                kpi < 0 ? -1 : delay(sent.get(minute), kpi, now)));
+                kpi < 0 ? -1 : delay(sent.get(minute), kpi, now),
+                newestStep == Long.MIN_VALUE ? -1 : now - newestStep));
       }
       if (now >= nextLag) {
         Map<String, Long> lag = pipeline.lag(admin);
@@ -238,7 +245,8 @@ public final class EndToEndBenchmark {
             Locale.ROOT,
             "offered %,d/s: sent %,d in %.0f s (%,.0f/s), landed %,d (%s), drained %.1f s after"
                 + " the load stopped; lag first/middle/last %s, %s; raw-row freshness %s; fleet-KPI"
-                + " freshness %s; CPU under load: %s; %s",
+                + " freshness %s; run-KPI freshness %s (steps come once a second per run, so up to"
+                + " a second of that is their spacing); CPU under load: %s; %s",
             rate,
             sentTotal,
             elapsed / 1000.0,
@@ -260,6 +268,7 @@ public final class EndToEndBenchmark {
             bounded ? "lag bounded" : "lag GROWING",
             percentiles(probes.stream().map(Probe::rawMs).toList()),
             percentiles(probes.stream().map(Probe::kpiMs).toList()),
+            percentiles(probes.stream().map(Probe::runMs).toList()),
             cpu,
             storage);
     System.out.println("bench-e2e: " + line);
@@ -424,6 +433,28 @@ public final class EndToEndBenchmark {
       }
     }
     return n;
+  }
+
+  /**
+   * The send time of the newest step reflected in the run minutes of {@code minute}, taken at the
+   * team that is furthest behind: the minute's start for a team with no row yet, Long.MIN_VALUE
+   * when ClickHouse did not answer.
+   */
+  private static long oldestNewestStep(ClickHouseHttp ch, String db, long minute, int teams) {
+    try {
+      String[] f =
+          ch.execute(
+                  "SELECT count(), min(newest) FROM (SELECT team, max(last_ts_ms) AS newest FROM "
+                      + db
+                      + ".run_1m FINAL WHERE window_start_ms = "
+                      + minute
+                      + " GROUP BY team) FORMAT TabSeparated")
+              .strip()
+              .split("\t");
+      return Long.parseLong(f[0]) < teams ? minute : Long.parseLong(f[1]);
+    } catch (RuntimeException e) {
+      return Long.MIN_VALUE;
+    }
   }
 
   /**
