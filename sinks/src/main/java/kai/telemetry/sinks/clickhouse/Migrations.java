@@ -103,6 +103,11 @@ public final class Migrations {
    * has run, so one of them always finishes.
    */
   public static List<Integer> apply(Executor db, String database) {
+    return apply(db, database, CONCURRENT_WAIT);
+  }
+
+  /** As above, waiting up to {@code concurrentWait} for another sink's migration. */
+  static List<Integer> apply(Executor db, String database, Duration concurrentWait) {
     String qualified = Tables.qualified(database, Tables.SCHEMA_MIGRATIONS);
     db.run("CREATE DATABASE IF NOT EXISTS " + Tables.identifier(database));
     db.run(
@@ -119,8 +124,17 @@ public final class Migrations {
       try {
         run(db, database, m);
       } catch (IllegalStateException failure) {
-        if (!doneAlready(failure) || !recordedWithin(db, qualified, m, CONCURRENT_WAIT)) {
+        if (!doneAlready(failure)) {
           throw failure;
+        }
+        if (!recordedWithin(db, qualified, m, concurrentWait)) {
+          throw new IllegalStateException(
+              failure.getMessage()
+                  + "\nNo other sink recorded this migration within "
+                  + concurrentWait.toSeconds()
+                  + " s: it was left half-applied (a sink stopped during it?); complete or undo"
+                  + " its statements by hand, then start the sink again.",
+              failure);
         }
         log.info(
             "ClickHouse migration V{}__{} was applied to {} by another sink meanwhile",

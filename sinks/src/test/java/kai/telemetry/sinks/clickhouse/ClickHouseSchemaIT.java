@@ -362,6 +362,36 @@ class ClickHouseSchemaIT {
     }
   }
 
+  /** A migration found half-applied that no other sink records stops, saying what to do. */
+  @Test
+  void aHalfAppliedMigrationThatNoSinkRecordsStopsTheStart() {
+    java.util.Set<Integer> recorded = new java.util.TreeSet<>();
+    assertThatThrownBy(
+            () ->
+                Migrations.apply(
+                    sql -> {
+                      if (sql.contains("ADD COLUMN model_name")) { // V2, half done before
+                        throw new IllegalStateException(
+                            "Code: 44, e.displayText() = DB::Exception: Cannot add column"
+                                + " model_name: column with this name already exists");
+                      }
+                      if (sql.startsWith("INSERT INTO kai.schema_migrations")) {
+                        recorded.add(
+                            Integer.parseInt(sql.replaceAll(".*VALUES \\((\\d+),.*", "$1")));
+                      }
+                      if (sql.startsWith("SELECT version")) {
+                        return String.join("\n", recorded.stream().map(String::valueOf).toList());
+                      }
+                      return "";
+                    },
+                    "kai",
+                    java.time.Duration.ofSeconds(1)))
+        .hasMessageContaining("ClickHouse migration V2__gpu_samples_dcgm_fields failed")
+        .hasMessageContaining("No other sink recorded this migration within 1 s")
+        .hasMessageContaining("complete or undo its statements by hand");
+    assertThat(recorded).containsExactly(1);
+  }
+
   @Test
   void aFailingMigrationNamesItselfAndTheStatement() {
     assertThatThrownBy(
