@@ -161,12 +161,24 @@ public final class EndToEndBenchmark {
     int gpusPerTeam = Math.min(perTeam, GPUS_PER_TEAM_MAX);
     // Sent so far per minute: send time -> cumulative count (all teams).
     Map<Long, ConcurrentSkipListMap<Long, Long>> sent = new ConcurrentHashMap<>();
+    // When each minute's first steps were sent: a run row is not behind before then.
+    Map<Long, Long> firstStepSent = new ConcurrentHashMap<>();
     AtomicLong total = new AtomicLong();
     AtomicBoolean stop = new AtomicBoolean();
     Thread load =
         new Thread(
             () ->
-                produce(pipeline, topics, teams, gpusPerTeam, perTeam, seconds, sent, total, stop),
+                produce(
+                    pipeline,
+                    topics,
+                    teams,
+                    gpusPerTeam,
+                    perTeam,
+                    seconds,
+                    sent,
+                    firstStepSent,
+                    total,
+                    stop),
             "e2e-load");
     System.out.printf(
         Locale.ROOT,
@@ -208,7 +220,7 @@ public final class EndToEndBenchmark {
                     + minute);
         // The run minutes: the newest step each team's run row reflects; the slowest team's counts
         // (a team without a row this minute is behind by the whole minute so far).
-        long newestStep = oldestNewestStep(ch, db, minute, teams.size());
+        long newestStep = oldestNewestStep(ch, db, minute, teams.size(), firstStepSent.get(minute));
         probes.add(
             new Probe(
                 raw < 0 ? -1 : delay(sent.get(minute), raw, now),
@@ -333,6 +345,7 @@ public final class EndToEndBenchmark {
       int perTeam,
       int seconds,
       Map<Long, ConcurrentSkipListMap<Long, Long>> sent,
+      Map<Long, Long> firstStepSent,
       AtomicLong total,
       AtomicBoolean stop) {
     List<KafkaProducer<String, byte[]>> producers = new ArrayList<>();
@@ -389,6 +402,7 @@ public final class EndToEndBenchmark {
           }
           if (tick % 1000 < 100) { // a step a second per team's run
             String steps = topics.team(team).trainingSteps.name();
+            firstStepSent.putIfAbsent(now - Math.floorMod(now, 60_000L), now);
             TrainingStep st =
                 TrainingStep.newBuilder()
                     .setTeam(team)
@@ -437,10 +451,15 @@ public final class EndToEndBenchmark {
 
   /**
    * The send time of the newest step reflected in the run minutes of {@code minute}, taken at the
-   * team that is furthest behind: the minute's start for a team with no row yet, Long.MIN_VALUE
-   * when ClickHouse did not answer.
+   * team that is furthest behind: for a team with no row yet, the time the minute's first steps
+   * were sent ({@code firstSent}); Long.MIN_VALUE when none was sent yet or ClickHouse did not
+   * answer.
    */
-  private static long oldestNewestStep(ClickHouseHttp ch, String db, long minute, int teams) {
+  private static long oldestNewestStep(
+      ClickHouseHttp ch, String db, long minute, int teams, Long firstSent) {
+    if (firstSent == null) {
+      return Long.MIN_VALUE; // no step sent in this minute yet: nothing to be behind on
+    }
     try {
       String[] f =
           ch.execute(
@@ -451,7 +470,7 @@ public final class EndToEndBenchmark {
                       + " GROUP BY team) FORMAT TabSeparated")
               .strip()
               .split("\t");
-      return Long.parseLong(f[0]) < teams ? minute : Long.parseLong(f[1]);
+      return Long.parseLong(f[0]) < teams ? firstSent : Long.parseLong(f[1]);
     } catch (RuntimeException e) {
       return Long.MIN_VALUE;
     }
