@@ -62,14 +62,27 @@ public final class EndToEndBenchmark {
   public static void main(String[] args) throws Exception {
     Map<String, String> a = BenchInput.arguments(args);
     List<Integer> rates = new ArrayList<>();
-    for (String r : a.getOrDefault("rates", "2000").split(",")) {
-      rates.add(Integer.parseInt(r.strip()));
+    int seconds;
+    try {
+      for (String r : a.getOrDefault("rates", "2000").split(",")) {
+        rates.add(positive("rates", r.strip()));
+      }
+      seconds = positive("seconds", a.getOrDefault("seconds", "120"));
+    } catch (IllegalArgumentException e) {
+      System.out.println("bench-e2e: " + e.getMessage());
+      System.exit(2);
+      return;
     }
-    int seconds = Integer.parseInt(a.getOrDefault("seconds", "120"));
     // Any other key=value is a setting of the jobs or the sink, to measure it (checked there).
     Map<String, String> overrides = new java.util.TreeMap<>(a);
     overrides.remove("rates");
     overrides.remove("seconds");
+    try { // refuse an unknown setting before the stack starts, not after
+      new PipelineRunner.Options("", "", Duration.ZERO, Path.of("."), 0, overrides);
+    } catch (IllegalArgumentException e) {
+      System.out.println("bench-e2e: " + e.getMessage());
+      System.exit(2);
+    }
     StackHome home = StackHome.locate();
     Path dir = home.dir().resolve("bench/e2e-" + ProcessHandle.current().pid());
     List<String> summary = new ArrayList<>();
@@ -142,6 +155,20 @@ public final class EndToEndBenchmark {
   }
 
   private static final String LANDED_NOTHING = "landed nothing";
+
+  /** {@code value} as a positive whole number, or a clear refusal naming {@code key}. */
+  private static int positive(String key, String value) {
+    try {
+      int n = Integer.parseInt(value);
+      if (n > 0) {
+        return n;
+      }
+    } catch (NumberFormatException e) {
+      // refused below
+    }
+    throw new IllegalArgumentException(
+        key + "=" + value + " is not a positive whole number (e.g. rates=2000,5000 seconds=120)");
+  }
 
   private static String runAt(
       int rate,

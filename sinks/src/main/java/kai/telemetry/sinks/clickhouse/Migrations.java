@@ -132,8 +132,9 @@ public final class Migrations {
               failure.getMessage()
                   + "\nNo other sink recorded this migration within "
                   + concurrentWait.toSeconds()
-                  + " s: it was left half-applied (a sink stopped during it?); complete or undo"
-                  + " its statements by hand, then start the sink again.",
+                  + " s. Either it was left half-applied (a sink stopped during it): complete or"
+                  + " undo its statements by hand, then start the sink again; or the statement"
+                  + " itself is wrong for this database (see the cause above).",
               failure);
         }
         log.info(

@@ -216,9 +216,11 @@ final class FleetMinuteArithmetic {
     return t;
   }
 
-  /** 1 if the GPU reported utilization in the minute and all of it was under the idle limit. */
+  /**
+   * 1 if the GPU reported utilization in the minute and all of it was under the idle limit. Its
+   * callers have counted {@code g}'s utilization ({@link #countUtilization}) first.
+   */
   private static int idle(GpuMinuteState g) {
-    countUtilization(g);
     return !g.getUtilBuckets().isEmpty() && g.getUtilMax() < IDLE_BELOW_PCT ? 1 : 0;
   }
 
