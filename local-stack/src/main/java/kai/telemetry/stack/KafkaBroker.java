@@ -108,7 +108,10 @@ public final class KafkaBroker implements KafkaEndpoint {
       // Keep everything: records carry event time, and backfills and fixtures are older than any
       // time retention, which would delete them at the broker's next retention check.
       p.put("log.retention.ms", "-1");
-      p.put("log.flush.interval.messages", "1");
+      // No fsync per append (Kafka's default): an acknowledged record is in the page cache, so it
+      // outlives a crash of any process, this broker's included, but not of the machine; a
+      // production cluster gets that from replication. Syncing every append made each produce,
+      // and each of a Streams commit's per-task flushes, wait for the disk under load.
       Path props = dataDir.resolve("server.properties");
       try (OutputStream out = Files.newOutputStream(props)) {
         p.store(out, "kai-telemetry local broker");

@@ -11,6 +11,8 @@ import java.util.concurrent.ConcurrentHashMap;
 import java.util.concurrent.ConcurrentSkipListMap;
 import java.util.concurrent.atomic.AtomicBoolean;
 import java.util.concurrent.atomic.AtomicLong;
+import java.util.stream.Collectors;
+import java.util.stream.Stream;
 import kai.telemetry.devtools.PipelineRunner;
 import kai.telemetry.events.GpuSample;
 import kai.telemetry.events.TrainingStep;
@@ -57,7 +59,14 @@ public final class EndToEndBenchmark {
    * Per second of the run: freshness of raw rows, of the teams' fleet minutes and of the runs'
    * minutes, in ms (-1: not measured).
    */
-  private record Probe(long rawMs, long kpiMs, long runMs) {}
+  private record Probe(long rawMs, long kpiMs, long runMs) {
+    /** The three delays in seconds, "?" for one ClickHouse did not answer. */
+    String seconds() {
+      return Stream.of(rawMs, kpiMs, runMs)
+          .map(ms -> ms < 0 ? "?" : String.format(Locale.ROOT, "%.1f", ms / 1000.0))
+          .collect(Collectors.joining("/", "", " s"));
+    }
+  }
 
   public static void main(String[] args) throws Exception {
     Map<String, String> a = BenchInput.arguments(args);
@@ -259,7 +268,12 @@ public final class EndToEndBenchmark {
         long sum = lag.values().stream().mapToLong(Long::longValue).sum();
         lagTotals.add(sum);
         System.out.printf(
-            Locale.ROOT, "  t=%3d s  sent %,d  lag %s%n", (now - start) / 1000, total.get(), lag);
+            Locale.ROOT,
+            "  t=%3d s  sent %,d  lag %s  freshness raw/fleet/run %s%n",
+            (now - start) / 1000,
+            total.get(),
+            lag,
+            probes.isEmpty() ? "not probed yet" : probes.get(probes.size() - 1).seconds());
         nextLag = now + 5_000;
       }
     }

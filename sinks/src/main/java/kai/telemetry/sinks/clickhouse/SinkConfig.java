@@ -79,7 +79,7 @@ public final class SinkConfig extends AbstractConfig {
           .define(
               BATCH_MAX_MS,
               Type.LONG,
-              1_000L,
+              250L,
               Range.between(10, 600_000),
               Importance.MEDIUM,
               "Flush at least this often (ms), so dashboards stay live.")
