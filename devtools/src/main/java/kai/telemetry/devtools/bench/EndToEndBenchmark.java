@@ -25,6 +25,7 @@ import kai.telemetry.schemas.registry.AvroSerializer;
 import kai.telemetry.sinks.clickhouse.ClickHouseHttp;
 import kai.telemetry.stack.LocalStack;
 import kai.telemetry.stack.StackHome;
+import kai.telemetry.streams.KpiStreamsConfig;
 import org.apache.avro.specific.SpecificRecord;
 import org.apache.kafka.clients.admin.Admin;
 import org.apache.kafka.clients.producer.KafkaProducer;
@@ -44,14 +45,22 @@ import org.apache.kafka.common.serialization.StringSerializer;
  * turn, reporting the highest with bounded lag.
  *
  * <p>Arguments: {@code rates=N[,N...]} samples/s (default 2000), {@code seconds=N} per rate
- * (default 120); any other {@code key=value} is a setting of the jobs or the sink (e.g. {@code
- * commit.interval.ms=500}), printed with the figures. Here the jobs, the sink, the broker and the
- * load run in this JVM; the registry and ClickHouse are processes of their own. CPU is also read
- * per stage from this JVM's threads. Exits 1 when a round landed no sample at all.
+ * (default 120), {@code gpus.per.team=N} distinct GPUs at most (default 1,000, the launch
+ * allocation; more raise the intake's {@code intake.gpu.floor} to take them); any other {@code
+ * key=value} is a setting of the jobs or the sink (e.g. {@code commit.interval.ms=500}), printed
+ * with the figures. Here the jobs, the sink, the broker and the load run in this JVM; the registry
+ * and ClickHouse are processes of their own. CPU is also read per stage from this JVM's threads.
+ * Exits 1 when a round landed no sample at all.
  */
 public final class EndToEndBenchmark {
-  /** The launch program's allocation per team: more distinct GPUs would be quarantined. */
+  /**
+   * The launch program's allocation per team: more distinct GPUs would be quarantined unless the
+   * intake's floor is raised, which {@link #GPUS} does.
+   */
   private static final int GPUS_PER_TEAM_MAX = 1_000;
+
+  /** The argument for at most this many distinct GPUs per team. */
+  private static final String GPUS = "gpus.per.team";
 
   private EndToEndBenchmark() {}
 
@@ -72,11 +81,13 @@ public final class EndToEndBenchmark {
     Map<String, String> a = BenchInput.arguments(args);
     List<Integer> rates = new ArrayList<>();
     int seconds;
+    int gpusPerTeam;
     try {
       for (String r : a.getOrDefault("rates", "2000").split(",")) {
         rates.add(positive("rates", r.strip()));
       }
       seconds = positive("seconds", a.getOrDefault("seconds", "120"));
+      gpusPerTeam = positive(GPUS, a.getOrDefault(GPUS, String.valueOf(GPUS_PER_TEAM_MAX)));
     } catch (IllegalArgumentException e) {
       System.out.println("bench-e2e: " + e.getMessage());
       System.exit(2);
@@ -86,6 +97,12 @@ public final class EndToEndBenchmark {
     Map<String, String> overrides = new java.util.TreeMap<>(a);
     overrides.remove("rates");
     overrides.remove("seconds");
+    overrides.remove(GPUS);
+    if (gpusPerTeam > GPUS_PER_TEAM_MAX
+        && !overrides.containsKey(KpiStreamsConfig.INTAKE_GPU_FLOOR)) {
+      // More GPUs than the launch allocation: let the intake take them all.
+      overrides.put(KpiStreamsConfig.INTAKE_GPU_FLOOR, String.valueOf(gpusPerTeam));
+    }
     try { // refuse an unknown setting before the stack starts, not after
       new PipelineRunner.Options("", "", Duration.ZERO, Path.of("."), 0, overrides);
     } catch (IllegalArgumentException e) {
@@ -124,7 +141,7 @@ public final class EndToEndBenchmark {
                     Files.createDirectories(dir.resolve(db)),
                     0,
                     overrides))) {
-          String line = runAt(rate, seconds, pipeline, admin, ch, prefix, db);
+          String line = runAt(rate, seconds, gpusPerTeam, pipeline, admin, ch, prefix, db);
           summary.add(line);
           if (line.contains(LANDED_NOTHING)) {
             landedNothing++;
@@ -182,6 +199,7 @@ public final class EndToEndBenchmark {
   private static String runAt(
       int rate,
       int seconds,
+      int gpusMax,
       PipelineRunner pipeline,
       Admin admin,
       ClickHouseHttp ch,
@@ -190,11 +208,11 @@ public final class EndToEndBenchmark {
       throws Exception {
     Topics topics = Topics.withPrefix(prefix);
     List<String> teams = ProgramFile.launchDefault().activeTeams().stream().map(Team::id).toList();
-    // One sample a second per GPU, up to each team's allocation in the launch program (1,000);
-    // past it the GPUs send more often, since the intake cuts a team's distinct GPUs at its
-    // allocation (intake.gpu.margin).
+    // One sample a second per GPU, up to gpus.per.team (by default each team's allocation in the
+    // launch program, 1,000, past which the intake quarantines further GPUs); past it the GPUs
+    // send more often.
     int perTeam = Math.max(1, rate / teams.size());
-    int gpusPerTeam = Math.min(perTeam, GPUS_PER_TEAM_MAX);
+    int gpusPerTeam = Math.min(perTeam, gpusMax);
     // Sent so far per minute: send time -> cumulative count (all teams).
     Map<Long, ConcurrentSkipListMap<Long, Long>> sent = new ConcurrentHashMap<>();
     // When each minute's first steps were sent: a run row is not behind before then.
