@@ -11,6 +11,7 @@ import java.util.concurrent.ConcurrentHashMap;
 import java.util.concurrent.ConcurrentSkipListMap;
 import java.util.concurrent.atomic.AtomicBoolean;
 import java.util.concurrent.atomic.AtomicLong;
+import java.util.concurrent.atomic.AtomicReference;
 import java.util.stream.Collectors;
 import java.util.stream.Stream;
 import kai.telemetry.devtools.PipelineRunner;
@@ -50,7 +51,8 @@ import org.apache.kafka.common.serialization.StringSerializer;
  * key=value} is a setting of the jobs or the sink (e.g. {@code commit.interval.ms=500}), printed
  * with the figures. Here the jobs, the sink, the broker and the load run in this JVM; the registry
  * and ClickHouse are processes of their own. CPU is also read per stage from this JVM's threads.
- * Exits 1 when a round landed no sample at all.
+ * Exits 1 when a round landed no sample at all or its load stopped early (the registry not
+ * answering, say).
  */
 public final class EndToEndBenchmark {
   /**
@@ -113,7 +115,7 @@ public final class EndToEndBenchmark {
     Path dir = home.dir().resolve("bench/e2e-" + ProcessHandle.current().pid());
     List<String> summary = new ArrayList<>();
     int highestBounded = -1;
-    int landedNothing = 0;
+    int failedRounds = 0;
     try (LocalStack stack = LocalStack.start(home, dir, LocalStack.StackPorts.free());
         Admin admin = stack.kafka().admin();
         ClickHouseHttp ch = new ClickHouseHttp(stack.clickhouse().httpUrl())) {
@@ -143,10 +145,10 @@ public final class EndToEndBenchmark {
                     overrides))) {
           String line = runAt(rate, seconds, gpusPerTeam, pipeline, admin, ch, prefix, db);
           summary.add(line);
-          if (line.contains(LANDED_NOTHING)) {
-            landedNothing++;
+          if (line.contains(LANDED_NOTHING) || line.contains(LOAD_FAILED)) {
+            failedRounds++;
           }
-          if (line.contains("lag bounded")) {
+          if (line.contains("lag bounded") && !line.contains(LOAD_FAILED)) {
             highestBounded = Math.max(highestBounded, rate);
           }
         }
@@ -167,11 +169,11 @@ public final class EndToEndBenchmark {
       processes().forEach(p -> System.out.println("    " + p));
       Runtime.getRuntime().removeShutdownHook(stopStack);
     }
-    if (landedNothing > 0) {
+    if (failedRounds > 0) {
       System.out.println(
           "bench-e2e: "
-              + landedNothing
-              + " round(s) landed no sample: the pipeline did not run; its logs are under "
+              + failedRounds
+              + " round(s) landed no sample or lost their load (above); logs are under "
               + dir);
       System.exit(1);
     }
@@ -181,6 +183,9 @@ public final class EndToEndBenchmark {
   }
 
   private static final String LANDED_NOTHING = "landed nothing";
+
+  /** Marks a round whose load thread stopped early: its figures are not of the rate offered. */
+  private static final String LOAD_FAILED = "LOAD FAILED";
 
   /** The first seconds of load, while the jobs start and the JVM compiles, reported apart too. */
   private static final long START_MS = 30_000;
@@ -222,9 +227,11 @@ public final class EndToEndBenchmark {
     Map<Long, Long> firstStepSent = new ConcurrentHashMap<>();
     AtomicLong total = new AtomicLong();
     AtomicBoolean stop = new AtomicBoolean();
+    AtomicReference<String> loadFailure = new AtomicReference<>();
     Thread load =
         new Thread(
-            () ->
+            () -> {
+              try {
                 produce(
                     pipeline,
                     topics,
@@ -235,7 +242,12 @@ public final class EndToEndBenchmark {
                     sent,
                     firstStepSent,
                     total,
-                    stop),
+                    stop);
+              } catch (RuntimeException e) { // the round's figures are then of a partial load
+                loadFailure.set(e.toString());
+                System.out.println("bench-e2e: the load stopped: " + e);
+              }
+            },
             "e2e-load");
     System.out.printf(
         Locale.ROOT,
@@ -321,12 +333,13 @@ public final class EndToEndBenchmark {
     String line =
         String.format(
             Locale.ROOT,
-            "offered %,d/s: sent %,d in %.0f s (%,.0f/s), landed %,d (%s), drained %.1f s after"
+            "%soffered %,d/s: sent %,d in %.0f s (%,.0f/s), landed %,d (%s), drained %.1f s after"
                 + " the load stopped; lag first/middle/last %s, %s; raw-row freshness %s; fleet-KPI"
                 + " freshness %s; run-KPI freshness %s (steps come once a second per run, so up to"
                 + " a second of that is their spacing); the same after the first %d s (the jobs"
                 + " starting, the JVM compiling): raw rows %s, fleet KPIs %s, run KPIs %s; CPU under"
                 + " load: %s; %s",
+            loadFailure.get() == null ? "" : LOAD_FAILED + " (" + loadFailure.get() + "): ",
             rate,
             sentTotal,
             elapsed / 1000.0,
@@ -409,6 +422,53 @@ public final class EndToEndBenchmark {
         v.size());
   }
 
+  /**
+   * Serializes a sample and a step per team before the load's clock starts: the first use asks the
+   * registry for the schema's id, which a registry still starting up may answer slowly; asked up to
+   * five times, 2 s apart, then the failure stops the load.
+   */
+  private static void warm(
+      List<String> teams, Topics topics, List<AvroSerializer<SpecificRecord>> serializers)
+      throws InterruptedException {
+    for (int t = 0; t < teams.size(); t++) {
+      String team = teams.get(t);
+      GpuSample s =
+          GpuSample.newBuilder()
+              .setTeam(team)
+              .setCluster(team + "-c1")
+              .setNode("node-0")
+              .setGpuUuid("GPU-e2e-warm")
+              .setGpuIndex(0)
+              .setTsMs(0L)
+              .setUtilizationPct(0.0)
+              .setPowerW(0.0)
+              .build();
+      TrainingStep st =
+          TrainingStep.newBuilder()
+              .setTeam(team)
+              .setRunId("e2e-run")
+              .setStep(0L)
+              .setTsMs(0L)
+              .setTokens(0L)
+              .setLoss(2.0)
+              .setTokensPerSec(0.0)
+              .build();
+      for (int attempt = 1; ; attempt++) {
+        try {
+          serializers.get(t).serialize(topics.team(team).gpuSamples.name(), s);
+          serializers.get(t).serialize(topics.team(team).trainingSteps.name(), st);
+          break;
+        } catch (RuntimeException e) {
+          if (attempt == 5) {
+            throw e;
+          }
+          System.out.println("bench-e2e: the registry did not answer (" + e + "); again in 2 s");
+          Thread.sleep(2_000);
+        }
+      }
+    }
+  }
+
   private static void produce(
       PipelineRunner pipeline,
       Topics topics,
@@ -436,6 +496,7 @@ public final class EndToEndBenchmark {
         avro.configure(c.serdeConfig(), false);
         serializers.add(avro);
       }
+      warm(teams, topics, serializers);
       long start = System.currentTimeMillis();
       long end = start + seconds * 1000L;
       int perTick = Math.max(1, perTeam / 10); // per team, every 100 ms
