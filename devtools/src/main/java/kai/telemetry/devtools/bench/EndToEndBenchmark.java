@@ -23,6 +23,7 @@ import kai.telemetry.producers.program.Team;
 import kai.telemetry.schemas.Keys;
 import kai.telemetry.schemas.Topics;
 import kai.telemetry.schemas.registry.AvroSerializer;
+import kai.telemetry.schemas.registry.SchemaRegistryException;
 import kai.telemetry.sinks.clickhouse.ClickHouseHttp;
 import kai.telemetry.stack.LocalStack;
 import kai.telemetry.stack.StackHome;
@@ -61,6 +62,9 @@ public final class EndToEndBenchmark {
    */
   private static final int GPUS_PER_TEAM_MAX = 1_000;
 
+  /** The most GPUs per team the intake can be told to take ({@code intake.gpu.floor}'s range). */
+  private static final int GPUS_ANY_TEAM_MAX = 1_000_000;
+
   /** The argument for at most this many distinct GPUs per team. */
   private static final String GPUS = "gpus.per.team";
 
@@ -90,6 +94,10 @@ public final class EndToEndBenchmark {
       }
       seconds = positive("seconds", a.getOrDefault("seconds", "120"));
       gpusPerTeam = positive(GPUS, a.getOrDefault(GPUS, String.valueOf(GPUS_PER_TEAM_MAX)));
+      if (gpusPerTeam > GPUS_ANY_TEAM_MAX) { // the most intake.gpu.floor takes
+        throw new IllegalArgumentException(
+            GPUS + "=" + gpusPerTeam + " is more than " + GPUS_ANY_TEAM_MAX + " GPUs per team");
+      }
     } catch (IllegalArgumentException e) {
       System.out.println("bench-e2e: " + e.getMessage());
       System.exit(2);
@@ -432,33 +440,14 @@ public final class EndToEndBenchmark {
       throws InterruptedException {
     for (int t = 0; t < teams.size(); t++) {
       String team = teams.get(t);
-      GpuSample s =
-          GpuSample.newBuilder()
-              .setTeam(team)
-              .setCluster(team + "-c1")
-              .setNode("node-0")
-              .setGpuUuid("GPU-e2e-warm")
-              .setGpuIndex(0)
-              .setTsMs(0L)
-              .setUtilizationPct(0.0)
-              .setPowerW(0.0)
-              .build();
-      TrainingStep st =
-          TrainingStep.newBuilder()
-              .setTeam(team)
-              .setRunId("e2e-run")
-              .setStep(0L)
-              .setTsMs(0L)
-              .setTokens(0L)
-              .setLoss(2.0)
-              .setTokensPerSec(0.0)
-              .build();
+      GpuSample s = sample(team, t, 0, 0L, 0, 0);
+      TrainingStep st = step(team, 0, 0L);
       for (int attempt = 1; ; attempt++) {
         try {
           serializers.get(t).serialize(topics.team(team).gpuSamples.name(), s);
           serializers.get(t).serialize(topics.team(team).trainingSteps.name(), st);
           break;
-        } catch (RuntimeException e) {
+        } catch (SchemaRegistryException e) {
           if (attempt == 5) {
             throw e;
           }
@@ -467,6 +456,33 @@ public final class EndToEndBenchmark {
         }
       }
     }
+  }
+
+  /** GPU {@code g} of team number {@code t}'s load. */
+  private static GpuSample sample(String team, int t, int g, long now, int utilPct, int powerW) {
+    return GpuSample.newBuilder()
+        .setTeam(team)
+        .setCluster(team + "-c1")
+        .setNode("node-" + (g / 8))
+        .setGpuUuid("GPU-e2e-" + t + "-" + g)
+        .setGpuIndex(g % 8)
+        .setTsMs(now)
+        .setUtilizationPct((double) utilPct)
+        .setPowerW((double) powerW)
+        .build();
+  }
+
+  /** Step {@code n} of the team's run: 4 Mi tokens a step, a step a second. */
+  private static TrainingStep step(String team, long n, long now) {
+    return TrainingStep.newBuilder()
+        .setTeam(team)
+        .setRunId("e2e-run")
+        .setStep(n)
+        .setTsMs(now)
+        .setTokens(n * 4_194_304L)
+        .setLoss(2.0)
+        .setTokensPerSec(4_194_304.0)
+        .build();
   }
 
   private static void produce(
@@ -514,38 +530,23 @@ public final class EndToEndBenchmark {
           String samples = topics.team(team).gpuSamples.name();
           for (int i = 0; i < perTick; i++) {
             int g = next[t]++ % gpusPerTeam;
-            String gpu = "GPU-e2e-" + t + "-" + g;
+            // As GPUs of a training fleet report: whole percents, busy, varying.
             GpuSample s =
-                GpuSample.newBuilder()
-                    .setTeam(team)
-                    .setCluster(team + "-c1")
-                    .setNode("node-" + (g / 8))
-                    .setGpuUuid(gpu)
-                    .setGpuIndex(g % 8)
-                    .setTsMs(now)
-                    // As GPUs of a training fleet report: whole percents, busy, varying.
-                    .setUtilizationPct((double) (88 + random.nextInt(13)))
-                    .setPowerW(450.0 + random.nextInt(250))
-                    .build();
+                sample(team, t, g, now, 88 + random.nextInt(13), 450 + random.nextInt(250));
             producers
                 .get(t)
                 .send(
                     new ProducerRecord<>(
-                        samples, null, now, gpu, serializers.get(t).serialize(samples, s)));
+                        samples,
+                        null,
+                        now,
+                        s.getGpuUuid(),
+                        serializers.get(t).serialize(samples, s)));
           }
           if (tick % 1000 < 100) { // a step a second per team's run
             String steps = topics.team(team).trainingSteps.name();
             firstStepSent.putIfAbsent(now - Math.floorMod(now, 60_000L), now);
-            TrainingStep st =
-                TrainingStep.newBuilder()
-                    .setTeam(team)
-                    .setRunId("e2e-run")
-                    .setStep(++step)
-                    .setTsMs(now)
-                    .setTokens(step * 4_194_304L)
-                    .setLoss(2.0)
-                    .setTokensPerSec(4_194_304.0)
-                    .build();
+            TrainingStep st = step(team, ++step, now);
             producers
                 .get(t)
                 .send(
