@@ -142,7 +142,13 @@ public final class SchemaRegistryClient {
             : HttpRequest.BodyPublishers.ofString(body, StandardCharsets.UTF_8));
     HttpResponse<String> response;
     try {
-      response = http.send(request.build(), HttpResponse.BodyHandlers.ofString());
+      try {
+        response = http.send(request.build(), HttpResponse.BodyHandlers.ofString());
+      } catch (java.net.http.HttpTimeoutException slow) {
+        // Every call here is idempotent (register returns the existing id): a registry busy
+        // starting up or collecting garbage gets a second timeout before this gives up.
+        response = http.send(request.build(), HttpResponse.BodyHandlers.ofString());
+      }
     } catch (IOException e) {
       throw new SchemaRegistryException(
           "schema registry at "
